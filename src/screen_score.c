@@ -1,0 +1,254 @@
+/* Scoring: token similarity and the token alignment of a query against one
+ * name. Order-free (surname-first matches), tolerant of typos, initials,
+ * joined or split tokens, dropped middle names and legal-form changes. */
+#include <string.h>
+
+#include "screen_index.h"
+
+/* Letter pairs that are confused by eye or by ear (rigour's compare.yml):
+ * substituting one for the other costs half an edit. */
+static int confusable(char a, char b) {
+    static const char pairs[][2] = {{'0', 'o'}, {'1', 'i'}, {'1', 'l'}, {'g', '9'}, {'q', '9'},
+                                    {'b', '6'}, {'5', 's'}, {'e', 'i'}, {'o', 'u'}, {'i', 'j'},
+                                    {'i', 'y'}, {'c', 'k'}, {'n', 'h'}, {'a', 'e'}, {'a', 'o'},
+                                    {'v', 'w'}, {'s', 'z'}};
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if ((pairs[i][0] == a && pairs[i][1] == b) || (pairs[i][0] == b && pairs[i][1] == a))
+            return 1;
+    return 0;
+}
+
+float clr__edit_distance(const char *a, size_t la, const char *b, size_t lb, float max) {
+    float rows[3][128];
+    if (la > 126 || lb > 126)
+        return max + 1;
+    float *pp = rows[0], *p = rows[1], *cur = rows[2];
+    for (size_t j = 0; j <= lb; j++)
+        p[j] = (float)j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = (float)i;
+        float rowmin = cur[0];
+        for (size_t j = 1; j <= lb; j++) {
+            float cost = a[i - 1] == b[j - 1] ? 0.f : confusable(a[i - 1], b[j - 1]) ? 0.5f : 1.f;
+            float v = p[j - 1] + cost;
+            if (p[j] + 1 < v)
+                v = p[j] + 1;
+            if (cur[j - 1] + 1 < v)
+                v = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && pp[j - 2] + 1 < v)
+                v = pp[j - 2] + 1;
+            cur[j] = v;
+            if (v < rowmin)
+                rowmin = v;
+        }
+        if (rowmin > max)
+            return max + 1;
+        float *t = pp;
+        pp = p;
+        p = cur;
+        cur = t;
+    }
+    return p[lb];
+}
+
+float clr__token_sim(const char *a, size_t la, const char *b, size_t lb) {
+    if (la == lb && !memcmp(a, b, la))
+        return 1.f;
+    size_t mn = la < lb ? la : lb, mx = la < lb ? lb : la;
+    if (mn < 3 || mx - mn > 2)
+        return 0.f;
+    float max = mx <= 4 ? 1.f : 2.f;
+    float d = clr__edit_distance(a, la, b, lb, max);
+    if (d > max)
+        return 0.f;
+    float s = 1.f - d / (float)mx;
+    /* a different first letter is stronger evidence of a different name */
+    if (a[0] != b[0] && !confusable(a[0], b[0]))
+        s -= 0.08f;
+    return s < 0 ? 0 : s;
+}
+
+#define MAXT CLR_SCREEN_MAX_TOKENS
+
+/* Similarity of the concatenation x + y against z, for joined/split tokens. */
+static float joined_sim(const clr__stok *x, const clr__stok *y, const clr__stok *z) {
+    char buf[130];
+    if ((size_t)x->len + y->len > 126)
+        return 0;
+    memcpy(buf, x->s, x->len);
+    memcpy(buf + x->len, y->s, y->len);
+    size_t n = (size_t)x->len + y->len;
+    if (n == z->len && !memcmp(buf, z->s, n))
+        return 1.f;
+    size_t mx = n > z->len ? n : z->len;
+    size_t mn = n > z->len ? z->len : n;
+    if (mx - mn > 2 || mn < 5)
+        return 0;
+    float d = clr__edit_distance(buf, n, z->s, z->len, 2.f);
+    return d > 2.f ? 0.f : 1.f - d / (float)mx;
+}
+
+double clr__score_name(const clr__stok *q, size_t nq, const clr__stok *c, size_t nc,
+                       clr__sim_fn sim, void *ctx, int person_like, clr_match_align *align,
+                       size_t *nalign) {
+    float m[MAXT][MAXT];
+    uint8_t kind[MAXT][MAXT];
+    int qa[MAXT], ca[MAXT]; /* assigned partner, -1 none */
+    int qspan[MAXT];        /* entry tokens covered by the query token's match */
+    float qs[MAXT], qw[MAXT];
+    uint8_t qk[MAXT];
+    if (nq > MAXT)
+        nq = MAXT;
+    if (nc > MAXT)
+        nc = MAXT;
+    for (size_t i = 0; i < nq; i++) {
+        qa[i] = -1;
+        qspan[i] = 0;
+        for (size_t j = 0; j < nc; j++) {
+            float s = sim(ctx, i, j);
+            uint8_t k = s >= 1.f ? 'e' : 'f';
+            if (q[i].legal && c[j].legal) {
+                s = s >= 1.f ? 1.f : 0.7f;
+                k = 'l';
+            } else if (q[i].len == 1 && c[j].len > 1 && c[j].s[0] == q[i].s[0] && s < 0.8f) {
+                s = 0.8f;
+                k = 'i';
+            } else if (c[j].len == 1 && q[i].len > 1 && q[i].s[0] == c[j].s[0] && s < 0.8f) {
+                s = 0.8f;
+                k = 'i';
+            }
+            m[i][j] = s;
+            kind[i][j] = k;
+        }
+    }
+    for (size_t j = 0; j < nc; j++)
+        ca[j] = -1;
+    /* greedy assignment, best pair first */
+    for (;;) {
+        float best = 0.55f;
+        int bi = -1, bj = -1;
+        for (size_t i = 0; i < nq; i++) {
+            if (qa[i] >= 0)
+                continue;
+            for (size_t j = 0; j < nc; j++) {
+                if (ca[j] >= 0 || m[i][j] < best)
+                    continue;
+                /* prefer pairs in the same relative position on ties */
+                if (m[i][j] == best && bi >= 0 && (int)j - (int)i != bj - bi && bj - bi == 0)
+                    continue;
+                best = m[i][j];
+                bi = (int)i;
+                bj = (int)j;
+            }
+        }
+        if (bi < 0)
+            break;
+        qa[bi] = bj;
+        ca[bj] = bi;
+        qspan[bi] = 1;
+        qs[bi] = best;
+        qk[bi] = kind[bi][bj];
+        qw[bi] = c[bj].w;
+        if (qk[bi] == 'i')
+            qw[bi] = 0.5f * (c[bj].w < q[bi].w ? c[bj].w : q[bi].w);
+    }
+    /* joined query token against two adjacent name tokens, and split */
+    for (size_t i = 0; i < nq; i++) {
+        if (qa[i] >= 0 && qs[i] >= 0.9f)
+            continue;
+        for (size_t j = 0; j + 1 < nc; j++) {
+            if ((ca[j] >= 0 && ca[j] != (int)i) || (ca[j + 1] >= 0 && ca[j + 1] != (int)i))
+                continue;
+            float s = joined_sim(&c[j], &c[j + 1], &q[i]);
+            if (s >= 0.8f && (qa[i] < 0 || s > qs[i])) {
+                if (qa[i] >= 0)
+                    ca[qa[i]] = -1;
+                qa[i] = (int)j;
+                ca[j] = ca[j + 1] = (int)i;
+                qspan[i] = 2;
+                qs[i] = s;
+                qk[i] = 'j';
+                qw[i] = c[j].w + c[j + 1].w;
+                break;
+            }
+        }
+    }
+    int split_second[MAXT];
+    for (size_t i = 0; i < nq; i++)
+        split_second[i] = 0;
+    for (size_t i = 0; i + 1 < nq; i++) {
+        if (qa[i] >= 0 || qa[i + 1] >= 0)
+            continue;
+        for (size_t j = 0; j < nc; j++) {
+            if (ca[j] >= 0)
+                continue;
+            float s = joined_sim(&q[i], &q[i + 1], &c[j]);
+            if (s >= 0.8f) {
+                qa[i] = (int)j;
+                qa[i + 1] = (int)j;
+                ca[j] = (int)i;
+                qspan[i] = 1;
+                qspan[i + 1] = 0;
+                qs[i] = qs[i + 1] = s;
+                qk[i] = qk[i + 1] = 'j';
+                qw[i] = c[j].w * 0.5f;
+                qw[i + 1] = c[j].w * 0.5f;
+                split_second[i + 1] = 1;
+                break;
+            }
+        }
+    }
+    double num = 0, den = 0;
+    for (size_t i = 0; i < nq; i++) {
+        if (qa[i] >= 0) {
+            num += 2.0 * qw[i] * qs[i];
+            den += 2.0 * qw[i];
+        } else {
+            den += q[i].w;
+        }
+    }
+    /* Unmatched name tokens: the weightiest one may be a dropped middle name
+     * and costs little; every further one costs nearly its full weight. */
+    double lenient = person_like ? 0.4 : 0.6;
+    int heaviest = -1;
+    for (size_t j = 0; j < nc; j++)
+        if (ca[j] < 0 && (heaviest < 0 || c[j].w > c[heaviest].w))
+            heaviest = (int)j;
+    for (size_t j = 0; j < nc; j++)
+        if (ca[j] < 0)
+            den += ((int)j == heaviest ? lenient : 0.9) * c[j].w;
+    double score = den > 0 ? num / den : 0;
+    if (align && nalign) {
+        size_t na = 0;
+        for (size_t i = 0; i < nq; i++) {
+            clr_match_align *a = &align[na++];
+            a->query = (int8_t)i;
+            if (qa[i] >= 0) {
+                a->entry = (int8_t)qa[i];
+                a->entry_span = (int8_t)(split_second[i] ? 1 : qspan[i] ? qspan[i] : 1);
+                a->kind = qk[i];
+                a->score = qs[i];
+                a->entry_token = NULL;
+            } else {
+                a->entry = -1;
+                a->entry_span = 0;
+                a->kind = 'q';
+                a->score = 0;
+                a->entry_token = NULL;
+            }
+        }
+        for (size_t j = 0; j < nc; j++) {
+            if (ca[j] >= 0)
+                continue;
+            clr_match_align *a = &align[na++];
+            a->query = -1;
+            a->entry = (int8_t)j;
+            a->entry_span = 1;
+            a->kind = 'n';
+            a->score = 0;
+            a->entry_token = NULL;
+        }
+        *nalign = na;
+    }
+    return score;
+}
