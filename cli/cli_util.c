@@ -1,0 +1,135 @@
+/* Helpers shared by the CLI's subcommands. */
+#include "cli_util.h"
+#include "commands.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *cli_read_all(const char *path, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "clearance: cannot open %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n + 1 >= cap) {
+            char *bigger = realloc(buf, cap * 2);
+            if (!bigger) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    int err = ferror(f);
+    if (f != stdin)
+        fclose(f);
+    if (!buf || err) {
+        fprintf(stderr, "clearance: cannot read %s: %s\n", path,
+                buf ? "read error" : "out of memory");
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+int cli_load_rules(const char *const *paths, size_t npaths, int show_warnings, clr_ruleset **out)
+{
+    clr_diags *diags = NULL;
+    if (clr_diags_new(&diags)) {
+        fprintf(stderr, "clearance: out of memory\n");
+        return CLR_EXIT_BADRULES;
+    }
+    int rc = npaths ? clr_ruleset_load(out, paths, npaths, diags)
+                    : clr_ruleset_load_defaults(out, diags);
+    if (rc || show_warnings)
+        clr_diags_print(diags, stderr);
+    clr_diags_free(diags);
+    if (rc == CLR_EIO)
+        return CLR_EXIT_BADINPUT;
+    if (rc) {
+        fprintf(stderr, "clearance: %s\n", clr_strerror(rc));
+        return CLR_EXIT_BADRULES;
+    }
+    return 0;
+}
+
+int cli_each_line(char *text, size_t len, int (*fn)(void *arg, char *line, size_t len, size_t no),
+                  void *arg)
+{
+    size_t no = 0;
+    char *p = text, *end = text + len;
+    while (p < end) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        char *e = nl ? nl : end;
+        no++;
+        size_t l = (size_t)(e - p);
+        if (l && p[l - 1] == '\r')
+            l--;
+        int blank = 1;
+        for (size_t i = 0; i < l && blank; i++)
+            blank = p[i] == ' ' || p[i] == '\t';
+        if (!blank) {
+            p[l] = '\0';
+            int rc = fn(arg, p, l, no);
+            if (rc)
+                return rc;
+        }
+        p = nl ? nl + 1 : end;
+    }
+    return 0;
+}
+
+int cli_is_single_json(const char *text, size_t len)
+{
+    /* JSON Lines: every non-blank line starts with '{'. One object over several
+     * lines has a line that does not. */
+    size_t lines = 0;
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+            p++;
+        if (p < end && *p != '\n') {
+            lines++;
+            if (*p != '{')
+                return 1;
+        }
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        p = nl ? nl + 1 : end;
+    }
+    return lines <= 1;
+}
+
+int cli_strv_push(cli_strv *l, const char *s)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 4;
+        const char **v = realloc(l->v, cap * sizeof(*v));
+        if (!v)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = s;
+    return 0;
+}
+
+void cli_strv_free(cli_strv *l)
+{
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}

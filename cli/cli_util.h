@@ -1,0 +1,37 @@
+/* Helpers shared by the CLI's subcommands. */
+#ifndef CLR_CLI_UTIL_H
+#define CLR_CLI_UTIL_H
+
+#include "clearance.h"
+
+#include <stddef.h>
+
+/* Reads a whole file ("-" for standard input) into a malloc'd, NUL-terminated
+ * buffer; *len excludes the NUL. Returns NULL (after printing why) on failure. */
+char *cli_read_all(const char *path, size_t *len);
+
+/* Compiles the rulebooks at paths, or the built-in defaults when npaths is 0.
+ * Prints diagnostics to stderr (warnings only with show_warnings). Returns 0
+ * with *out set, or CLR_EXIT_BADRULES / CLR_EXIT_BADINPUT after printing. */
+int cli_load_rules(const char *const *paths, size_t npaths, int show_warnings, clr_ruleset **out);
+
+/* Splits text into lines in place: calls fn for each non-blank line with its
+ * 1-based number. Stops early when fn returns non-zero and returns that. */
+int cli_each_line(char *text, size_t len, int (*fn)(void *arg, char *line, size_t len, size_t no),
+                  void *arg);
+
+/* Non-zero when text (len bytes) holds a single JSON object spanning lines, as
+ * opposed to JSON Lines. */
+int cli_is_single_json(const char *text, size_t len);
+
+/* A growable list of strings for repeated flags. */
+typedef struct cli_strv {
+    const char **v;
+    size_t n, cap;
+} cli_strv;
+
+/* Appends s (not copied); returns 0 or -1 when out of memory. */
+int cli_strv_push(cli_strv *l, const char *s);
+void cli_strv_free(cli_strv *l);
+
+#endif

@@ -1,0 +1,152 @@
+/* clearance check: decide one request or a stream of JSON Lines. */
+#include "cli_util.h"
+#include "commands.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct check_ctx {
+    const clr_ruleset *rs;
+    int explain;
+    int has_at;
+    clr_time at;
+    clr_time now;
+    int bad; /* some request was malformed */
+    char out[65536];
+} check_ctx;
+
+static void print_error(check_ctx *c, const clr_request_error *err, size_t line)
+{
+    char buf[1024];
+    char msg[600], path[300];
+    /* the message and path are plain text; escape quotes and backslashes */
+    size_t o = 0;
+    for (const char *p = err->message; *p && o + 2 < sizeof msg; p++) {
+        if (*p == '"' || *p == '\\')
+            msg[o++] = '\\';
+        msg[o++] = *p;
+    }
+    msg[o] = '\0';
+    o = 0;
+    for (const char *p = err->path; *p && o + 2 < sizeof path; p++) {
+        if (*p == '"' || *p == '\\')
+            path[o++] = '\\';
+        path[o++] = *p;
+    }
+    path[o] = '\0';
+    if (line)
+        snprintf(buf, sizeof buf, "{\"error\":\"%s\",\"path\":\"%s\",\"line\":%zu}", msg, path,
+                 line);
+    else
+        snprintf(buf, sizeof buf, "{\"error\":\"%s\",\"path\":\"%s\"}", msg, path);
+    puts(buf);
+    fprintf(stderr, "clearance: %s%.0zu%s%s: %s\n", line ? "line " : "", line, line ? " " : "",
+            err->path, err->message);
+    c->bad = 1;
+}
+
+static int decide_one(void *arg, char *text, size_t len, size_t line)
+{
+    check_ctx *c = arg;
+    clr_request req;
+    clr_request_error err;
+    if (clr_request_parse(&req, text, len, c->now, &err)) {
+        print_error(c, &err, line);
+        return 0;
+    }
+    if (c->has_at)
+        req.time = c->at;
+    clr_decision d;
+    if (clr_decide(c->rs, &req, &d, &err) == CLR_EREQUEST) {
+        print_error(c, &err, line);
+        return 0;
+    }
+    if (c->explain) {
+        clr_decision_explain(c->rs, &req, &d, stdout);
+        fputc('\n', stdout);
+        return 0;
+    }
+    size_t n = clr_decision_to_json(&d, c->out, sizeof c->out);
+    if (n >= sizeof c->out) {
+        fprintf(stderr, "clearance: decision too large to print\n");
+        c->bad = 1;
+        return 0;
+    }
+    fwrite(c->out, 1, n, stdout);
+    fputc('\n', stdout);
+    return 0;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: clearance check [--rules PATH]... [--at TIME] [--explain] [FILE|-]\n"
+               "  Decides one request (a JSON object) or JSON Lines, one decision per line.\n"
+               "  --rules PATH  a rulebook file or folder (repeatable; default: built-in)\n"
+               "  --at TIME     evaluate at this instant (RFC 3339 or a date), not the request's\n"
+               "  --explain     print a readable account instead of JSON\n");
+}
+
+int clr_cmd_check(int argc, char **argv)
+{
+    static const struct option opts[] = {{"rules", required_argument, NULL, 'r'},
+                                         {"at", required_argument, NULL, 'a'},
+                                         {"explain", no_argument, NULL, 'e'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    check_ctx *c = calloc(1, sizeof(*c));
+    cli_strv rules = {0};
+    int rc = CLR_EXIT_BADINPUT, opt;
+    clr_ruleset *rs = NULL;
+    char *text = NULL;
+    if (!c)
+        goto done;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "r:a:eh", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'r':
+            if (cli_strv_push(&rules, optarg))
+                goto done;
+            break;
+        case 'a':
+            if (clr_time_parse(&c->at, optarg, strlen(optarg))) {
+                fprintf(stderr, "clearance: --at '%s' is not an RFC 3339 time or a date\n", optarg);
+                goto done;
+            }
+            c->has_at = 1;
+            break;
+        case 'e': c->explain = 1; break;
+        case 'h':
+            usage(stdout);
+            rc = CLR_EXIT_OK;
+            goto done;
+        default: usage(stderr); goto done;
+        }
+    }
+    if (argc - optind > 1) {
+        usage(stderr);
+        goto done;
+    }
+    const char *input = optind < argc ? argv[optind] : "-";
+    if ((rc = cli_load_rules(rules.v, rules.n, 0, &rs)))
+        goto done;
+    size_t len = 0;
+    rc = CLR_EXIT_BADINPUT;
+    if (!(text = cli_read_all(input, &len)))
+        goto done;
+    c->rs = rs;
+    c->now = clr_time_now();
+    if (cli_is_single_json(text, len))
+        decide_one(c, text, len, 0);
+    else
+        cli_each_line(text, len, decide_one, c);
+    rc = c->bad ? CLR_EXIT_BADINPUT : CLR_EXIT_OK;
+done:
+    fflush(stdout);
+    free(text);
+    clr_ruleset_unref(rs);
+    cli_strv_free(&rules);
+    free(c);
+    return rc;
+}

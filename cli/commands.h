@@ -1,0 +1,21 @@
+/* The CLI's subcommands. Each takes the arguments after the subcommand name
+ * (argv[0] is the subcommand) and returns the process exit code. */
+#ifndef CLR_CLI_COMMANDS_H
+#define CLR_CLI_COMMANDS_H
+
+/* Exit codes, documented in the README. */
+enum {
+    CLR_EXIT_OK = 0,       /* done; for check, every request was decided */
+    CLR_EXIT_FAILED = 1,   /* done, but something failed: a rulebook test, a verification */
+    CLR_EXIT_BADINPUT = 2, /* bad input: a malformed request, a bad flag, an unreadable file */
+    CLR_EXIT_BADRULES = 3, /* a rulebook has errors */
+};
+
+int clr_cmd_check(int argc, char **argv);
+int clr_cmd_lint(int argc, char **argv);
+int clr_cmd_test(int argc, char **argv);
+int clr_cmd_classify(int argc, char **argv);
+int clr_cmd_bench(int argc, char **argv);
+int clr_cmd_screen(int argc, char **argv);
+
+#endif

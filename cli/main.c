@@ -1,0 +1,46 @@
+/* clearance: the command-line front end. */
+#include "clearance.h"
+#include "commands.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"check", clr_cmd_check, "decide requests (one JSON object, or JSON Lines)"},
+    {"lint", clr_cmd_lint, "check rulebooks for errors and suspicious rules"},
+    {"test", clr_cmd_test, "run rulebook tests (*.tests.jsonl)"},
+    {"classify", clr_cmd_classify, "derive a model's classes from its attributes"},
+    {"bench", clr_cmd_bench, "measure decisions per second and latency"},
+    {"screen", clr_cmd_screen, "screen a name against restricted-party lists"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: clearance COMMAND [OPTIONS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n'clearance COMMAND --help' describes a command. Exit codes: 0 done, 1 a test or "
+               "check failed,\n2 bad input, 3 a rulebook has errors.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLR_EXIT_BADINPUT : CLR_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("clearance %s\n", CLR_VERSION);
+        return CLR_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "clearance: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return CLR_EXIT_BADINPUT;
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages clearance builds, tests and benchmarks with.
+# Usage: scripts/deps.sh [build|test]   (test adds the tools the test suite runs)
+set -euo pipefail
+mode=${1:-build}
+pkgs=(build-essential cmake pkg-config libcjson-dev libsodium-dev libutf8proc-dev libicu-dev
+      libsqlite3-dev)
+if [ "$mode" = test ]; then
+    pkgs+=(libcmocka-dev clang clang-format valgrind libclang-rt-14-dev)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=sudo
+    echo "deps: installing ${missing[*]}" >&2
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

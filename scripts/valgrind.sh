@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs the unit tests and the CLI on the examples under valgrind's memcheck;
+# any error or leak fails. Usage: scripts/valgrind.sh BUILD
+set -euo pipefail
+build=$1
+root=$(cd "$(dirname "$0")/.." && pwd)
+vg=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
+    --track-origins=yes)
+status=0
+for t in "$build"/tests/test_*; do
+    [ -x "$t" ] || continue
+    name=$(basename "$t")
+    if (cd "$root" && CMOCKA_MESSAGE_OUTPUT=stdout "${vg[@]}" "$t" >/tmp/vg.$$.log 2>&1); then
+        echo "valgrind: $name clean"
+    else
+        echo "valgrind: $name FAILED"; tail -n 40 /tmp/vg.$$.log; status=1
+    fi
+done
+for f in "$root"/examples/*.json; do
+    if ! "${vg[@]}" "$build/clearance" check --explain "$f" >/dev/null 2>/tmp/vg.$$.log; then
+        echo "valgrind: clearance check $f FAILED"; tail -n 40 /tmp/vg.$$.log; status=1
+    fi
+done
+if ! "${vg[@]}" "$build/clearance" lint "$root/rules" >/dev/null 2>/tmp/vg.$$.log; then
+    echo "valgrind: clearance lint FAILED"; tail -n 40 /tmp/vg.$$.log; status=1
+fi
+rm -f /tmp/vg.$$.log
+exit $status

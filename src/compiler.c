@@ -1,0 +1,1161 @@
+/* The rulebook compiler: declarations to a clr_ruleset. It resolves names,
+ * checks types, warns of what is legal but suspicious, precomputes every
+ * catalogue model's classes and builds the rule index. */
+#include "compile.h"
+#include "diag.h"
+#include "eval.h"
+#include "lexer.h"
+#include "symbols.h"
+
+#include <math.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+const clr__attr_info clr__attrs[CLR__NATTR] = {
+    [ATTR_MODEL] = {"model", TYPE_SYM, 1, 0, "$.model"},
+    [ATTR_P_ID] = {"principal.id", TYPE_SYM, 0, 0, "$.principal.id"},
+    [ATTR_P_ORG] = {"principal.org", TYPE_SYM, 0, 0, "$.principal.org"},
+    [ATTR_P_NATIONALITY] = {"principal.nationality", TYPE_SYM, 0, 1, "$.principal.nationality"},
+    [ATTR_P_COUNTRY] = {"principal.country", TYPE_SYM, 0, 1, "$.principal.country"},
+    [ATTR_P_HQ] = {"principal.hq", TYPE_SYM, 0, 1, "$.principal.hq"},
+    [ATTR_DESTINATION] = {"destination", TYPE_SYM, 0, 1, "$.destination"},
+    [ATTR_USE] = {"use", TYPE_SYM, 0, 0, "$.use"},
+    [ATTR_INTEGRATION] = {"integration", TYPE_SYM, 0, 0, "$.integration"},
+    [ATTR_APP] = {"app", TYPE_SYM, 0, 0, "$.app"},
+    [ATTR_M_PROVIDER] = {"model.provider", TYPE_SYM, 1, 0, "$.model_attributes.provider"},
+    [ATTR_M_ORIGIN] = {"model.origin", TYPE_SYM, 1, 1, "$.model_attributes.origin"},
+    [ATTR_UNITS] = {"units", TYPE_NUM, 0, 0, "$.units"},
+    [ATTR_M_TRAINING_OPS] = {"model.training_ops", TYPE_NUM, 1, 0,
+                             "$.model_attributes.training_ops"},
+    [ATTR_M_OPEN_WEIGHTS] = {"model.open_weights", TYPE_BOOL, 1, 0,
+                             "$.model_attributes.open_weights"},
+    [ATTR_M_TAGS] = {"model.tags", TYPE_SET, 1, 0, "$.model_attributes.tags"},
+    [ATTR_M_CLASS] = {"model.class", TYPE_SET, 1, 0, "$.model_attributes"},
+};
+
+int clr__attr_find(const char *name)
+{
+    for (int i = 0; i < CLR__NATTR; i++)
+        if (strcmp(clr__attrs[i].name, name) == 0)
+            return i;
+    if (strcmp(name, "model.id") == 0)
+        return ATTR_MODEL;
+    return -1;
+}
+
+/* ---- diagnostics ---------------------------------------------------------- */
+
+static void report(clr__compile *c, clr_diag_severity sev, const clr__pos *pos, const char *fmt,
+                   va_list ap)
+{
+    char msg[768];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (sev == CLR_DIAG_ERROR)
+        c->errors++;
+    if (!pos || !pos->src) {
+        clr__diags_add(c->diags, sev, "clearance", 0, 0, 0, NULL, 0, "%s", msg);
+        return;
+    }
+    size_t llen = 0;
+    const char *line =
+        pos->at ? clr__source_line(pos->src->text, pos->src->len, pos->at, &llen) : NULL;
+    clr__diags_add(c->diags, sev, pos->src->name, pos->line, pos->col, pos->len, line, llen, "%s",
+                   msg);
+}
+
+void clr__compile_error(clr__compile *c, const clr__pos *pos, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report(c, CLR_DIAG_ERROR, pos, fmt, ap);
+    va_end(ap);
+}
+
+void clr__compile_warning(clr__compile *c, const clr__pos *pos, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report(c, CLR_DIAG_WARNING, pos, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- building ---------------------------------------------------------------- */
+
+typedef struct builder {
+    clr__compile *c;
+    clr_ruleset *rs;
+    int oom;
+    int in_class; /* compiling a class: only model attributes */
+    const clr__ast_decl *rulebook_decls[CLR_MAX_RULEBOOKS];
+    uint8_t *group_country_checked; /* per group */
+    uint8_t *group_model_checked;
+} builder;
+
+static clr__sym intern(builder *b, const clr__ast_name *name)
+{
+    clr__sym s = 0;
+    int rc = clr__sym_intern(b->rs, name->text, strlen(name->text), &s);
+    if (rc == CLR_ENOMEM)
+        b->oom = 1;
+    else if (rc)
+        clr__compile_error(b->c, &name->pos, "a name must have 1 to %d bytes", CLR_ID_MAX - 1);
+    return s;
+}
+
+static const clr__set *find_group(const builder *b, const char *name)
+{
+    for (size_t i = 0; i < b->rs->ngroups; i++)
+        if (strcmp(b->rs->groups[i].name, name) == 0)
+            return &b->rs->groups[i];
+    return NULL;
+}
+
+static int find_class(const builder *b, const char *name)
+{
+    for (size_t i = 0; i < b->rs->nclasses; i++)
+        if (strcmp(b->rs->classes[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int member_cmp(const void *a, const void *b)
+{
+    const clr__member *x = a, *y = b;
+    if (x->sym != y->sym)
+        return x->sym < y->sym ? -1 : 1;
+    return x->from < y->from ? -1 : x->from > y->from;
+}
+
+/* A suggestion for a common mistake in a country code. */
+static const char *country_hint(const char *s)
+{
+    if (strcmp(s, "UK") == 0)
+        return " (the United Kingdom is GB)";
+    if (strcmp(s, "EL") == 0)
+        return " (Greece is GR)";
+    return "";
+}
+
+static void check_country(builder *b, const clr__ast_name *n, const char *what)
+{
+    if (!clr_country_valid(n->text, strlen(n->text)))
+        clr__compile_warning(
+            b->c, &n->pos, "'%s' is not an ISO 3166-1 alpha-2 country code%s; %s never matches it",
+            n->text, country_hint(n->text), what);
+}
+
+static void check_value(builder *b, int attr, const clr__ast_name *n)
+{
+    const clr_ruleset *rs = b->rs;
+    if (clr__attrs[attr].is_country) {
+        check_country(b, n, clr__attrs[attr].name);
+    } else if (attr == ATTR_MODEL) {
+        clr__sym s = clr__sym_lookup(rs, n->text, strlen(n->text));
+        if (!s || rs->sym_model[s] < 0)
+            clr__compile_warning(b->c, &n->pos,
+                                 "unknown model '%s': it is not in the catalogue; only a request "
+                                 "describing it inline can match",
+                                 n->text);
+    } else if (attr == ATTR_USE || attr == ATTR_INTEGRATION) {
+        int has = attr == ATTR_USE ? rs->has_vocab_use : rs->has_vocab_integration;
+        uint8_t flag = attr == ATTR_USE ? SYMF_VOCAB_USE : SYMF_VOCAB_INTEGRATION;
+        clr__sym s = clr__sym_lookup(rs, n->text, strlen(n->text));
+        if (has && (!s || !(rs->sym_flags[s] & flag)))
+            clr__compile_warning(
+                b->c, &n->pos, "'%s' is not in the %s vocabulary, so a request can never carry it",
+                n->text, clr__attrs[attr].name);
+    }
+}
+
+/* Builds a set from names (a group's members or a literal set). */
+static clr__set *build_set(builder *b, const char *name, const clr__ast_member *members, size_t n,
+                           const clr__pos *pos)
+{
+    clr__set *set = clr__arena_alloc(&b->rs->arena, sizeof(*set));
+    clr__member *m = clr__arena_alloc(&b->rs->arena, (n ? n : 1) * sizeof(*m));
+    if (!set || !m) {
+        b->oom = 1;
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        m[i].sym = intern(b, &members[i].name);
+        m[i].from = members[i].from;
+        m[i].until = members[i].until;
+        if (m[i].from != CLR_TIME_MIN || m[i].until != CLR_TIME_MAX)
+            set->dated = 1;
+        if (m[i].from >= m[i].until)
+            clr__compile_warning(b->c, &members[i].name.pos,
+                                 "empty window: '%s' is a member from a date not before its until",
+                                 members[i].name.text);
+    }
+    qsort(m, n, sizeof(*m), member_cmp);
+    set->name = name;
+    set->members = m;
+    set->n = n;
+    if (pos)
+        set->pos = *pos;
+    return set;
+}
+
+static clr__node *new_node(builder *b, clr__op op)
+{
+    clr__node *n = clr__arena_alloc(&b->rs->arena, sizeof(*n));
+    if (!n) {
+        b->oom = 1;
+        return NULL;
+    }
+    n->op = (uint8_t)op;
+    return n;
+}
+
+static int resolve_attr(builder *b, const clr__ast_name *name)
+{
+    int a = clr__attr_find(name->text);
+    if (a < 0) {
+        clr__compile_error(b->c, &name->pos,
+                           "unknown attribute '%s' (see docs/language.md for the attributes)",
+                           name->text);
+        return -1;
+    }
+    if (b->in_class && !clr__attrs[a].of_model) {
+        clr__compile_error(b->c, &name->pos,
+                           "a class is derived from the model alone; '%s' describes the request",
+                           name->text);
+        return -1;
+    }
+    if (b->in_class && a == ATTR_M_CLASS) {
+        clr__compile_error(b->c, &name->pos, "a class cannot be derived from other classes");
+        return -1;
+    }
+    if (a < CLR__NDIM)
+        b->rs->attr_used[a] = 1;
+    return a;
+}
+
+static int parse_number(const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static const char *type_name(clr__attr_type t)
+{
+    switch (t) {
+    case TYPE_SYM: return "a name";
+    case TYPE_NUM: return "a number";
+    case TYPE_BOOL: return "true or false";
+    case TYPE_SET: return "a set (test it with 'has')";
+    }
+    return "?";
+}
+
+static void check_group_members(builder *b, const clr__set *g, int attr)
+{
+    size_t gi = (size_t)(g - b->rs->groups);
+    if (clr__attrs[attr].is_country && !b->group_country_checked[gi]) {
+        b->group_country_checked[gi] = 1;
+        for (size_t i = 0; i < g->n; i++) {
+            const char *s = b->rs->sym_str[g->members[i].sym];
+            if (!clr_country_valid(s, strlen(s)))
+                clr__compile_warning(b->c, &g->pos,
+                                     "group '%s' is used for %s, but its member '%s' is not an ISO "
+                                     "3166-1 alpha-2 country code%s",
+                                     g->name, clr__attrs[attr].name, s, country_hint(s));
+        }
+    }
+    if (attr == ATTR_MODEL && !b->group_model_checked[gi]) {
+        b->group_model_checked[gi] = 1;
+        for (size_t i = 0; i < g->n; i++)
+            if (b->rs->sym_model[g->members[i].sym] < 0)
+                clr__compile_warning(
+                    b->c, &g->pos,
+                    "group '%s' is used for models, but '%s' is not in the catalogue", g->name,
+                    b->rs->sym_str[g->members[i].sym]);
+    }
+}
+
+static const clr__node *compile_expr(builder *b, const clr__ast_expr *e)
+{
+    if (!e)
+        return NULL;
+    clr__node *n;
+    switch (e->kind) {
+    case AST_AND:
+    case AST_OR:
+        n = new_node(b, e->kind == AST_AND ? OP_AND : OP_OR);
+        if (n) {
+            n->l = compile_expr(b, e->l);
+            n->r = compile_expr(b, e->r);
+        }
+        return n;
+    case AST_NOT:
+        n = new_node(b, OP_NOT);
+        if (n)
+            n->l = compile_expr(b, e->l);
+        return n;
+    case AST_CONST: return new_node(b, e->value ? OP_TRUE : OP_FALSE);
+    case AST_BOOL: {
+        int a = resolve_attr(b, &e->attr);
+        if (a < 0)
+            return NULL;
+        if (clr__attrs[a].type != TYPE_BOOL) {
+            clr__compile_error(b->c, &e->attr.pos,
+                               "'%s' is %s, not true or false: compare it with a value",
+                               e->attr.text, type_name(clr__attrs[a].type));
+            return NULL;
+        }
+        n = new_node(b, OP_BOOL);
+        if (n)
+            n->attr = (uint8_t)a;
+        return n;
+    }
+    case AST_HAS: {
+        int a = resolve_attr(b, &e->attr);
+        if (a < 0)
+            return NULL;
+        if (clr__attrs[a].type != TYPE_SET) {
+            clr__compile_error(b->c, &e->attr.pos,
+                               "'has' tests a set (model.tags, model.class); '%s' is %s",
+                               e->attr.text, type_name(clr__attrs[a].type));
+            return NULL;
+        }
+        n = new_node(b, OP_HAS);
+        if (!n)
+            return NULL;
+        n->attr = (uint8_t)a;
+        if (a == ATTR_M_CLASS) {
+            int ci = find_class(b, e->operand.text);
+            if (ci < 0) {
+                clr__compile_error(b->c, &e->operand.pos,
+                                   "unknown class '%s' (declare it with 'class %s when ...')",
+                                   e->operand.text, e->operand.text);
+                return NULL;
+            }
+            n->cls = (uint32_t)ci;
+        } else {
+            n->sym = intern(b, &e->operand);
+        }
+        return n;
+    }
+    case AST_IN: {
+        int a = resolve_attr(b, &e->attr);
+        if (a < 0)
+            return NULL;
+        if (clr__attrs[a].type != TYPE_SYM) {
+            clr__compile_error(b->c, &e->attr.pos, "'in' tests a name; '%s' is %s", e->attr.text,
+                               type_name(clr__attrs[a].type));
+            return NULL;
+        }
+        n = new_node(b, OP_IN);
+        if (!n)
+            return NULL;
+        n->attr = (uint8_t)a;
+        if (e->group.text) {
+            const clr__set *g = find_group(b, e->group.text);
+            if (!g) {
+                clr__compile_error(b->c, &e->group.pos,
+                                   "unknown group '%s': a condition on an undefined group would "
+                                   "silently never hold",
+                                   e->group.text);
+                return NULL;
+            }
+            check_group_members(b, g, a);
+            n->set = g;
+        } else {
+            clr__ast_member *ms =
+                clr__arena_alloc(&b->rs->arena, (e->nitems ? e->nitems : 1) * sizeof(*ms));
+            if (!ms) {
+                b->oom = 1;
+                return NULL;
+            }
+            for (size_t i = 0; i < e->nitems; i++) {
+                ms[i].name = e->items[i];
+                ms[i].from = CLR_TIME_MIN;
+                ms[i].until = CLR_TIME_MAX;
+                check_value(b, a, &e->items[i]);
+            }
+            n->set = build_set(b, NULL, ms, e->nitems, &e->pos);
+        }
+        return n;
+    }
+    case AST_CMP: {
+        int a = resolve_attr(b, &e->attr);
+        if (a < 0)
+            return NULL;
+        clr__cmp cmp = e->op == TK_EQ   ? CMP_EQ
+                       : e->op == TK_NE ? CMP_NE
+                       : e->op == TK_LT ? CMP_LT
+                       : e->op == TK_LE ? CMP_LE
+                       : e->op == TK_GT ? CMP_GT
+                                        : CMP_GE;
+        clr__attr_type t = clr__attrs[a].type;
+        if (t == TYPE_SET) {
+            clr__compile_error(b->c, &e->attr.pos, "'%s' is a set: test it with 'has'",
+                               e->attr.text);
+            return NULL;
+        }
+        if (t != TYPE_NUM && cmp != CMP_EQ && cmp != CMP_NE) {
+            clr__compile_error(b->c, &e->pos, "'%s' is %s: compare it with == or !=", e->attr.text,
+                               type_name(t));
+            return NULL;
+        }
+        if (t == TYPE_NUM) {
+            double v;
+            if (e->operand.is_string || parse_number(e->operand.text, &v)) {
+                clr__compile_error(b->c, &e->operand.pos, "'%s' is a number; '%s' is not",
+                                   e->attr.text, e->operand.text);
+                return NULL;
+            }
+            n = new_node(b, OP_NUM);
+            if (n) {
+                n->attr = (uint8_t)a;
+                n->cmp = (uint8_t)cmp;
+                n->num = v;
+            }
+            return n;
+        }
+        if (t == TYPE_BOOL) {
+            int val = strcmp(e->operand.text, "true") == 0    ? 1
+                      : strcmp(e->operand.text, "false") == 0 ? 0
+                                                              : -1;
+            if (val < 0 || e->operand.is_string) {
+                clr__compile_error(b->c, &e->operand.pos, "'%s' is true or false", e->attr.text);
+                return NULL;
+            }
+            n = new_node(b, OP_BOOL);
+            if (!n)
+                return NULL;
+            n->attr = (uint8_t)a;
+            if (val == (cmp == CMP_EQ))
+                return n;
+            clr__node *neg = new_node(b, OP_NOT);
+            if (neg)
+                neg->l = n;
+            return neg;
+        }
+        /* a name: against another attribute, or a literal */
+        int a2 = e->operand.is_string ? -1 : clr__attr_find(e->operand.text);
+        if (a2 >= 0) {
+            a2 = resolve_attr(b, &e->operand);
+            if (a2 < 0)
+                return NULL;
+            if (clr__attrs[a2].type != TYPE_SYM) {
+                clr__compile_error(b->c, &e->operand.pos, "'%s' is %s and cannot equal '%s'",
+                                   e->operand.text, type_name(clr__attrs[a2].type), e->attr.text);
+                return NULL;
+            }
+            n = new_node(b, OP_EQ_ATTR);
+            if (n) {
+                n->attr = (uint8_t)a;
+                n->attr2 = (uint8_t)a2;
+            }
+        } else {
+            check_value(b, a, &e->operand);
+            n = new_node(b, OP_EQ);
+            if (n) {
+                n->attr = (uint8_t)a;
+                n->sym = intern(b, &e->operand);
+            }
+        }
+        if (!n || cmp == CMP_EQ)
+            return n;
+        clr__node *neg = new_node(b, OP_NOT);
+        if (neg)
+            neg->l = n;
+        return neg;
+    }
+    }
+    return NULL;
+}
+
+/* The text of a condition as written: from its first token to its last. */
+static const char *expr_text(builder *b, const clr__ast_expr *e)
+{
+    if (!e || !e->pos.src || !e->pos.at)
+        return "true";
+    /* find the leftmost and rightmost positions in the tree */
+    const clr__ast_expr *lm = e;
+    while ((lm->kind == AST_AND || lm->kind == AST_OR) && lm->l)
+        lm = lm->l;
+    const char *start = lm->kind == AST_NOT ? lm->pos.at : lm->pos.at;
+    if (lm->kind != AST_NOT && lm->attr.pos.at && lm->attr.pos.at < start)
+        start = lm->attr.pos.at;
+    const char *end = start;
+    const clr__ast_expr *stack[CLR__EXPR_DEPTH_MAX * 2 + 8];
+    size_t sp = 0;
+    stack[sp++] = e;
+    while (sp) {
+        const clr__ast_expr *x = stack[--sp];
+        const clr__pos *ps[] = {&x->pos, &x->attr.pos, &x->operand.pos, &x->group.pos};
+        for (size_t i = 0; i < 4; i++)
+            if (ps[i]->at && ps[i]->at + ps[i]->len > end)
+                end = ps[i]->at + ps[i]->len;
+        for (size_t i = 0; i < x->nitems; i++)
+            if (x->items[i].pos.at + x->items[i].pos.len > end)
+                end = x->items[i].pos.at + x->items[i].pos.len;
+        if (x->nitems) {
+            /* the closing brace */
+            const char *q = end, *lim = e->pos.src->text + e->pos.src->len;
+            while (q < lim && (*q == ' ' || *q == ',' || *q == '\n' || *q == '\t'))
+                q++;
+            if (q < lim && *q == '}')
+                end = q + 1;
+        }
+        if (x->l && sp < sizeof stack / sizeof stack[0])
+            stack[sp++] = x->l;
+        if (x->r && sp < sizeof stack / sizeof stack[0])
+            stack[sp++] = x->r;
+    }
+    /* a closing parenthesis that belongs to the condition */
+    const char *lim = e->pos.src->text + e->pos.src->len;
+    int open = 0;
+    for (const char *q = start; q < end; q++)
+        open += *q == '(' ? 1 : *q == ')' ? -1 : 0;
+    while (open > 0 && end < lim) {
+        if (*end == ')')
+            open--;
+        end++;
+    }
+    /* fold white space runs to one space */
+    char *out = clr__arena_alloc(&b->rs->arena, (size_t)(end - start) + 1);
+    if (!out)
+        return "";
+    size_t o = 0;
+    for (const char *q = start; q < end; q++) {
+        char ch = *q;
+        if (ch == '#') {
+            while (q < end && *q != '\n')
+                q++;
+            ch = ' ';
+        }
+        if (ch == '\n' || ch == '\t' || ch == '\r')
+            ch = ' ';
+        if (ch == ' ' && o > 0 && out[o - 1] == ' ')
+            continue;
+        out[o++] = ch;
+    }
+    while (o > 0 && out[o - 1] == ' ')
+        o--;
+    out[o] = '\0';
+    return out;
+}
+
+/* ---- never-true analysis -------------------------------------------------- */
+
+/* Conservatively decides whether n can never be true: 1 only when certain.
+ * Handles constants, empty sets, and conjunctions that demand two different
+ * values of one attribute. */
+typedef struct demand {
+    int attr;
+    clr__sym sym;
+} demand;
+
+static int collect_demands(const clr__node *n, demand *d, size_t *nd, size_t cap)
+{
+    if (!n)
+        return 0;
+    if (n->op == OP_AND) {
+        if (collect_demands(n->l, d, nd, cap) || collect_demands(n->r, d, nd, cap))
+            return 1;
+        return 0;
+    }
+    if (n->op == OP_FALSE)
+        return 1;
+    if (n->op == OP_IN && n->set->n == 0)
+        return 1;
+    if (n->op == OP_EQ) {
+        for (size_t i = 0; i < *nd; i++)
+            if (d[i].attr == n->attr && d[i].sym != n->sym)
+                return 1;
+        if (*nd < cap)
+            d[(*nd)++] = (demand){n->attr, n->sym};
+    }
+    if (n->op == OP_OR) {
+        demand dl[32], dr[32];
+        size_t nl = 0, nr = 0;
+        int ul = collect_demands(n->l, dl, &nl, 32);
+        int ur = collect_demands(n->r, dr, &nr, 32);
+        return ul && ur;
+    }
+    return 0;
+}
+
+static int never_true(const clr__node *n)
+{
+    demand d[64];
+    size_t nd = 0;
+    return collect_demands(n, d, &nd, 64);
+}
+
+/* ---- the index ------------------------------------------------------------- */
+
+/* Collects the symbols that n requires of dimension dim into out (a sorted
+ * list without duplicates). Returns 1 when n constrains dim (only a request
+ * whose value is in out can make n true), 0 when it does not. */
+typedef struct symlist {
+    clr__sym *v;
+    size_t n, cap;
+} symlist;
+
+static int symlist_add(symlist *l, clr__sym s)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        clr__sym *v = realloc(l->v, cap * sizeof(*v));
+        if (!v)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = s;
+    return 0;
+}
+
+/* The catalogue models for which a condition on model attributes holds (at
+ * any time, for dated sets). Requests with inline models skip the model
+ * dimension, so this filter is exact for the catalogue. Returns 1. */
+static int model_syms(const clr_ruleset *rs, const clr__node *n, symlist *out)
+{
+    clr__ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.rs = rs;
+    for (size_t i = 0; i < CLR__NSYMATTR; i++)
+        ctx.str[i] = "";
+    for (size_t m = 0; m < rs->nmodels; m++) {
+        const clr__model *md = &rs->models[m];
+        ctx.model = md;
+        ctx.sym[ATTR_MODEL] = md->sym;
+        ctx.sym[ATTR_M_PROVIDER] = md->provider;
+        ctx.sym[ATTR_M_ORIGIN] = md->origin;
+        int hit = 0;
+        if (n->op == OP_IN) {
+            for (size_t i = 0; i < n->set->n && !hit; i++)
+                hit = n->set->members[i].sym == ctx.sym[n->attr];
+        } else {
+            hit = clr__eval(&ctx, n);
+        }
+        if (hit && symlist_add(out, md->sym))
+            return 0;
+    }
+    return 1;
+}
+
+static int required_syms(const clr_ruleset *rs, const clr__node *n, int dim, symlist *out)
+{
+    if (!n)
+        return 0;
+    if (dim == ATTR_MODEL && (n->op == OP_EQ || n->op == OP_IN) && n->attr != ATTR_MODEL &&
+        clr__attrs[n->attr].of_model)
+        return model_syms(rs, n, out);
+    switch ((clr__op)n->op) {
+    case OP_EQ:
+        if (n->attr != dim)
+            return 0;
+        return symlist_add(out, n->sym) == 0;
+    case OP_IN:
+        if (n->attr != dim)
+            return 0;
+        for (size_t i = 0; i < n->set->n; i++)
+            if (symlist_add(out, n->set->members[i].sym))
+                return 0;
+        return 1;
+    case OP_FALSE: return 1; /* nothing can make it true */
+    case OP_AND: {
+        symlist l = {0}, r = {0};
+        int cl = required_syms(rs, n->l, dim, &l);
+        int cr = required_syms(rs, n->r, dim, &r);
+        int ok = 1;
+        /* either side is a valid filter; take the narrower */
+        if (cl && (!cr || l.n <= r.n)) {
+            for (size_t i = 0; i < l.n && ok; i++)
+                ok = symlist_add(out, l.v[i]) == 0;
+        } else if (cr) {
+            for (size_t i = 0; i < r.n && ok; i++)
+                ok = symlist_add(out, r.v[i]) == 0;
+        }
+        free(l.v);
+        free(r.v);
+        return ok && (cl || cr);
+    }
+    case OP_OR: {
+        symlist l = {0}, r = {0};
+        int cl = required_syms(rs, n->l, dim, &l);
+        int cr = required_syms(rs, n->r, dim, &r);
+        int ok = cl && cr;
+        for (size_t i = 0; i < l.n && ok; i++)
+            ok = symlist_add(out, l.v[i]) == 0;
+        for (size_t i = 0; i < r.n && ok; i++)
+            ok = symlist_add(out, r.v[i]) == 0;
+        free(l.v);
+        free(r.v);
+        return ok;
+    }
+    default: break;
+    }
+    if (dim == ATTR_MODEL && (n->op == OP_NUM || n->op == OP_BOOL || n->op == OP_HAS))
+        return model_syms(rs, n, out);
+    return 0;
+}
+
+static int sym_cmp(const void *a, const void *b)
+{
+    clr__sym x = *(const clr__sym *)a, y = *(const clr__sym *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int build_index(clr_ruleset *rs)
+{
+    size_t nslots = rs->nrules;
+    size_t nwords = (nslots + 63) / 64;
+    if (nwords == 0)
+        nwords = 1;
+    rs->nwords = nwords;
+    int rc = 0;
+    symlist *req = calloc(nslots ? nslots : 1, sizeof(*req));
+    int *constrained = calloc(nslots ? nslots : 1, sizeof(int));
+    uint32_t *row_of = NULL;
+    if (!req || !constrained) {
+        rc = CLR_ENOMEM;
+        goto done;
+    }
+    for (int dim = 0; dim < CLR__NDIM; dim++) {
+        clr__dim_index *ix = &rs->index[dim];
+        size_t any = 0;
+        for (size_t s = 0; s < nslots; s++) {
+            req[s].n = 0;
+            constrained[s] = required_syms(rs, rs->rules[s].when, dim, &req[s]);
+            any += constrained[s];
+        }
+        if (!any)
+            continue;
+        row_of = calloc(rs->nsyms, sizeof(*row_of));
+        if (!row_of) {
+            rc = CLR_ENOMEM;
+            goto done;
+        }
+        size_t nrows = 1;
+        for (size_t s = 0; s < nslots; s++) {
+            if (!constrained[s])
+                continue;
+            qsort(req[s].v, req[s].n, sizeof(clr__sym), sym_cmp);
+            for (size_t i = 0; i < req[s].n; i++)
+                if (req[s].v[i] && !row_of[req[s].v[i]])
+                    row_of[req[s].v[i]] = (uint32_t)nrows++;
+        }
+        uint64_t *rows = clr__arena_alloc(&rs->arena, nrows * nwords * sizeof(uint64_t));
+        uint32_t *row_copy = clr__arena_alloc(&rs->arena, rs->nsyms * sizeof(uint32_t));
+        if (!rows || !row_copy) {
+            rc = CLR_ENOMEM;
+            goto done;
+        }
+        for (size_t s = 0; s < nslots; s++) {
+            if (constrained[s]) {
+                for (size_t i = 0; i < req[s].n; i++)
+                    if (req[s].v[i]) {
+                        uint32_t r = row_of[req[s].v[i]];
+                        rows[r * nwords + s / 64] |= 1ULL << (s % 64);
+                    }
+            } else {
+                for (size_t r = 0; r < nrows; r++)
+                    rows[r * nwords + s / 64] |= 1ULL << (s % 64);
+            }
+        }
+        memcpy(row_copy, row_of, rs->nsyms * sizeof(uint32_t));
+        free(row_of);
+        row_of = NULL;
+        ix->used = 1;
+        ix->row_of = row_copy;
+        ix->rows = rows;
+        ix->nrows = nrows;
+    }
+done:
+    if (req)
+        for (size_t s = 0; s < nslots; s++)
+            free(req[s].v);
+    free(req);
+    free(constrained);
+    free(row_of);
+    return rc;
+}
+
+/* ---- declarations ---------------------------------------------------------- */
+
+static size_t count_kind(const clr__compile *c, clr__decl_kind k)
+{
+    size_t n = 0;
+    for (const clr__ast_decl *d = c->first; d; d = d->next)
+        n += d->kind == k;
+    return n;
+}
+
+static void build_vocabularies(builder *b)
+{
+    for (const clr__ast_decl *d = b->c->first; d; d = d->next) {
+        if (d->kind != DECL_VOCABULARY)
+            continue;
+        int use = strcmp(d->name.text, "use") == 0;
+        if (use)
+            b->rs->has_vocab_use = 1;
+        else
+            b->rs->has_vocab_integration = 1;
+        for (size_t i = 0; i < d->nmembers; i++) {
+            clr__sym s = intern(b, &d->members[i].name);
+            if (s)
+                b->rs->sym_flags[s] |= use ? SYMF_VOCAB_USE : SYMF_VOCAB_INTEGRATION;
+        }
+    }
+}
+
+static void build_groups(builder *b)
+{
+    clr_ruleset *rs = b->rs;
+    size_t n = count_kind(b->c, DECL_GROUP);
+    rs->groups = clr__arena_alloc(&rs->arena, (n ? n : 1) * sizeof(*rs->groups));
+    b->group_country_checked = calloc(n ? n : 1, 1);
+    b->group_model_checked = calloc(n ? n : 1, 1);
+    if (!rs->groups || !b->group_country_checked || !b->group_model_checked) {
+        b->oom = 1;
+        return;
+    }
+    for (const clr__ast_decl *d = b->c->first; d; d = d->next) {
+        if (d->kind != DECL_GROUP)
+            continue;
+        const clr__set *prev = find_group(b, d->name.text);
+        if (prev) {
+            clr__compile_error(b->c, &d->name.pos, "group '%s' is defined twice (first at %s:%d)",
+                               d->name.text, prev->pos.src->name, prev->pos.line);
+            continue;
+        }
+        clr__set *set = build_set(b, d->name.text, d->members, d->nmembers, &d->name.pos);
+        if (!set)
+            return;
+        rs->groups[rs->ngroups++] = *set;
+        if (d->nmembers == 0)
+            clr__compile_warning(b->c, &d->name.pos, "group '%s' is empty", d->name.text);
+    }
+}
+
+static void build_classes(builder *b)
+{
+    clr_ruleset *rs = b->rs;
+    size_t n = count_kind(b->c, DECL_CLASS);
+    rs->classes = clr__arena_alloc(&rs->arena, (n ? n : 1) * sizeof(*rs->classes));
+    if (!rs->classes) {
+        b->oom = 1;
+        return;
+    }
+    b->in_class = 1;
+    for (const clr__ast_decl *d = b->c->first; d; d = d->next) {
+        if (d->kind != DECL_CLASS)
+            continue;
+        if (find_class(b, d->name.text) >= 0) {
+            clr__compile_error(b->c, &d->name.pos, "class '%s' is defined twice", d->name.text);
+            continue;
+        }
+        if (rs->nclasses == 64) {
+            clr__compile_error(b->c, &d->name.pos, "more than 64 classes");
+            break;
+        }
+        clr__class *cl = &rs->classes[rs->nclasses];
+        cl->name = d->name.text;
+        cl->when = compile_expr(b, d->when);
+        cl->when_text = expr_text(b, d->when);
+        if (cl->when)
+            rs->nclasses++;
+    }
+    b->in_class = 0;
+}
+
+static void build_models(builder *b)
+{
+    clr_ruleset *rs = b->rs;
+    size_t n = count_kind(b->c, DECL_MODEL);
+    rs->models = clr__arena_alloc(&rs->arena, (n ? n : 1) * sizeof(*rs->models));
+    if (!rs->models) {
+        b->oom = 1;
+        return;
+    }
+    for (const clr__ast_decl *d = b->c->first; d; d = d->next) {
+        if (d->kind != DECL_MODEL)
+            continue;
+        clr__sym s = intern(b, &d->name);
+        if (!s)
+            continue;
+        if (rs->sym_model[s] >= 0) {
+            clr__compile_error(b->c, &d->name.pos, "model '%s' is in the catalogue twice",
+                               d->name.text);
+            continue;
+        }
+        clr__model *m = &rs->models[rs->nmodels];
+        m->id = rs->sym_str[s];
+        m->sym = s;
+        m->provider_str = "";
+        m->origin_str = "";
+        if (d->provider.text) {
+            m->provider = intern(b, &d->provider);
+            m->provider_str = m->provider ? rs->sym_str[m->provider] : "";
+        }
+        if (d->origin.text) {
+            check_country(b, &d->origin, "model.origin");
+            m->origin = intern(b, &d->origin);
+            m->origin_str = m->origin ? rs->sym_str[m->origin] : "";
+        } else {
+            clr__compile_warning(b->c, &d->name.pos,
+                                 "model '%s' has no origin; rulebooks scoped by origin never apply "
+                                 "to it",
+                                 d->name.text);
+        }
+        m->training_ops = d->training_ops >= 0 ? d->training_ops : __builtin_nan("");
+        m->open_weights = d->open_weights;
+        clr__sym *tags = clr__arena_alloc(&rs->arena, (d->ntags ? d->ntags : 1) * sizeof(*tags));
+        if (!tags) {
+            b->oom = 1;
+            return;
+        }
+        for (size_t i = 0; i < d->ntags; i++)
+            tags[i] = intern(b, &d->tags[i]);
+        m->tags = tags;
+        m->ntags = d->ntags;
+        rs->sym_model[s] = (int32_t)rs->nmodels++;
+    }
+}
+
+static void classify_models(clr_ruleset *rs)
+{
+    clr__ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.rs = rs;
+    for (size_t m = 0; m < rs->nmodels; m++) {
+        clr__model *md = &rs->models[m];
+        ctx.model = md;
+        ctx.sym[ATTR_MODEL] = md->sym;
+        ctx.sym[ATTR_M_PROVIDER] = md->provider;
+        ctx.sym[ATTR_M_ORIGIN] = md->origin;
+        ctx.str[ATTR_MODEL] = md->id;
+        ctx.str[ATTR_M_PROVIDER] = md->provider_str;
+        ctx.str[ATTR_M_ORIGIN] = md->origin_str;
+        for (size_t i = 0; i < CLR__NSYMATTR; i++)
+            if (!ctx.str[i])
+                ctx.str[i] = "";
+        md->classes = 0;
+        for (size_t c = 0; c < rs->nclasses; c++)
+            if (clr__eval(&ctx, rs->classes[c].when))
+                md->classes |= 1ULL << c;
+    }
+}
+
+static int find_rulebook(const builder *b, const clr__ast_decl *d)
+{
+    for (size_t i = 0; i < b->rs->nrulebooks; i++)
+        if (b->rulebook_decls[i] == d)
+            return (int)i;
+    return -1;
+}
+
+static void build_rulebooks(builder *b)
+{
+    clr_ruleset *rs = b->rs;
+    rs->rulebooks = clr__arena_alloc(&rs->arena, CLR_MAX_RULEBOOKS * sizeof(*rs->rulebooks));
+    if (!rs->rulebooks) {
+        b->oom = 1;
+        return;
+    }
+    for (const clr__ast_decl *d = b->c->first; d; d = d->next) {
+        if (d->kind != DECL_RULEBOOK)
+            continue;
+        int dup = 0;
+        for (size_t i = 0; i < rs->nrulebooks; i++)
+            if (strcmp(rs->rulebooks[i].id, d->name.text) == 0) {
+                clr__compile_error(b->c, &d->name.pos,
+                                   "rulebook '%s' is loaded twice (first from %s)", d->name.text,
+                                   b->rulebook_decls[i]->name.pos.src->name);
+                dup = 1;
+            }
+        if (dup)
+            continue;
+        if (rs->nrulebooks == CLR_MAX_RULEBOOKS) {
+            clr__compile_error(b->c, &d->name.pos, "more than %d rulebooks in one set",
+                               CLR_MAX_RULEBOOKS);
+            break;
+        }
+        clr__rulebook *rb = &rs->rulebooks[rs->nrulebooks];
+        rb->id = d->name.text;
+        rb->title = d->title ? d->title : "";
+        rb->jurisdiction = d->jurisdiction.text ? d->jurisdiction.text : "";
+        rb->scope = d->scope ? compile_expr(b, d->scope) : NULL;
+        rb->scope_text = d->scope ? expr_text(b, d->scope) : "every request";
+        b->rulebook_decls[rs->nrulebooks++] = d;
+    }
+}
+
+static const clr__rule *find_rule(const clr_ruleset *rs, size_t upto, uint32_t rulebook,
+                                  const char *id)
+{
+    for (size_t i = 0; i < upto; i++)
+        if (rs->rules[i].rulebook == rulebook && strcmp(rs->rules[i].id, id) == 0)
+            return &rs->rules[i];
+    return NULL;
+}
+
+static void build_rules(builder *b)
+{
+    clr_ruleset *rs = b->rs;
+    size_t n = count_kind(b->c, DECL_RULE) + count_kind(b->c, DECL_EXEMPTION);
+    rs->rules = clr__arena_alloc(&rs->arena, (n ? n : 1) * sizeof(*rs->rules));
+    if (!rs->rules) {
+        b->oom = 1;
+        return;
+    }
+    /* exemptions first: the decision evaluates them before the rules */
+    for (int pass = 0; pass < 2; pass++) {
+        clr__decl_kind want = pass == 0 ? DECL_EXEMPTION : DECL_RULE;
+        for (const clr__ast_decl *d = b->c->first; d; d = d->next) {
+            if (d->kind != want || !d->rulebook)
+                continue;
+            int rbi = find_rulebook(b, d->rulebook);
+            if (rbi < 0)
+                continue;
+            if (find_rule(rs, rs->nrules, (uint32_t)rbi, d->name.text)) {
+                clr__compile_error(b->c, &d->name.pos,
+                                   "'%s' is defined twice in rulebook '%s' (rules and exemptions "
+                                   "share one namespace)",
+                                   d->name.text, rs->rulebooks[rbi].id);
+                continue;
+            }
+            clr__rule *r = &rs->rules[rs->nrules];
+            r->id = d->name.text;
+            r->rulebook = (uint32_t)rbi;
+            r->is_exemption = pass == 0;
+            r->effect = d->effect;
+            r->when = compile_expr(b, d->when);
+            r->when_text = expr_text(b, d->when);
+            r->from = d->from;
+            r->until = d->until;
+            r->citation = d->citation ? d->citation : "";
+            r->message = d->message ? d->message : "";
+            r->pos = d->name.pos;
+            if (!r->when)
+                continue;
+            if (d->from >= d->until)
+                clr__compile_warning(b->c, &d->name.pos,
+                                     "empty window: %s '%s' is in force from a date not before its "
+                                     "until, so it never applies",
+                                     pass == 0 ? "exemption" : "rule", d->name.text);
+            else if (never_true(r->when))
+                clr__compile_warning(b->c, &d->name.pos,
+                                     "%s '%s' can never fire: its condition is never true",
+                                     pass == 0 ? "exemption" : "rule", d->name.text);
+            if (pass == 0)
+                rs->nexemptions++;
+            rs->nrules++;
+        }
+    }
+    /* resolve what each exemption switches off */
+    for (size_t i = 0; i < rs->nexemptions; i++) {
+        clr__rule *ex = &rs->rules[i];
+        const clr__ast_decl *d = NULL;
+        for (const clr__ast_decl *x = b->c->first; x; x = x->next)
+            if (x->kind == DECL_EXEMPTION && x->name.pos.at == ex->pos.at) {
+                d = x;
+                break;
+            }
+        if (!d)
+            continue;
+        uint32_t *slots = clr__arena_alloc(&rs->arena, (d->nexempts ? d->nexempts : 1) * 4);
+        if (!slots) {
+            b->oom = 1;
+            return;
+        }
+        size_t k = 0;
+        for (size_t j = 0; j < d->nexempts; j++) {
+            const clr__rule *target = NULL;
+            for (size_t s = rs->nexemptions; s < rs->nrules; s++)
+                if (rs->rules[s].rulebook == ex->rulebook &&
+                    strcmp(rs->rules[s].id, d->exempts[j].text) == 0)
+                    target = &rs->rules[s];
+            if (!target) {
+                clr__compile_warning(
+                    b->c, &d->exempts[j].pos,
+                    "exemption '%s' names '%s', which is no rule of rulebook '%s'; "
+                    "it exempts nothing there",
+                    ex->id, d->exempts[j].text, rs->rulebooks[ex->rulebook].id);
+                continue;
+            }
+            slots[k++] = (uint32_t)(target - rs->rules);
+        }
+        ex->exempts = slots;
+        ex->nexempts = k;
+    }
+}
+
+static void compute_version(clr_ruleset *rs, clr__compile *c)
+{
+    unsigned char digest[16];
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, sizeof digest);
+    for (size_t i = 0; i < c->nsources; i++) {
+        const clr__source *s = c->sources[i];
+        crypto_generichash_update(&st, (const unsigned char *)s->name, strlen(s->name) + 1);
+        crypto_generichash_update(&st, (const unsigned char *)s->text, s->len);
+    }
+    crypto_generichash_final(&st, digest, sizeof digest);
+    sodium_bin2hex(rs->version, sizeof rs->version, digest, sizeof digest);
+}
+
+int clr__compile_finish(clr_ruleset **out, clr__compile *c, clr__arena *arena)
+{
+    *out = NULL;
+    clr_ruleset *rs = calloc(1, sizeof(*rs));
+    if (!rs) {
+        clr__arena_free(arena);
+        return CLR_ENOMEM;
+    }
+    rs->arena = *arena;
+    clr__arena_init(arena);
+    c->arena = &rs->arena;
+    rs->refs = 1;
+    builder b;
+    memset(&b, 0, sizeof b);
+    b.c = c;
+    b.rs = rs;
+    clr__sym dummy;
+    if (clr__sym_intern(rs, "-", 1, &dummy)) /* make the tables exist */
+        b.oom = 1;
+
+    build_vocabularies(&b);
+    build_groups(&b);
+    build_models(&b);
+    build_classes(&b);
+    if (!b.oom)
+        classify_models(rs);
+    build_rulebooks(&b);
+    build_rules(&b);
+    if (!b.oom && c->errors == 0 && rs->nrulebooks == 0)
+        clr__compile_error(c, NULL,
+                           "no rulebook was declared (start a file with 'rulebook ID { "
+                           "... }')");
+    if (!b.oom && c->errors == 0 && build_index(rs))
+        b.oom = 1;
+    compute_version(rs, c);
+    free(b.group_country_checked);
+    free(b.group_model_checked);
+
+    rs->sources = (const clr__source *const *)c->sources;
+    rs->nsources = c->nsources;
+    c->sources = NULL;
+    c->nsources = c->capsources = 0;
+
+    if (b.oom || c->errors) {
+        int rc = b.oom ? CLR_ENOMEM : CLR_ERULEBOOK;
+        clr_ruleset_unref(rs);
+        return rc;
+    }
+    *out = rs;
+    return 0;
+}

@@ -1,0 +1,379 @@
+/* Deciding one request: resolve its attributes to symbols, narrow the rules to
+ * candidates through the index, evaluate the candidates' conditions and
+ * combine their effects. No allocation on this path. */
+#include "decide.h"
+#include "eval.h"
+
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+const char *clr_outcome_name(clr_outcome o)
+{
+    switch (o) {
+    case CLR_ALLOW: return "allow";
+    case CLR_REVIEW: return "review";
+    case CLR_LICENSE_REQUIRED: return "license_required";
+    case CLR_DENY: return "deny";
+    }
+    return "deny";
+}
+
+const char *clr_effect_name(clr_effect e)
+{
+    switch (e) {
+    case CLR_EFFECT_REVIEW: return "review";
+    case CLR_EFFECT_LICENSE_REQUIRED: return "license_required";
+    case CLR_EFFECT_DENY: return "deny";
+    case CLR_EFFECT_OBLIGATION: return "obligation";
+    }
+    return "deny";
+}
+
+/* ---- decision ids: UUIDv7 ------------------------------------------------- */
+
+static _Thread_local uint64_t rng_state[2];
+
+static uint64_t rng_next(void)
+{
+    if (!rng_state[0] && !rng_state[1]) {
+        if (getrandom(rng_state, sizeof rng_state, 0) != (ssize_t)sizeof rng_state) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            rng_state[0] = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ULL ^ (uint64_t)&ts;
+            rng_state[1] = (uint64_t)ts.tv_sec ^ 0xD1B54A32D192ED03ULL;
+        }
+        rng_state[0] |= 1;
+    }
+    /* xorshift128+ */
+    uint64_t s1 = rng_state[0];
+    const uint64_t s0 = rng_state[1];
+    rng_state[0] = s0;
+    s1 ^= s1 << 23;
+    rng_state[1] = s1 ^ s0 ^ (s1 >> 18) ^ (s0 >> 5);
+    return rng_state[1] + s0;
+}
+
+void clr__decision_id(char out[37])
+{
+    static const char hex[] = "0123456789abcdef";
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    uint64_t r1 = rng_next(), r2 = rng_next();
+    unsigned char b[16];
+    for (int i = 0; i < 6; i++)
+        b[i] = (unsigned char)(ms >> (40 - 8 * i));
+    b[6] = (unsigned char)(0x70 | (r1 & 0x0F));
+    b[7] = (unsigned char)(r1 >> 8);
+    b[8] = (unsigned char)(0x80 | ((r1 >> 16) & 0x3F));
+    for (int i = 9; i < 16; i++)
+        b[i] = (unsigned char)(r2 >> (8 * (i - 9)));
+    int o = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[o++] = '-';
+        out[o++] = hex[b[i] >> 4];
+        out[o++] = hex[b[i] & 15];
+    }
+    out[o] = '\0';
+}
+
+/* ---- resolution --------------------------------------------------------------- */
+
+static clr__sym lookup_str(const clr_ruleset *rs, const char *s)
+{
+    return s[0] ? clr__sym_lookup(rs, s, strlen(s)) : 0;
+}
+
+static clr__sym lookup_country(const clr_ruleset *rs, const char *s)
+{
+    if (s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' || s[2])
+        return 0;
+    return rs->country_sym[(s[0] - 'A') * 26 + (s[1] - 'A')];
+}
+
+/* Fills an inline model from the request's model_attributes. */
+static void inline_model(const clr_ruleset *rs, const clr_request *req, clr__model *m,
+                         clr__sym *tags)
+{
+    const clr_model_attrs *a = &req->model_attributes;
+    memset(m, 0, sizeof *m);
+    m->id = req->model;
+    m->sym = lookup_str(rs, req->model);
+    m->provider = lookup_str(rs, a->provider);
+    m->origin = lookup_country(rs, a->origin);
+    m->provider_str = a->provider;
+    m->origin_str = a->origin;
+    m->training_ops = a->training_ops >= 0 ? a->training_ops : __builtin_nan("");
+    m->open_weights = a->open_weights;
+    size_t nt = 0;
+    for (size_t i = 0; i < a->ntags && i < CLR_TAGS_MAX; i++) {
+        clr__sym s = lookup_str(rs, a->tags[i]);
+        if (s)
+            tags[nt++] = s;
+    }
+    m->tags = tags;
+    m->ntags = nt;
+}
+
+uint64_t clr__model_classes(const clr_ruleset *rs, const clr__model *m)
+{
+    clr__ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.rs = rs;
+    ctx.model = m;
+    for (size_t i = 0; i < CLR__NSYMATTR; i++)
+        ctx.str[i] = "";
+    ctx.sym[ATTR_MODEL] = m->sym;
+    ctx.sym[ATTR_M_PROVIDER] = m->provider;
+    ctx.sym[ATTR_M_ORIGIN] = m->origin;
+    ctx.str[ATTR_MODEL] = m->id;
+    ctx.str[ATTR_M_PROVIDER] = m->provider_str;
+    ctx.str[ATTR_M_ORIGIN] = m->origin_str;
+    uint64_t classes = 0;
+    for (size_t c = 0; c < rs->nclasses; c++)
+        if (clr__eval(&ctx, rs->classes[c].when))
+            classes |= 1ULL << c;
+    return classes;
+}
+
+/* ---- the decision ----------------------------------------------------------- */
+
+static void add_reason(clr_decision *d, const char *rulebook, const char *rule, clr_effect e,
+                       const char *citation, const char *message)
+{
+    if (d->nreasons == CLR_MAX_REASONS) {
+        d->reasons_dropped++;
+        return;
+    }
+    clr_reason *r = &d->reasons[d->nreasons++];
+    r->rulebook = rulebook;
+    r->rule = rule;
+    r->effect = e;
+    r->citation = citation;
+    r->message = message;
+}
+
+static void begin(const clr_ruleset *rs, const clr_request *req, clr_decision *d)
+{
+    d->outcome = CLR_ALLOW;
+    d->nreasons = d->reasons_dropped = d->nobligations = d->nrulebooks = d->nexempted = 0;
+    d->nclasses = 0;
+    d->at = req ? req->time : 0;
+    d->rules_version = rs ? rs->version : "";
+    clr__decision_id(d->decision_id);
+}
+
+static void fail(clr_decision *d, const char *rule, const char *message)
+{
+    d->outcome = CLR_DENY;
+    add_reason(d, "clearance", rule, CLR_EFFECT_DENY, "", message);
+}
+
+static void set_error(clr_request_error *err, const char *path, const char *what, const char *val)
+{
+    if (!err)
+        return;
+    snprintf(err->path, sizeof err->path, "%s", path);
+    snprintf(err->message, sizeof err->message,
+             "'%.64s' is not in the %s vocabulary of the rulebooks", val, what);
+}
+
+int clr__resolve(const clr_ruleset *rs, const clr_request *req, clr__ctx *ctx, clr__model *mbuf,
+                 clr__sym *tagbuf, clr_request_error *err)
+{
+    ctx->rs = rs;
+    ctx->t = req->time;
+    ctx->units = (double)req->units;
+    ctx->model = NULL;
+    clr__sym msym = lookup_str(rs, req->model);
+    if (msym && rs->sym_model[msym] >= 0) {
+        ctx->model = &rs->models[rs->sym_model[msym]];
+    } else if (req->model_attributes.present) {
+        inline_model(rs, req, mbuf, tagbuf);
+        mbuf->classes = clr__model_classes(rs, mbuf);
+        ctx->model = mbuf;
+    }
+    clr__sym use = 0, integration = 0;
+    if (rs->has_vocab_use || rs->attr_used[ATTR_USE]) {
+        use = lookup_str(rs, req->use);
+        if (rs->has_vocab_use && !(use && (rs->sym_flags[use] & SYMF_VOCAB_USE))) {
+            set_error(err, "$.use", "use", req->use);
+            return CLR_EREQUEST;
+        }
+    }
+    if (rs->has_vocab_integration || rs->attr_used[ATTR_INTEGRATION]) {
+        integration = lookup_str(rs, req->integration);
+        if (rs->has_vocab_integration &&
+            !(integration && (rs->sym_flags[integration] & SYMF_VOCAB_INTEGRATION))) {
+            set_error(err, "$.integration", "integration", req->integration);
+            return CLR_EREQUEST;
+        }
+    }
+    ctx->sym[ATTR_MODEL] = msym;
+    ctx->sym[ATTR_USE] = use;
+    ctx->sym[ATTR_INTEGRATION] = integration;
+    ctx->sym[ATTR_P_ID] = rs->attr_used[ATTR_P_ID] ? lookup_str(rs, req->principal.id) : 0;
+    ctx->sym[ATTR_P_ORG] = rs->attr_used[ATTR_P_ORG] ? lookup_str(rs, req->principal.org) : 0;
+    ctx->sym[ATTR_APP] = rs->attr_used[ATTR_APP] ? lookup_str(rs, req->app) : 0;
+    ctx->sym[ATTR_P_NATIONALITY] = lookup_country(rs, req->principal.nationality);
+    ctx->sym[ATTR_P_COUNTRY] = lookup_country(rs, req->principal.country);
+    ctx->sym[ATTR_P_HQ] = lookup_country(rs, req->principal.hq);
+    ctx->sym[ATTR_DESTINATION] = lookup_country(rs, req->destination);
+    ctx->sym[ATTR_M_PROVIDER] = ctx->model ? ctx->model->provider : 0;
+    ctx->sym[ATTR_M_ORIGIN] = ctx->model ? ctx->model->origin : 0;
+    ctx->str[ATTR_MODEL] = req->model;
+    ctx->str[ATTR_P_ID] = req->principal.id;
+    ctx->str[ATTR_P_ORG] = req->principal.org;
+    ctx->str[ATTR_P_NATIONALITY] = req->principal.nationality;
+    ctx->str[ATTR_P_COUNTRY] = req->principal.country;
+    ctx->str[ATTR_P_HQ] = req->principal.hq;
+    ctx->str[ATTR_DESTINATION] = req->destination;
+    ctx->str[ATTR_USE] = req->use;
+    ctx->str[ATTR_INTEGRATION] = req->integration;
+    ctx->str[ATTR_APP] = req->app;
+    ctx->str[ATTR_M_PROVIDER] = ctx->model ? ctx->model->provider_str : "";
+    ctx->str[ATTR_M_ORIGIN] = ctx->model ? ctx->model->origin_str : "";
+    return 0;
+}
+
+static int in_force(const clr__rule *r, clr_time t)
+{
+    return t >= r->from && t < r->until;
+}
+
+int clr_decide(const clr_ruleset *rs, const clr_request *req, clr_decision *out,
+               clr_request_error *err)
+{
+    begin(rs, req, out);
+    if (!rs || !req) {
+        fail(out, "no-rules", "no rulebook set is loaded");
+        return CLR_EINVAL;
+    }
+    clr__ctx ctx;
+    clr__model mbuf;
+    clr__sym tagbuf[CLR_TAGS_MAX];
+    int rc = clr__resolve(rs, req, &ctx, &mbuf, tagbuf, err);
+    if (rc) {
+        fail(out, "invalid-request",
+             "the request names a value outside the rulebooks' vocabularies");
+        return rc;
+    }
+    if (!ctx.model) {
+        fail(out, "unknown-model",
+             "the model is neither in the catalogue nor described by model_attributes");
+        for (size_t i = 0; i < rs->nrulebooks && i < CLR_MAX_RULEBOOKS; i++) {
+            out->rulebooks[i].rulebook = rs->rulebooks[i].id;
+            out->rulebooks[i].applicable = 0;
+            out->rulebooks[i].outcome = CLR_ALLOW;
+        }
+        out->nrulebooks = rs->nrulebooks;
+        return 0;
+    }
+    for (size_t c = 0; c < rs->nclasses; c++)
+        if ((ctx.model->classes >> c) & 1)
+            out->classes[out->nclasses++] = rs->classes[c].name;
+
+    /* which rulebooks apply */
+    uint8_t applies[CLR_MAX_RULEBOOKS];
+    for (size_t i = 0; i < rs->nrulebooks; i++) {
+        const clr__rulebook *rb = &rs->rulebooks[i];
+        applies[i] = (uint8_t)(!rb->scope || clr__eval(&ctx, rb->scope));
+        out->rulebooks[i].rulebook = rb->id;
+        out->rulebooks[i].applicable = applies[i];
+        out->rulebooks[i].outcome = CLR_ALLOW;
+    }
+    out->nrulebooks = rs->nrulebooks;
+
+    /* the index: one row per constrained dimension */
+    const uint64_t *rows[CLR__NDIM];
+    size_t nrows = 0;
+    int inline_model = ctx.model == &mbuf;
+    for (int d = 0; d < CLR__NDIM; d++) {
+        const clr__dim_index *ix = &rs->index[d];
+        if (!ix->used || (d == ATTR_MODEL && inline_model))
+            continue;
+        rows[nrows++] = ix->rows + (size_t)ix->row_of[ctx.sym[d]] * rs->nwords;
+    }
+
+    /* exemptions in force, then rules; slots are in that order */
+    const clr__rule *active_ex[64];
+    size_t nactive = 0;
+    for (size_t w = 0; w < rs->nwords; w++) {
+        uint64_t bits = ~0ULL;
+        for (size_t k = 0; k < nrows && bits; k++)
+            bits &= rows[k][w];
+        if (w == rs->nwords - 1 && rs->nrules % 64)
+            bits &= (1ULL << (rs->nrules % 64)) - 1;
+        while (bits) {
+            size_t slot = w * 64 + (size_t)__builtin_ctzll(bits);
+            bits &= bits - 1;
+            const clr__rule *r = &rs->rules[slot];
+            if (!applies[r->rulebook] || !in_force(r, ctx.t) || !clr__eval(&ctx, r->when))
+                continue;
+            if (r->is_exemption) {
+                /* beyond 64 exemptions at once, the rest exempt nothing: stricter */
+                if (nactive < 64)
+                    active_ex[nactive++] = r;
+                continue;
+            }
+            const clr__rule *by = NULL;
+            for (size_t e = 0; e < nactive && !by; e++)
+                for (size_t j = 0; j < active_ex[e]->nexempts; j++)
+                    if (active_ex[e]->exempts[j] == slot) {
+                        by = active_ex[e];
+                        break;
+                    }
+            const char *rbid = rs->rulebooks[r->rulebook].id;
+            if (by) {
+                if (out->nexempted < CLR_MAX_EXEMPTED) {
+                    clr_exempted *x = &out->exempted[out->nexempted++];
+                    x->rulebook = rbid;
+                    x->rule = r->id;
+                    x->exemption = by->id;
+                    x->citation = by->citation;
+                }
+                continue;
+            }
+            if (r->effect == CLR_EFFECT_OBLIGATION) {
+                if (out->nobligations < CLR_MAX_OBLIGATIONS) {
+                    clr_obligation *o = &out->obligations[out->nobligations++];
+                    o->rulebook = rbid;
+                    o->id = r->id;
+                    o->citation = r->citation;
+                    o->message = r->message;
+                }
+                continue;
+            }
+            clr_outcome oc = (clr_outcome)r->effect;
+            if (oc > out->rulebooks[r->rulebook].outcome)
+                out->rulebooks[r->rulebook].outcome = oc;
+            if (oc > out->outcome)
+                out->outcome = oc;
+            add_reason(out, rbid, r->id, r->effect, r->citation, r->message);
+        }
+    }
+    return 0;
+}
+
+size_t clr_classify(const clr_ruleset *rs, const clr_model_attrs *attrs, const char **names,
+                    size_t cap)
+{
+    clr_request req;
+    memset(&req, 0, sizeof req);
+    req.model_attributes = *attrs;
+    clr__model m;
+    clr__sym tags[CLR_TAGS_MAX];
+    inline_model(rs, &req, &m, tags);
+    uint64_t classes = clr__model_classes(rs, &m);
+    size_t n = 0;
+    for (size_t c = 0; c < rs->nclasses; c++)
+        if ((classes >> c) & 1) {
+            if (n < cap)
+                names[n] = rs->classes[c].name;
+            n++;
+        }
+    return n;
+}

@@ -1,0 +1,75 @@
+/* Evaluating compiled conditions. Absent values are unequal to everything:
+ * "==" and "in" are false for them, "!=" and "not in" true. */
+#include "eval.h"
+
+#include <string.h>
+
+int clr__set_contains(const clr__set *set, clr__sym sym, clr_time t)
+{
+    if (sym == 0)
+        return 0;
+    size_t lo = 0, hi = set->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (set->members[mid].sym < sym)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < set->n && set->members[i].sym == sym; i++)
+        if (t >= set->members[i].from && t < set->members[i].until)
+            return 1;
+    return 0;
+}
+
+static int compare(double a, clr__cmp cmp, double b)
+{
+    switch (cmp) {
+    case CMP_EQ: return a == b;
+    case CMP_NE: return a != b;
+    case CMP_LT: return a < b;
+    case CMP_LE: return a <= b;
+    case CMP_GT: return a > b;
+    case CMP_GE: return a >= b;
+    }
+    return 0;
+}
+
+static double number(const clr__ctx *ctx, int attr)
+{
+    if (attr == ATTR_UNITS)
+        return ctx->units;
+    return ctx->model ? ctx->model->training_ops : __builtin_nan("");
+}
+
+int clr__eval(const clr__ctx *ctx, const clr__node *n)
+{
+    switch ((clr__op)n->op) {
+    case OP_TRUE: return 1;
+    case OP_FALSE: return 0;
+    case OP_AND: return clr__eval(ctx, n->l) && clr__eval(ctx, n->r);
+    case OP_OR: return clr__eval(ctx, n->l) || clr__eval(ctx, n->r);
+    case OP_NOT: return !clr__eval(ctx, n->l);
+    case OP_EQ: return ctx->sym[n->attr] == n->sym;
+    case OP_EQ_ATTR: {
+        clr__sym a = ctx->sym[n->attr], b = ctx->sym[n->attr2];
+        if (a && b)
+            return a == b;
+        const char *sa = ctx->str[n->attr], *sb = ctx->str[n->attr2];
+        return sa[0] && sb[0] && strcmp(sa, sb) == 0;
+    }
+    case OP_IN: return clr__set_contains(n->set, ctx->sym[n->attr], ctx->t);
+    case OP_NUM: return compare(number(ctx, n->attr), (clr__cmp)n->cmp, n->num);
+    case OP_BOOL: return ctx->model && ctx->model->open_weights == 1;
+    case OP_HAS:
+        if (!ctx->model)
+            return 0;
+        if (n->attr == ATTR_M_CLASS)
+            return (int)((ctx->model->classes >> n->cls) & 1);
+        for (size_t i = 0; i < ctx->model->ntags; i++)
+            if (ctx->model->tags[i] == n->sym)
+                return 1;
+        return 0;
+    }
+    return 0;
+}

@@ -1,0 +1,201 @@
+/* The compiled form of a rulebook set: interned symbols, groups as sorted sets,
+ * the model catalogue with its classes precomputed, rules as condition trees,
+ * and an index that narrows a request to its candidate rules with a few table
+ * look-ups and bitwise ANDs. Everything lives in one arena, immutable after
+ * compilation. */
+#ifndef CLR_RULESET_H
+#define CLR_RULESET_H
+
+#include "arena.h"
+#include "ast.h"
+#include "clearance.h"
+
+#include <stdint.h>
+
+typedef uint32_t clr__sym; /* an interned string; 0 is "absent or unknown" */
+
+/* Attributes a condition may name. The first CLR__NDIM are symbol-valued
+ * request attributes: the index's dimensions. */
+typedef enum {
+    ATTR_MODEL,
+    ATTR_P_ID,
+    ATTR_P_ORG,
+    ATTR_P_NATIONALITY,
+    ATTR_P_COUNTRY,
+    ATTR_P_HQ,
+    ATTR_DESTINATION,
+    ATTR_USE,
+    ATTR_INTEGRATION,
+    ATTR_APP,
+    CLR__NDIM,
+    ATTR_M_PROVIDER = CLR__NDIM, /* symbol-valued model attributes */
+    ATTR_M_ORIGIN,
+    CLR__NSYMATTR,
+    ATTR_UNITS = CLR__NSYMATTR, /* numbers */
+    ATTR_M_TRAINING_OPS,
+    ATTR_M_OPEN_WEIGHTS, /* boolean */
+    ATTR_M_TAGS,         /* sets */
+    ATTR_M_CLASS,
+    CLR__NATTR
+} clr__attr;
+
+typedef enum { TYPE_SYM, TYPE_NUM, TYPE_BOOL, TYPE_SET } clr__attr_type;
+
+typedef struct clr__attr_info {
+    const char *name;
+    clr__attr_type type;
+    int of_model;   /* describes the model (usable in a class) */
+    int is_country; /* its values are ISO 3166-1 alpha-2 codes */
+    const char *json_path;
+} clr__attr_info;
+
+/* The attribute table, indexed by clr__attr. */
+extern const clr__attr_info clr__attrs[CLR__NATTR];
+
+/* Looks an attribute up by name; returns its index or -1. */
+int clr__attr_find(const char *name);
+
+/* One member of a set, a member during [from, until). */
+typedef struct clr__member {
+    clr__sym sym;
+    clr_time from, until;
+} clr__member;
+
+/* A set of symbols (a group, or a literal set in a condition), sorted by sym. */
+typedef struct clr__set {
+    const char *name; /* the group's name; NULL for a literal set */
+    clr__member *members;
+    size_t n;
+    int dated; /* some member has a window */
+    clr__pos pos;
+} clr__set;
+
+typedef enum {
+    OP_TRUE,
+    OP_FALSE,
+    OP_AND,
+    OP_OR,
+    OP_NOT,
+    OP_EQ,      /* attr == sym */
+    OP_EQ_ATTR, /* attr == attr2 */
+    OP_IN,      /* attr in set */
+    OP_NUM,     /* attr cmp num */
+    OP_BOOL,    /* attr is true */
+    OP_HAS      /* set attr has sym (tags) or class index (class) */
+} clr__op;
+
+typedef enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE } clr__cmp;
+
+typedef struct clr__node {
+    uint8_t op, attr, attr2, cmp;
+    clr__sym sym;
+    uint32_t cls;
+    double num;
+    const clr__set *set;
+    const struct clr__node *l, *r;
+} clr__node;
+
+typedef struct clr__model {
+    const char *id;
+    clr__sym sym;
+    clr__sym provider, origin;
+    const char *provider_str, *origin_str;
+    double training_ops; /* NaN when unknown */
+    int open_weights;    /* 0, 1; -1 unknown (treated as closed) */
+    const clr__sym *tags;
+    size_t ntags;
+    uint64_t classes; /* bit i: class i applies */
+} clr__model;
+
+typedef struct clr__class {
+    const char *name;
+    const clr__node *when;
+    const char *when_text;
+} clr__class;
+
+/* A rule or an exemption: one slot of the index. */
+typedef struct clr__rule {
+    const char *id;
+    uint32_t rulebook; /* index into rulebooks */
+    int is_exemption;
+    clr_effect effect; /* rules only */
+    const clr__node *when;
+    const char *when_text; /* the condition as written */
+    clr_time from, until;
+    const char *citation, *message;
+    const uint32_t *exempts; /* exemptions: slot numbers of the rules switched off */
+    size_t nexempts;
+    clr__pos pos;
+} clr__rule;
+
+typedef struct clr__rulebook {
+    const char *id, *title, *jurisdiction;
+    const clr__node *scope; /* NULL: applies to every request */
+    const char *scope_text;
+} clr__rulebook;
+
+/* One dimension of the index. row_of[sym] is the row of candidate slots for a
+ * request whose attribute has that symbol; row 0 holds the slots that do not
+ * constrain the dimension. */
+typedef struct clr__dim_index {
+    int used;
+    uint32_t *row_of; /* nsyms entries */
+    uint64_t *rows;   /* nrows * nwords */
+    size_t nrows;
+} clr__dim_index;
+
+struct clr_ruleset {
+    clr__arena arena;
+    int refs; /* atomic */
+    char version[33];
+
+    /* symbols */
+    const char **sym_str; /* sym -> string; [0] = "" */
+    uint32_t *sym_len;
+    int32_t *sym_model; /* sym -> catalogue index, or -1 */
+    uint8_t *sym_flags; /* SYMF_* */
+    size_t nsyms;
+    uint32_t *hash_slots; /* open addressing: sym or 0 */
+    size_t hash_mask;
+    clr__sym country_sym[26 * 26];
+    int has_vocab_use, has_vocab_integration;
+
+    clr__model *models;
+    size_t nmodels;
+    clr__class *classes;
+    size_t nclasses;
+    clr__set *groups;
+    size_t ngroups;
+    clr__rulebook *rulebooks;
+    size_t nrulebooks;
+    clr__rule *rules; /* exemptions first, then rules, in declaration order */
+    size_t nrules, nexemptions;
+
+    int attr_used[CLR__NDIM]; /* some condition reads the attribute */
+    clr__dim_index index[CLR__NDIM];
+    size_t nwords; /* 64-bit words per index row */
+
+    const clr__source *const *sources;
+    size_t nsources;
+};
+
+enum { SYMF_VOCAB_USE = 1, SYMF_VOCAB_INTEGRATION = 2 };
+
+/* The symbol for len bytes of s, or 0 when s was never interned. Thread-safe. */
+clr__sym clr__sym_lookup(const clr_ruleset *rs, const char *s, size_t len);
+
+/* 64-bit FNV-1a. */
+static inline uint64_t clr__hash(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* Membership of sym in set at instant t. */
+int clr__set_contains(const clr__set *set, clr__sym sym, clr_time t);
+
+#endif
