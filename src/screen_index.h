@@ -4,7 +4,7 @@
 
 #include "screen_internal.h"
 
-#define CLR__DEL_MIN_LEN 4 /* shorter tokens are looked up exactly */
+#define CLR__DEL_MIN_LEN 3 /* shorter tokens are looked up exactly */
 
 /* A hash used by the deletion index. */
 uint32_t clr__hash32(const char *s, size_t n);

@@ -13,6 +13,7 @@
 #define MAX_SLOTS 4096 /* dictionary tokens similar to some query token */
 #define CANDIDATES 48  /* names scored in full */
 #define MIN_TOKEN_SIM 0.6f
+#define RARE_MAX 16
 
 typedef struct scratch {
     size_t names_cap, tokens_cap, entries_cap;
@@ -120,7 +121,22 @@ static void lookup(const clr_lists *l, scratch *s, const char *tok, size_t n, si
     uint32_t t;
     if (clr__token_find(l, tok, n, &t) == 0)
         note(s, t, qi, 1.f);
-    if (n < CLR__DEL_MIN_LEN || n > 63)
+    if (n < 2 || n > 63)
+        return;
+    if (n == 2) {
+        /* the variant is the query token itself: tokens of 3 letters */
+        const uint64_t *k2;
+        size_t cnt2 = clr__del_lookup(l, clr__hash32(tok, n), &k2);
+        for (size_t i = 0; i < cnt2; i++) {
+            uint32_t id = (uint32_t)k2[i];
+            const clr__token *tk = &l->tokens[id];
+            float sim = clr__token_sim(tok, n, clr__str(l, tk->text), tk->len);
+            if (sim >= MIN_TOKEN_SIM)
+                note(s, id, qi, sim);
+        }
+        return;
+    }
+    if (n < 2 || n > 63)
         return;
     char v[64];
     for (size_t d = 0; d <= n; d++) {
@@ -137,6 +153,8 @@ static void lookup(const clr_lists *l, scratch *s, const char *tok, size_t n, si
         for (size_t i = 0; i < cnt; i++) {
             uint32_t id = (uint32_t)k[i];
             const clr__token *tk = &l->tokens[id];
+            if (s->tok_stamp[id] == s->gen && (qi >= MAXQ || s->slot_sim[s->tok_slot[id]][qi] > 0))
+                continue; /* already judged for this query token */
             float sim = clr__token_sim(tok, n, clr__str(l, tk->text), tk->len);
             if (sim >= MIN_TOKEN_SIM)
                 note(s, id, qi, sim);
@@ -298,7 +316,10 @@ int clr_screen_run(const clr_lists *l, const clr_screen_query *q, clr_match *out
             }
         }
     }
-    /* accumulate evidence per name */
+    /* accumulate evidence per name; names holding a rare token similar to a
+     * query token are scored whatever their estimate */
+    uint32_t rare[RARE_MAX];
+    size_t nrare = 0;
     size_t ntouched = 0;
     double qtotal = 0;
     for (size_t i = 0; i < qn.ntok; i++)
@@ -317,6 +338,9 @@ int clr_screen_run(const clr_lists *l, const clr_screen_query *q, clr_match *out
         if (best <= 0)
             continue;
         float add = best * tk->weight;
+        if (best >= 0.8f && tk->npost <= 4 && !tk->legal)
+            for (size_t j = 0; j < tk->npost && nrare < RARE_MAX; j++)
+                rare[nrare++] = l->postings[tk->post + j];
         const uint32_t *p = l->postings + tk->post;
         for (size_t j = 0; j < tk->npost; j++) {
             uint32_t nm = p[j];
@@ -341,10 +365,13 @@ int clr_screen_run(const clr_lists *l, const clr_screen_query *q, clr_match *out
         heap_push(heap, &nheap, CANDIDATES, c);
     }
     /* score them in full; best name per entry */
-    clr_match res[CANDIDATES];
+    clr_match res[CANDIDATES + RARE_MAX];
     size_t nres = 0;
-    for (size_t h = 0; h < nheap; h++) {
-        const clr__name *name = &l->names[heap[h].name];
+    for (size_t h = 0; h < nheap + nrare; h++) {
+        uint32_t nmi = h < nheap ? heap[h].name : rare[h - nheap];
+        const clr__name *name = &l->names[nmi];
+        if (h >= nheap && !(lists_mask >> l->entries[name->entry].list & 1))
+            continue;
         const clr__entry *e = &l->entries[name->entry];
         const clr__list_info *li = &l->lists[e->list];
         clr__stok ct[MAXQ];
@@ -390,7 +417,7 @@ int clr_screen_run(const clr_lists *l, const clr_screen_query *q, clr_match *out
         res[nres++] = m;
     }
     /* insertion sort of indexes: qsort may allocate */
-    uint8_t order[CANDIDATES];
+    uint8_t order[CANDIDATES + RARE_MAX];
     for (size_t i = 0; i < nres; i++) {
         size_t j = i;
         while (j > 0 && cmp_match(&res[order[j - 1]], &res[i]) > 0) {

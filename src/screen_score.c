@@ -1,27 +1,42 @@
 /* Scoring: token similarity and the token alignment of a query against one
  * name. Order-free (surname-first matches), tolerant of typos, initials,
  * joined or split tokens, dropped middle names and legal-form changes. */
+#include <pthread.h>
 #include <string.h>
 
 #include "screen_index.h"
 
-/* Letter pairs that are confused by eye or by ear (rigour's compare.yml):
- * substituting one for the other costs half an edit. */
+/* Letter pairs that are confused by eye or by ear (rigour's compare.yml, plus
+ * vowel and sibilant pairs of transliteration): substituting one for the other
+ * costs half an edit. */
+static const char confusable_pairs[][2] = {
+    {'0', 'o'}, {'1', 'i'}, {'1', 'l'}, {'g', '9'}, {'q', '9'}, {'b', '6'},
+    {'5', 's'}, {'e', 'i'}, {'o', 'u'}, {'i', 'j'}, {'i', 'y'}, {'c', 'k'},
+    {'n', 'h'}, {'a', 'e'}, {'a', 'o'}, {'v', 'w'}, {'s', 'z'}};
+
+static uint8_t confusable_table[128][128];
+static pthread_once_t confusable_once = PTHREAD_ONCE_INIT;
+
+static void confusable_init(void) {
+    for (size_t i = 0; i < sizeof confusable_pairs / sizeof confusable_pairs[0]; i++) {
+        unsigned char a = (unsigned char)confusable_pairs[i][0];
+        unsigned char b = (unsigned char)confusable_pairs[i][1];
+        confusable_table[a][b] = confusable_table[b][a] = 1;
+    }
+}
+
 static int confusable(char a, char b) {
-    static const char pairs[][2] = {{'0', 'o'}, {'1', 'i'}, {'1', 'l'}, {'g', '9'}, {'q', '9'},
-                                    {'b', '6'}, {'5', 's'}, {'e', 'i'}, {'o', 'u'}, {'i', 'j'},
-                                    {'i', 'y'}, {'c', 'k'}, {'n', 'h'}, {'a', 'e'}, {'a', 'o'},
-                                    {'v', 'w'}, {'s', 'z'}};
-    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
-        if ((pairs[i][0] == a && pairs[i][1] == b) || (pairs[i][0] == b && pairs[i][1] == a))
-            return 1;
-    return 0;
+    return ((unsigned char)a | (unsigned char)b) < 128 &&
+           confusable_table[(unsigned char)a][(unsigned char)b];
 }
 
 float clr__edit_distance(const char *a, size_t la, const char *b, size_t lb, float max) {
     float rows[3][128];
     if (la > 126 || lb > 126)
         return max + 1;
+    if ((float)(la > lb ? la - lb : lb - la) > max)
+        return max + 1;
+    pthread_once(&confusable_once, confusable_init);
     float *pp = rows[0], *p = rows[1], *cur = rows[2];
     for (size_t j = 0; j <= lb; j++)
         p[j] = (float)j;
@@ -55,16 +70,19 @@ float clr__token_sim(const char *a, size_t la, const char *b, size_t lb) {
     if (la == lb && !memcmp(a, b, la))
         return 1.f;
     size_t mn = la < lb ? la : lb, mx = la < lb ? lb : la;
-    if (mn < 3 || mx - mn > 2)
+    if (mn < 2 || mx - mn > 2)
         return 0.f;
-    float max = mx <= 4 ? 1.f : 2.f;
+    /* short tokens: one edit, same first letter */
+    if (mn <= 3 && a[0] != b[0])
+        return 0.f;
+    float max = mx <= 5 ? 1.f : 2.f;
     float d = clr__edit_distance(a, la, b, lb, max);
     if (d > max)
         return 0.f;
-    float s = 1.f - d / (float)mx;
+    float s = 1.f - 0.65f * d / (float)mx;
     /* a different first letter is stronger evidence of a different name */
     if (a[0] != b[0] && !confusable(a[0], b[0]))
-        s -= 0.08f;
+        s -= 0.1f;
     return s < 0 ? 0 : s;
 }
 
@@ -152,24 +170,32 @@ double clr__score_name(const clr__stok *q, size_t nq, const clr__stok *c, size_t
         if (qk[bi] == 'i')
             qw[bi] = 0.5f * (c[bj].w < q[bi].w ? c[bj].w : q[bi].w);
     }
-    /* joined query token against two adjacent name tokens, and split */
+    /* a joined query token against two name tokens (in either order) */
     for (size_t i = 0; i < nq; i++) {
         if (qa[i] >= 0 && qs[i] >= 0.9f)
             continue;
-        for (size_t j = 0; j + 1 < nc; j++) {
-            if ((ca[j] >= 0 && ca[j] != (int)i) || (ca[j + 1] >= 0 && ca[j + 1] != (int)i))
+        int done = 0;
+        for (size_t j = 0; j < nc && !done; j++) {
+            if (ca[j] >= 0 && ca[j] != (int)i)
                 continue;
-            float s = joined_sim(&c[j], &c[j + 1], &q[i]);
-            if (s >= 0.8f && (qa[i] < 0 || s > qs[i])) {
-                if (qa[i] >= 0)
-                    ca[qa[i]] = -1;
-                qa[i] = (int)j;
-                ca[j] = ca[j + 1] = (int)i;
-                qspan[i] = 2;
-                qs[i] = s;
-                qk[i] = 'j';
-                qw[i] = c[j].w + c[j + 1].w;
-                break;
+            for (size_t k = 0; k < nc && !done; k++) {
+                if (k == j || (ca[k] >= 0 && ca[k] != (int)i))
+                    continue;
+                size_t len = (size_t)c[j].len + c[k].len;
+                if (len + 2 < q[i].len || len > q[i].len + 2u)
+                    continue;
+                float s = joined_sim(&c[j], &c[k], &q[i]);
+                if (s >= 0.8f && (qa[i] < 0 || s > qs[i])) {
+                    if (qa[i] >= 0)
+                        ca[qa[i]] = -1;
+                    qa[i] = (int)j;
+                    ca[j] = ca[k] = (int)i;
+                    qspan[i] = 2;
+                    qs[i] = s;
+                    qk[i] = 'j';
+                    qw[i] = c[j].w + c[k].w;
+                    done = 1;
+                }
             }
         }
     }
