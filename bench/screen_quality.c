@@ -418,9 +418,18 @@ static int csv_field(const char *line, int i, char *out, size_t cap) {
     return -1;
 }
 
+/* The source tree, found from this file's path: bench/../ */
+static const char *source_path(char *buf, size_t cap, const char *rel) {
+    const char *f = __FILE__;
+    const char *b = strstr(f, "/bench/");
+    snprintf(buf, cap, "%.*s/%s", b ? (int)(b - f) : 1, b ? f : ".", rel);
+    return buf;
+}
+
 int main(int argc, char **argv) {
-    const char *data = argc > 1 ? argv[1] : CLR_BENCH_DATA;
-    const char *shared = argc > 2 ? argv[2] : CLR_BENCH_SHARED;
+    char dbuf[4096], sbuf[4096];
+    const char *data = argc > 1 ? argv[1] : source_path(dbuf, sizeof dbuf, "data");
+    const char *shared = argc > 2 ? argv[2] : source_path(sbuf, sizeof sbuf, "../shared/data");
     clr_lists *l = NULL;
     int rc = clr_lists_load_defaults(&l, data, NULL);
     if (rc) {
