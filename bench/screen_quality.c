@@ -464,22 +464,38 @@ int main(int argc, char **argv) {
     if (f)
         fclose(f);
 
-    /* unlisted names: names of the labelled pairs, and names recombined from
-     * their parts, keeping only those that are not exactly a listed name */
+    /* unlisted names: the synthetic names of the labelled pairs, and names
+     * recombined from their parts. A labelled match pair puts two names in one
+     * cluster; a cluster with a name that is exactly on a list (a world leader
+     * on the SDN list, say) is left out entirely, so the unlisted names are
+     * people and companies that are on no list under any of their spellings. */
     snprintf(path, sizeof path, "%s/labelled/nomenklatura/name_bench_cases.csv", shared);
     f = fopen(path, "r");
     char *first[4096], *last[4096];
     size_t nfirst = 0, nlast = 0;
+    static char cl_name[4096][256];
+    static int cl_parent[4096];
+    size_t ncl = 0;
     row = 0;
     while (f && fgets(line, sizeof line, f)) {
-        char schema[64], group[64];
+        char schema[64], group[64], match[16];
         if (row++ == 0 || csv_field(line, 1, schema, sizeof schema) ||
-            csv_field(line, 0, group, sizeof group) || strncmp(group, "synth_", 6))
+            csv_field(line, 0, group, sizeof group) || strncmp(group, "synth_", 6) ||
+            csv_field(line, 4, match, sizeof match))
             continue;
+        int ids[2] = {-1, -1};
         for (int c = 2; c <= 3; c++) {
             if (csv_field(line, c, f1, sizeof f1) || !f1[0])
                 continue;
-            add(row % 5 == 0 ? &un_held : &un_dev, f1, "unlisted", UINT32_MAX);
+            size_t k = 0;
+            while (k < ncl && strcmp(cl_name[k], f1))
+                k++;
+            if (k == ncl && ncl < 4096) {
+                snprintf(cl_name[ncl], sizeof cl_name[0], "%s", f1);
+                cl_parent[ncl] = (int)ncl;
+                ncl++;
+            }
+            ids[c - 2] = k < ncl ? (int)k : -1;
             if (!strcmp(schema, "Person")) {
                 char *sp = strchr(f1, ' ');
                 if (sp && !strchr(sp + 1, ' ') && nfirst < 4096) {
@@ -489,9 +505,37 @@ int main(int argc, char **argv) {
                 }
             }
         }
+        if (!strcmp(match, "true") && ids[0] >= 0 && ids[1] >= 0) {
+            int a = ids[0], b = ids[1];
+            while (cl_parent[a] != a)
+                a = cl_parent[a];
+            while (cl_parent[b] != b)
+                b = cl_parent[b];
+            cl_parent[a] = b;
+        }
     }
     if (f)
         fclose(f);
+    static int cl_listed[4096];
+    for (size_t k = 0; k < ncl; k++) {
+        clr_screen_query sq = CLR_SCREEN_QUERY_INIT;
+        clr_match mm[1];
+        size_t nm = 0;
+        sq.name = cl_name[k];
+        if (clr_screen_run(l, &sq, mm, 1, &nm) == 0 && nm && mm[0].score >= 0.999) {
+            int r = (int)k;
+            while (cl_parent[r] != r)
+                r = cl_parent[r];
+            cl_listed[r] = 1;
+        }
+    }
+    for (size_t k = 0; k < ncl; k++) {
+        int r = (int)k;
+        while (cl_parent[r] != r)
+            r = cl_parent[r];
+        if (!cl_listed[r])
+            add(k % 5 == 0 ? &un_held : &un_dev, cl_name[k], "unlisted", UINT32_MAX);
+    }
     rng_state = 7;
     for (size_t i = 0; i < 3000 && nfirst; i++) {
         char q[512];

@@ -226,7 +226,13 @@ double clr__score_name(const clr__stok *q, size_t nq, const clr__stok *c, size_t
     }
     double num = 0, den = 0;
     for (size_t i = 0; i < nq; i++) {
-        if (qa[i] >= 0) {
+        if (qa[i] >= 0 && qk[i] == 'i' && q[i].len > 1 && qspan[i] == 1) {
+            /* a full query token against an initial on the list: the initial
+             * is weak evidence, the full token keeps its weight */
+            const clr__stok *ci = &c[qa[i]];
+            num += 2.0 * ci->w * qs[i];
+            den += ci->w + q[i].w;
+        } else if (qa[i] >= 0) {
             num += 2.0 * qw[i] * qs[i];
             den += 2.0 * qw[i];
         } else {
@@ -236,6 +242,10 @@ double clr__score_name(const clr__stok *q, size_t nq, const clr__stok *c, size_t
     /* Unmatched name tokens: the weightiest one may be a dropped middle name
      * and costs little; every further one costs nearly its full weight. */
     double lenient = person_like ? 0.4 : 0.6;
+    /* ... unless a query token is unmatched too: then it is a substitution */
+    for (size_t i = 0; i < nq; i++)
+        if (qa[i] < 0 && q[i].len > 1)
+            lenient = 0.9;
     int heaviest = -1;
     for (size_t j = 0; j < nc; j++)
         if (ca[j] < 0 && (heaviest < 0 || c[j].w > c[heaviest].w))
