@@ -297,6 +297,7 @@ typedef struct clr_decision {
     size_t reasons_dropped; /* reasons beyond CLR_MAX_REASONS, counted not kept */
     size_t nobligations;
     clr_obligation obligations[CLR_MAX_OBLIGATIONS];
+    size_t obligations_dropped; /* obligations beyond CLR_MAX_OBLIGATIONS, counted */
     size_t nrulebooks;
     clr_rulebook_result rulebooks[CLR_MAX_RULEBOOKS];
     size_t nexempted;

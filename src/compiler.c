@@ -698,7 +698,8 @@ static int required_syms(const clr_ruleset *rs, const clr__node *n, int dim, sym
     }
     default: break;
     }
-    if (dim == ATTR_MODEL && (n->op == OP_NUM || n->op == OP_BOOL || n->op == OP_HAS))
+    if (dim == ATTR_MODEL && (n->op == OP_NUM || n->op == OP_BOOL || n->op == OP_HAS) &&
+        clr__attrs[n->attr].of_model)
         return model_syms(rs, n, out);
     return 0;
 }

@@ -159,7 +159,8 @@ static void add_reason(clr_decision *d, const char *rulebook, const char *rule, 
 static void begin(const clr_ruleset *rs, const clr_request *req, clr_decision *d)
 {
     d->outcome = CLR_ALLOW;
-    d->nreasons = d->reasons_dropped = d->nobligations = d->nrulebooks = d->nexempted = 0;
+    d->nreasons = d->reasons_dropped = d->nobligations = d->obligations_dropped = 0;
+    d->nrulebooks = d->nexempted = 0;
     d->nclasses = 0;
     d->at = req ? req->time : 0;
     d->rules_version = rs ? rs->version : "";
@@ -344,6 +345,8 @@ int clr_decide(const clr_ruleset *rs, const clr_request *req, clr_decision *out,
                     o->id = r->id;
                     o->citation = r->citation;
                     o->message = r->message;
+                } else {
+                    out->obligations_dropped++;
                 }
                 continue;
             }

@@ -44,7 +44,12 @@ size_t clr_decision_to_json(const clr_decision *d, char *buf, size_t cap)
         field(&w, "message", o->message, 1);
         clr__jsonw_raw(&w, "}");
     }
-    clr__jsonw_raw(&w, "],\"rulebooks\":{");
+    clr__jsonw_raw(&w, "]");
+    if (d->obligations_dropped) {
+        clr__jsonw_raw(&w, ",\"obligations_dropped\":");
+        clr__jsonw_int(&w, (int64_t)d->obligations_dropped);
+    }
+    clr__jsonw_raw(&w, ",\"rulebooks\":{");
     for (size_t i = 0; i < d->nrulebooks; i++) {
         const clr_rulebook_result *r = &d->rulebooks[i];
         field(&w, r->rulebook, r->applicable ? clr_outcome_name(r->outcome) : "not_applicable",

@@ -1,0 +1,611 @@
+/* Deciding: the semantics of every construct, and the index checked against
+ * evaluating every rule on random rulebooks and requests. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "clearance.h"
+#include "decide.h"
+
+static clr_ruleset *compile(const char *text)
+{
+    clr_diags *d;
+    clr_ruleset *rs = NULL;
+    assert_int_equal(clr_diags_new(&d), 0);
+    int rc = clr_ruleset_compile(&rs, "t.rules", text, strlen(text), NULL, d);
+    if (rc) {
+        clr_diags_print(d, stderr);
+        fail_msg("compile failed: %s", clr_strerror(rc));
+    }
+    clr_diags_free(d);
+    return rs;
+}
+
+static clr_request request(const char *json)
+{
+    clr_request r;
+    clr_request_error err;
+    if (clr_request_parse(&r, json, strlen(json), 1781222400, &err))
+        fail_msg("bad request %s: %s %s", json, err.path, err.message);
+    return r;
+}
+
+static int fired(const clr_decision *d, const char *rule)
+{
+    for (size_t i = 0; i < d->nreasons; i++)
+        if (strcmp(d->reasons[i].rule, rule) == 0)
+            return 1;
+    return 0;
+}
+
+static const char BASE[] =
+    "vocabulary use { research, military }\n"
+    "vocabulary integration { api, weights }\n"
+    "model m1 { provider org:p origin US training_ops 2e26 open_weights false tags [big] }\n"
+    "model m2 { provider org:q origin FR training_ops 1e24 open_weights true }\n"
+    "class huge when model.training_ops >= 1e26 and not model.open_weights\n"
+    "group G { DE, FR from 2026-01-01, IT until 2026-01-01 }\n"
+    "group partners { org:a, org:b }\n";
+
+static void test_precedence_and_obligations(void **state)
+{
+    (void)state;
+    char text[4096];
+    snprintf(text, sizeof text,
+             "%s"
+             "rulebook r1 { }\n"
+             "rule rv { effect review when use == research }\n"
+             "rule ob { effect obligation when true citation \"c\" }\n"
+             "rule lr { effect license_required when destination == DE }\n",
+             BASE);
+    clr_ruleset *rs = compile(text);
+    clr_decision d;
+    clr_request q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"country\":\"US\"},"
+                            "\"use\":\"research\",\"integration\":\"api\"}");
+    assert_int_equal(clr_decide(rs, &q, &d, NULL), 0);
+    assert_int_equal(d.outcome, CLR_REVIEW);
+    assert_int_equal(d.nobligations, 1);
+    assert_string_equal(d.obligations[0].id, "ob");
+    strcpy(q.destination, "DE");
+    clr_decide(rs, &q, &d, NULL);
+    assert_int_equal(d.outcome, CLR_LICENSE_REQUIRED);
+    assert_true(fired(&d, "rv") && fired(&d, "lr"));
+    assert_int_equal(d.nreasons, 2);
+    assert_int_equal(d.rulebooks[0].outcome, CLR_LICENSE_REQUIRED);
+    strcpy(q.use, "military");
+    clr_decide(rs, &q, &d, NULL);
+    assert_int_equal(d.outcome, CLR_LICENSE_REQUIRED);
+    assert_int_equal(d.nreasons, 1);
+    strcpy(q.destination, "JP");
+    clr_decide(rs, &q, &d, NULL);
+    assert_int_equal(d.outcome, CLR_ALLOW);
+    assert_int_equal(d.nreasons, 0);
+    assert_int_equal(d.nobligations, 1);
+    clr_ruleset_unref(rs);
+}
+
+static void test_scopes_and_rulebooks(void **state)
+{
+    (void)state;
+    char a[2048], b[1024];
+    snprintf(a, sizeof a,
+             "%s"
+             "rulebook us { scope model.origin == US }\n"
+             "rule d { effect deny when use == military }\n",
+             BASE);
+    snprintf(b, sizeof b,
+             "rulebook fr { scope model.origin == FR }\n"
+             "rule l { effect license_required when use == military }\n");
+    /* two rulebooks in one set: one file each, loaded as a folder */
+    char dir[] = "/tmp/clr-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char pa[256], pb[256];
+    snprintf(pa, sizeof pa, "%s/a.rules", dir);
+    snprintf(pb, sizeof pb, "%s/b.rules", dir);
+    FILE *f = fopen(pa, "w");
+    fputs(a, f);
+    fclose(f);
+    f = fopen(pb, "w");
+    fputs(b, f);
+    fclose(f);
+    clr_ruleset *rs;
+    const char *paths[] = {dir};
+    assert_int_equal(clr_ruleset_load(&rs, paths, 1, NULL), 0);
+    assert_int_equal(clr_ruleset_rulebook_count(rs), 2);
+    clr_decision d;
+    clr_request q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"country\":\"US\"},"
+                            "\"use\":\"military\",\"integration\":\"api\"}");
+    clr_decide(rs, &q, &d, NULL);
+    assert_int_equal(d.outcome, CLR_DENY);
+    assert_int_equal(d.nrulebooks, 2);
+    assert_true(d.rulebooks[0].applicable);
+    assert_false(d.rulebooks[1].applicable);
+    strcpy(q.model, "m2");
+    clr_decide(rs, &q, &d, NULL);
+    assert_int_equal(d.outcome, CLR_LICENSE_REQUIRED);
+    assert_false(d.rulebooks[0].applicable);
+    assert_true(d.rulebooks[1].applicable);
+    char json[4096];
+    clr_decision_to_json(&d, json, sizeof json);
+    assert_non_null(strstr(json, "\"rulebooks\":{\"us\":\"not_applicable\",\"fr\":"
+                                 "\"license_required\"}"));
+    clr_ruleset_unref(rs);
+    remove(pa);
+    remove(pb);
+    remove(dir);
+}
+
+static void test_windows_and_dated_groups(void **state)
+{
+    (void)state;
+    char text[4096];
+    snprintf(text, sizeof text,
+             "%s"
+             "rulebook r { }\n"
+             "rule w { effect deny when use == military from 2026-06-12 until "
+             "2026-06-30T12:00:00Z }\n"
+             "rule g { effect review when destination in G }\n",
+             BASE);
+    clr_ruleset *rs = compile(text);
+    clr_decision d;
+    clr_request q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"country\":\"US\"},"
+                            "\"use\":\"military\",\"integration\":\"api\"}");
+    clr_time from = 1781222400, until = 1782820800; /* 06-12, 06-30T12 */
+    q.time = from - 1;
+    clr_decide(rs, &q, &d, NULL);
+    assert_false(fired(&d, "w"));
+    q.time = from;
+    clr_decide(rs, &q, &d, NULL);
+    assert_true(fired(&d, "w"));
+    q.time = until - 1;
+    clr_decide(rs, &q, &d, NULL);
+    assert_true(fired(&d, "w"));
+    q.time = until;
+    clr_decide(rs, &q, &d, NULL);
+    assert_false(fired(&d, "w"));
+    /* FR joins G on 2026-01-01; IT leaves it then; DE always */
+    clr_time jan1 = 1767225600;
+    const struct {
+        const char *dest;
+        clr_time t;
+        int member;
+    } cases[] = {{"FR", jan1 - 1, 0}, {"FR", jan1, 1},     {"IT", jan1 - 1, 1}, {"IT", jan1, 0},
+                 {"DE", jan1 - 1, 1}, {"DE", jan1 + 1, 1}, {"ES", jan1, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        strcpy(q.destination, cases[i].dest);
+        q.time = cases[i].t;
+        clr_decide(rs, &q, &d, NULL);
+        assert_int_equal(fired(&d, "g"), cases[i].member);
+    }
+    clr_ruleset_unref(rs);
+}
+
+static void test_exemptions(void **state)
+{
+    (void)state;
+    char text[4096];
+    snprintf(text, sizeof text,
+             "%s"
+             "rulebook r { }\n"
+             "rule letter { effect license_required when principal.nationality != US }\n"
+             "rule other { effect review when use == military }\n"
+             "exemption ex { exempts letter when model == m1 and (principal.org in partners or "
+             "principal.org == model.provider) from 2026-06-26 citation \"annex\" }\n",
+             BASE);
+    clr_ruleset *rs = compile(text);
+    clr_decision d;
+    clr_request q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"org\":\"org:a\","
+                            "\"nationality\":\"DE\",\"country\":\"DE\"},\"use\":\"military\","
+                            "\"integration\":\"api\",\"time\":\"2026-06-25T23:59:59Z\"}");
+    clr_decide(rs, &q, &d, NULL);
+    assert_int_equal(d.outcome, CLR_LICENSE_REQUIRED);
+    assert_int_equal(d.nexempted, 0);
+    q.time += 1; /* 2026-06-26: the exemption takes effect */
+    clr_decide(rs, &q, &d, NULL);
+    assert_int_equal(d.outcome, CLR_REVIEW); /* "other" is not exempted */
+    assert_false(fired(&d, "letter"));
+    assert_int_equal(d.nexempted, 1);
+    assert_string_equal(d.exempted[0].rule, "letter");
+    assert_string_equal(d.exempted[0].exemption, "ex");
+    assert_string_equal(d.exempted[0].citation, "annex");
+    /* the provider's own staff */
+    strcpy(q.principal.org, "org:p");
+    clr_decide(rs, &q, &d, NULL);
+    assert_false(fired(&d, "letter"));
+    /* not for the other model */
+    strcpy(q.model, "m2");
+    clr_decide(rs, &q, &d, NULL);
+    assert_true(fired(&d, "letter"));
+    /* absent nationality counts as foreign: fail closed */
+    strcpy(q.model, "m1");
+    strcpy(q.principal.org, "org:zzz");
+    q.principal.nationality[0] = '\0';
+    clr_decide(rs, &q, &d, NULL);
+    assert_true(fired(&d, "letter"));
+    strcpy(q.principal.nationality, "US");
+    clr_decide(rs, &q, &d, NULL);
+    assert_false(fired(&d, "letter"));
+    clr_ruleset_unref(rs);
+}
+
+static void test_models_classes_and_inline(void **state)
+{
+    (void)state;
+    char text[4096];
+    snprintf(text, sizeof text,
+             "%s"
+             "rulebook r { scope model.origin == US }\n"
+             "rule c { effect license_required when model.class has huge and integration == "
+             "weights }\n"
+             "rule t { effect review when model.tags has big }\n"
+             "rule p { effect review when principal.org == model.provider }\n",
+             BASE);
+    clr_ruleset *rs = compile(text);
+    clr_decision d;
+    clr_request q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"country\":\"IN\"},"
+                            "\"use\":\"research\",\"integration\":\"weights\"}");
+    clr_decide(rs, &q, &d, NULL);
+    assert_int_equal(d.outcome, CLR_LICENSE_REQUIRED);
+    assert_true(fired(&d, "t"));
+    assert_int_equal(d.nclasses, 1);
+    assert_string_equal(d.classes[0], "huge");
+    /* a model the catalogue lacks, described inline; its provider is unknown to the rules */
+    q = request("{\"model\":\"x9\",\"principal\":{\"id\":\"u\",\"org\":\"org:new\","
+                "\"country\":\"IN\"},\"use\":\"research\",\"integration\":\"weights\","
+                "\"model_attributes\":{\"origin\":\"US\",\"provider\":\"org:new\","
+                "\"training_ops\":5e26,\"open_weights\":false,\"tags\":[\"big\",\"zzz\"]}}");
+    clr_decide(rs, &q, &d, NULL);
+    assert_int_equal(d.outcome, CLR_LICENSE_REQUIRED);
+    assert_true(fired(&d, "c") && fired(&d, "t") && fired(&d, "p"));
+    q.model_attributes.open_weights = 1;
+    clr_decide(rs, &q, &d, NULL);
+    assert_false(fired(&d, "c"));
+    assert_int_equal(d.nclasses, 0);
+    /* the catalogue wins over an inline description of the same id */
+    q = request("{\"model\":\"m2\",\"principal\":{\"id\":\"u\",\"country\":\"IN\"},"
+                "\"use\":\"research\",\"integration\":\"weights\",\"model_attributes\":"
+                "{\"origin\":\"US\",\"training_ops\":5e26}}");
+    clr_decide(rs, &q, &d, NULL);
+    assert_false(d.rulebooks[0].applicable);
+    /* classify */
+    clr_model_attrs attrs = q.model_attributes;
+    const char *names[4];
+    attrs.open_weights = 0;
+    assert_int_equal(clr_classify(rs, &attrs, names, 4), 1);
+    assert_string_equal(names[0], "huge");
+    attrs.training_ops = 1e25;
+    assert_int_equal(clr_classify(rs, &attrs, names, 4), 0);
+    clr_ruleset_unref(rs);
+}
+
+static void test_fail_closed(void **state)
+{
+    (void)state;
+    char text[4096];
+    snprintf(text, sizeof text, "%srulebook r { }\nrule d { effect review when use == research }\n",
+             BASE);
+    clr_ruleset *rs = compile(text);
+    clr_decision d;
+    clr_request_error err;
+    clr_request q = request("{\"model\":\"nope\",\"principal\":{\"id\":\"u\",\"country\":\"US\"},"
+                            "\"use\":\"research\",\"integration\":\"api\"}");
+    assert_int_equal(clr_decide(rs, &q, &d, &err), 0);
+    assert_int_equal(d.outcome, CLR_DENY);
+    assert_string_equal(d.reasons[0].rule, "unknown-model");
+    assert_string_equal(d.reasons[0].rulebook, "clearance");
+    strcpy(q.model, "m1");
+    strcpy(q.use, "gardening");
+    assert_int_equal(clr_decide(rs, &q, &d, &err), CLR_EREQUEST);
+    assert_int_equal(d.outcome, CLR_DENY);
+    assert_string_equal(d.reasons[0].rule, "invalid-request");
+    assert_string_equal(err.path, "$.use");
+    strcpy(q.use, "research");
+    strcpy(q.integration, "pigeon");
+    assert_int_equal(clr_decide(rs, &q, &d, &err), CLR_EREQUEST);
+    assert_string_equal(err.path, "$.integration");
+    assert_int_equal(clr_decide(NULL, &q, &d, &err), CLR_EINVAL);
+    assert_int_equal(d.outcome, CLR_DENY);
+    assert_string_equal(d.reasons[0].rule, "no-rules");
+    clr_ruleset_unref(rs);
+}
+
+static void test_many_reasons_are_counted(void **state)
+{
+    (void)state;
+    size_t cap = 1 << 16;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    size_t n = (size_t)snprintf(text, cap, "%srulebook r { }\n", BASE);
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(text + n, cap - n, "rule r%d { effect review }\n", i);
+    clr_ruleset *rs = compile(text);
+    free(text);
+    clr_decision d;
+    clr_request q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"country\":\"US\"},"
+                            "\"use\":\"research\",\"integration\":\"api\"}");
+    clr_decide(rs, &q, &d, NULL);
+    assert_int_equal(d.outcome, CLR_REVIEW);
+    assert_int_equal(d.nreasons, CLR_MAX_REASONS);
+    assert_int_equal(d.reasons_dropped, 40 - CLR_MAX_REASONS);
+    char json[16384];
+    clr_decision_to_json(&d, json, sizeof json);
+    assert_non_null(strstr(json, "\"reasons_dropped\":8"));
+    clr_ruleset_unref(rs);
+}
+
+static void test_decision_ids_are_unique_uuidv7(void **state)
+{
+    (void)state;
+    char a[37], b[37];
+    clr__decision_id(a);
+    clr__decision_id(b);
+    assert_int_equal(strlen(a), 36);
+    assert_int_equal(a[14], '7');
+    assert_true(a[19] == '8' || a[19] == '9' || a[19] == 'a' || a[19] == 'b');
+    assert_string_not_equal(a, b);
+}
+
+/* ---- the index against exhaustive evaluation ------------------------------- */
+
+static uint64_t rng = 0x9E3779B97F4A7C15ULL;
+
+static unsigned rnd(unsigned n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+static const char *const COUNTRIES[] = {"US", "DE", "FR", "CN", "RU", "IR", "JP", "GB", "IN", "BR"};
+static const char *const USES[] = {"u0", "u1", "u2", "u3"};
+static const char *const INTS[] = {"i0", "i1", "i2"};
+static const char *const MODELS[] = {"m0", "m1", "m2", "m3"};
+
+/* Writes a random condition into buf (appending). */
+static void gen_cond(char *buf, size_t cap, int depth)
+{
+    size_t n = strlen(buf);
+    unsigned k = depth > 2 ? 3 + rnd(10) : rnd(13);
+    const char *attrs[] = {"destination", "principal.nationality", "principal.country",
+                           "principal.hq"};
+    switch (k) {
+    case 0:
+    case 1:
+        snprintf(buf + n, cap - n, "(");
+        gen_cond(buf, cap, depth + 1);
+        n = strlen(buf);
+        snprintf(buf + n, cap - n, k == 0 ? " and " : " or ");
+        gen_cond(buf, cap, depth + 1);
+        n = strlen(buf);
+        snprintf(buf + n, cap - n, ")");
+        break;
+    case 2:
+        snprintf(buf + n, cap - n, "not ");
+        gen_cond(buf, cap, depth + 1);
+        break;
+    case 3:
+        snprintf(buf + n, cap - n, "%s %s %s", attrs[rnd(4)],
+                 rnd(3) ? "==" : "!=", COUNTRIES[rnd(10)]);
+        break;
+    case 4:
+        snprintf(buf + n, cap - n, "%s %sin G%u", attrs[rnd(4)], rnd(3) ? "" : "not ", rnd(3));
+        break;
+    case 5: snprintf(buf + n, cap - n, "use in { %s, %s }", USES[rnd(4)], USES[rnd(4)]); break;
+    case 6: snprintf(buf + n, cap - n, "integration == %s", INTS[rnd(3)]); break;
+    case 7: snprintf(buf + n, cap - n, "model %s %s", rnd(3) ? "==" : "!=", MODELS[rnd(4)]); break;
+    case 8: snprintf(buf + n, cap - n, "principal.org in orgs%u", rnd(2)); break;
+    case 9:
+        snprintf(buf + n, cap - n, "model.training_ops %s %de25", rnd(2) ? ">=" : "<", 1 + rnd(9));
+        break;
+    case 10: snprintf(buf + n, cap - n, "%smodel.class has c0", rnd(2) ? "not " : ""); break;
+    case 11: snprintf(buf + n, cap - n, "units > %u", rnd(2000)); break;
+    default: snprintf(buf + n, cap - n, "model.origin == %s", COUNTRIES[rnd(4)]); break;
+    }
+}
+
+static const char *random_rulebook(void)
+{
+    static char text[1 << 17];
+    size_t n = 0;
+    n += (size_t)snprintf(text + n, sizeof text - n,
+                          "vocabulary use { u0, u1, u2, u3 }\nvocabulary integration { i0, i1, "
+                          "i2 }\n");
+    for (int m = 0; m < 4; m++)
+        n += (size_t)snprintf(text + n, sizeof text - n,
+                              "model m%d { provider o%u origin %s training_ops %de25 open_weights "
+                              "%s }\n",
+                              m, rnd(5), COUNTRIES[rnd(4)], 1 + rnd(9), rnd(2) ? "true" : "false");
+    n += (size_t)snprintf(text + n, sizeof text - n,
+                          "class c0 when model.training_ops >= 5e25 and not model.open_weights\n");
+    for (int g = 0; g < 3; g++) {
+        n += (size_t)snprintf(text + n, sizeof text - n, "group G%d { ", g);
+        for (int i = 0; i < 4; i++) {
+            n += (size_t)snprintf(text + n, sizeof text - n, "%s%s", i ? ", " : "",
+                                  COUNTRIES[rnd(10)]);
+            if (rnd(3) == 0)
+                n += (size_t)snprintf(text + n, sizeof text - n, " from 2026-0%u-01", 1 + rnd(9));
+            if (rnd(3) == 0)
+                n += (size_t)snprintf(text + n, sizeof text - n, " until 2026-0%u-15", 1 + rnd(9));
+        }
+        n += (size_t)snprintf(text + n, sizeof text - n, " }\n");
+    }
+    n +=
+        (size_t)snprintf(text + n, sizeof text - n, "group orgs0 { o0, o1 }\ngroup orgs1 { o2 }\n");
+    static const char *const effects[] = {"deny", "license_required", "review", "obligation"};
+    {
+        n += (size_t)snprintf(text + n, sizeof text - n, "rulebook rb { scope ");
+        char sc[512] = "";
+        if (rnd(2))
+            gen_cond(sc, sizeof sc, 2);
+        else
+            strcpy(sc, "true");
+        n += (size_t)snprintf(text + n, sizeof text - n, "%s }\n", sc);
+        int nrules = 20 + (int)rnd(60);
+        for (int r = 0; r < nrules; r++) {
+            char c[2048] = "";
+            gen_cond(c, sizeof c, 0);
+            n += (size_t)snprintf(text + n, sizeof text - n, "rule r%d { effect %s when %s", r,
+                                  effects[rnd(4)], c);
+            if (rnd(4) == 0)
+                n += (size_t)snprintf(text + n, sizeof text - n, " from 2026-0%u-10", 1 + rnd(9));
+            if (rnd(4) == 0)
+                n += (size_t)snprintf(text + n, sizeof text - n, " until 2026-0%u-20", 1 + rnd(9));
+            n += (size_t)snprintf(text + n, sizeof text - n, " }\n");
+        }
+        for (int e = 0; e < 4; e++) {
+            char c[2048] = "";
+            gen_cond(c, sizeof c, 1);
+            n += (size_t)snprintf(text + n, sizeof text - n,
+                                  "exemption e%d { exempts r%u, r%u when %s }\n", e,
+                                  rnd((unsigned)nrules), rnd((unsigned)nrules), c);
+        }
+    }
+    return text;
+}
+
+static clr_request random_request(void)
+{
+    clr_request q;
+    memset(&q, 0, sizeof q);
+    const char *models[] = {"m0", "m1", "m2", "m3", "inline-x", "unknown-y"};
+    snprintf(q.model, sizeof q.model, "%s", models[rnd(6)]);
+    snprintf(q.principal.id, sizeof q.principal.id, "u%u", rnd(3));
+    const char *orgs[] = {"o0", "o1", "o2", "o3", "o4", "o-unknown", ""};
+    snprintf(q.principal.org, sizeof q.principal.org, "%s", orgs[rnd(7)]);
+    const char *cs[] = {"US", "DE", "FR", "CN", "RU", "IR", "JP", "GB", "IN", "BR", "ZA", ""};
+    snprintf(q.principal.nationality, 3, "%s", cs[rnd(12)]);
+    snprintf(q.principal.country, 3, "%s", cs[rnd(11)]);
+    snprintf(q.principal.hq, 3, "%s", cs[rnd(12)]);
+    snprintf(q.destination, 3, "%s", cs[rnd(11)]);
+    snprintf(q.use, sizeof q.use, "%s", USES[rnd(4)]);
+    snprintf(q.integration, sizeof q.integration, "%s", INTS[rnd(3)]);
+    q.time = 1767225600 + (clr_time)rnd(300) * 86400 / 1; /* 2026 */
+    q.units = rnd(3000);
+    q.model_attributes.training_ops = -1;
+    q.model_attributes.open_weights = -1;
+    if (strcmp(q.model, "inline-x") == 0) {
+        q.model_attributes.present = 1;
+        snprintf(q.model_attributes.origin, 3, "%s", cs[rnd(4)]);
+        snprintf(q.model_attributes.provider, sizeof q.model_attributes.provider, "%s",
+                 orgs[rnd(7)]);
+        q.model_attributes.training_ops = rnd(4) ? (double)(1 + rnd(9)) * 1e25 : -1;
+        q.model_attributes.open_weights = (int)rnd(3) - 1;
+    }
+    return q;
+}
+
+/* The decision by evaluating every rule, without the index. */
+static void oracle(const clr_ruleset *rs, const clr_request *q, clr_outcome *outcome,
+                   uint64_t *fired_bits, size_t nbits)
+{
+    clr__ctx ctx;
+    clr__model mbuf;
+    clr__sym tags[CLR_TAGS_MAX];
+    memset(fired_bits, 0, nbits * sizeof(uint64_t));
+    assert_int_equal(clr__resolve(rs, q, &ctx, &mbuf, tags, NULL), 0);
+    if (!ctx.model) {
+        *outcome = CLR_DENY;
+        return;
+    }
+    *outcome = CLR_ALLOW;
+    uint8_t exempt[1024] = {0};
+    for (size_t s = 0; s < rs->nrules; s++) {
+        const clr__rule *r = &rs->rules[s];
+        const clr__rulebook *rb = &rs->rulebooks[r->rulebook];
+        int live = (!rb->scope || clr__eval(&ctx, rb->scope)) && q->time >= r->from &&
+                   q->time < r->until && clr__eval(&ctx, r->when);
+        if (!live)
+            continue;
+        if (r->is_exemption) {
+            for (size_t j = 0; j < r->nexempts; j++)
+                exempt[r->exempts[j]] = 1;
+            continue;
+        }
+        if (exempt[s])
+            continue;
+        fired_bits[s / 64] |= 1ULL << (s % 64);
+        if (r->effect != CLR_EFFECT_OBLIGATION && (clr_outcome)r->effect > *outcome)
+            *outcome = (clr_outcome)r->effect;
+    }
+}
+
+static void test_index_matches_exhaustive_evaluation(void **state)
+{
+    (void)state;
+    size_t checked = 0, nonallow = 0;
+    for (int round = 0; round < 200; round++) {
+        clr_diags *dg;
+        clr_diags_new(&dg);
+        clr_ruleset *rs = NULL;
+        const char *text = random_rulebook();
+        int rc = clr_ruleset_compile(&rs, "random.rules", text, strlen(text), NULL, dg);
+        if (rc) {
+            clr_diags_print(dg, stderr);
+            fail_msg("random rulebook does not compile:\n%s", text);
+        }
+        clr_diags_free(dg);
+        for (int i = 0; i < 500; i++) {
+            clr_request q = random_request();
+            clr_decision d;
+            assert_int_equal(clr_decide(rs, &q, &d, NULL), 0);
+            clr_outcome want;
+            uint64_t bits[16];
+            oracle(rs, &q, &want, bits, 16);
+            if (d.outcome != want) {
+                char json[8192];
+                clr_request_to_json(&q, json, sizeof json);
+                fail_msg("outcome %s, exhaustive %s for %s under\n%s", clr_outcome_name(d.outcome),
+                         clr_outcome_name(want), json, text);
+            }
+            /* every reason and obligation is a rule the oracle fired, and the counts agree */
+            size_t nfired = 0;
+            for (size_t w = 0; w < 16; w++)
+                nfired += (size_t)__builtin_popcountll(bits[w]);
+            if (d.reasons[0].rulebook && strcmp(d.reasons[0].rulebook, "clearance") == 0)
+                continue;
+            if (d.nreasons + d.reasons_dropped + d.nobligations + d.obligations_dropped != nfired) {
+                char json[8192], ids[4096] = "";
+                clr_request_to_json(&q, json, sizeof json);
+                for (size_t s = 0; s < rs->nrules; s++)
+                    if ((bits[s / 64] >> (s % 64)) & 1) {
+                        strcat(ids, rs->rules[s].id);
+                        strcat(ids, " ");
+                    }
+                char got[4096] = "";
+                clr_decision_to_json(&d, got, sizeof got);
+                fprintf(stderr, "exhaustive fired %s\ndecided %s\nfor %s\nunder\n%s\n", ids, got,
+                        json, text);
+                fail_msg("the index and exhaustive evaluation disagree");
+            }
+            checked++;
+            nonallow += d.outcome != CLR_ALLOW;
+        }
+        clr_ruleset_unref(rs);
+    }
+    /* the generator exercises both sides */
+    assert_true(checked > 10000);
+    assert_true(nonallow > checked / 10 && nonallow < checked - checked / 10);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_precedence_and_obligations),
+        cmocka_unit_test(test_scopes_and_rulebooks),
+        cmocka_unit_test(test_windows_and_dated_groups),
+        cmocka_unit_test(test_exemptions),
+        cmocka_unit_test(test_models_classes_and_inline),
+        cmocka_unit_test(test_fail_closed),
+        cmocka_unit_test(test_many_reasons_are_counted),
+        cmocka_unit_test(test_decision_ids_are_unique_uuidv7),
+        cmocka_unit_test(test_index_matches_exhaustive_evaluation),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
