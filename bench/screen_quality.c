@@ -447,7 +447,7 @@ int main(int argc, char **argv) {
     build_generated(l, &dev, 1, 150);
     build_generated(l, &held, 2, 150);
 
-    char path[4096], line[2048], f1[512], f2[512];
+    char path[8300], line[2048], f1[512], f2[512];
     snprintf(path, sizeof path, "%s/labelled/sdn_2024_treated_queries.csv", shared);
     FILE *f = fopen(path, "r");
     size_t row = 0;
@@ -473,7 +473,7 @@ int main(int argc, char **argv) {
     f = fopen(path, "r");
     char *first[4096], *last[4096];
     size_t nfirst = 0, nlast = 0;
-    static char cl_name[4096][256];
+    static char cl_name[4096][512];
     static int cl_parent[4096];
     size_t ncl = 0;
     row = 0;

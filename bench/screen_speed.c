@@ -68,7 +68,7 @@ int main(int argc, char **argv) {
            (double)(rss1 - rss0) / 1024.0);
 
     /* queries: the labelled damaged SDN names and unlisted names */
-    char path[4096], line[1024];
+    char path[8300], line[1024];
     char **q = NULL;
     size_t nq = 0, cap = 0;
     const char *files[] = {"labelled/sdn_2024_treated_queries.csv",

@@ -9,6 +9,7 @@
 #include <utf8proc.h>
 
 #include "clearance.h"
+#include "screen_index.h"
 
 #define TOKEN_MAX 63
 #define PHRASE_MAX 6 /* tokens of the longest legal-form phrase tried */
@@ -29,6 +30,18 @@ static size_t lf_used = 1;
 static lf_slot lf_table[LF_SLOTS];
 static uint32_t lf_first[LF_SLOTS]; /* hashes of first tokens of aliases (set) */
 static pthread_once_t lf_once = PTHREAD_ONCE_INIT;
+
+/* Words of the legal-form phrases (six letters or more), with their one-letter
+ * deletions, so that a misspelt "LIABILTY" or "COMPNAY" still takes part in a
+ * legal form. vocab: hash of a variant -> word offset in lf_text. */
+#define VOCAB_SLOTS 65536
+#define VOCAB_MIN_LEN 6
+typedef struct vocab_slot {
+    uint32_t hash;
+    uint32_t word; /* offset in lf_text; 0 = empty */
+    uint8_t exact; /* the variant is the word itself */
+} vocab_slot;
+static vocab_slot vocab[VOCAB_SLOTS];
 
 static uint32_t fnv1a(const char *s, size_t n) {
     uint32_t h = 2166136261u;
@@ -263,6 +276,128 @@ static size_t lf_store(const char *s, size_t n) {
     return off;
 }
 
+static void vocab_put(uint32_t h, uint32_t word, int exact) {
+    for (uint32_t i = h & (VOCAB_SLOTS - 1), n = 0; n < VOCAB_SLOTS / 2;
+         i = (i + 1) & (VOCAB_SLOTS - 1), n++) {
+        if (!vocab[i].word) {
+            vocab[i].hash = h;
+            vocab[i].word = word;
+            vocab[i].exact = (uint8_t)exact;
+            return;
+        }
+        if (vocab[i].hash == h && vocab[i].word == word)
+            return;
+    }
+}
+
+static void vocab_add(const char *w, size_t n) {
+    if (n < VOCAB_MIN_LEN || n > 40)
+        return;
+    /* already there? */
+    uint32_t h = fnv1a(w, n);
+    for (uint32_t i = h & (VOCAB_SLOTS - 1);; i = (i + 1) & (VOCAB_SLOTS - 1)) {
+        if (!vocab[i].word)
+            break;
+        if (vocab[i].exact && vocab[i].hash == h && strlen(lf_text + vocab[i].word) == n &&
+            !memcmp(lf_text + vocab[i].word, w, n))
+            return;
+    }
+    size_t off = lf_store(w, n);
+    if (!off)
+        return;
+    vocab_put(h, (uint32_t)off, 1);
+    char v[48];
+    for (size_t d = 0; d < n; d++) {
+        memcpy(v, w, d);
+        memcpy(v + d, w + d + 1, n - d - 1);
+        vocab_put(fnv1a(v, n - 1), (uint32_t)off, 0);
+    }
+}
+
+/* The legal-form word within one edit of token t (n bytes), or NULL; t itself
+ * when it is one. */
+static const char *vocab_find(const char *t, size_t n) {
+    char v[64];
+    if (n < VOCAB_MIN_LEN || n > 40)
+        return NULL;
+    for (size_t d = 0; d <= n; d++) {
+        size_t vn = d < n ? n - 1 : n;
+        if (d < n) {
+            memcpy(v, t, d);
+            memcpy(v + d, t + d + 1, n - d - 1);
+        } else {
+            memcpy(v, t, n);
+        }
+        uint32_t h = fnv1a(v, vn);
+        for (uint32_t i = h & (VOCAB_SLOTS - 1);; i = (i + 1) & (VOCAB_SLOTS - 1)) {
+            if (!vocab[i].word)
+                break;
+            if (vocab[i].hash != h)
+                continue;
+            const char *w = lf_text + vocab[i].word;
+            size_t wn = strlen(w);
+            if (wn == n && !memcmp(w, t, n))
+                return w;
+            if (clr__edit_distance(t, n, w, wn, 1.f) <= 1.f)
+                return w;
+        }
+    }
+    return NULL;
+}
+
+/* Common abbreviations in organisation names, written out (rigour's
+ * symbols.yml has the same groups). Applied after legal forms. */
+static const char *const abbreviations[][2] = {
+    {"co", "company"},        {"corp", "corporation"}, {"intl", "international"},
+    {"int", "international"}, {"natl", "national"},    {"mfg", "manufacturing"},
+    {"bros", "brothers"},     {"assn", "association"}, {"assoc", "association"},
+    {"dept", "department"},   {"govt", "government"},  {"univ", "university"},
+    {"inst", "institute"},    {"ind", "industrial"},   {"grp", "group"},
+    {"tr", "trading"},        {"svcs", "services"},    {"svc", "service"},
+    {"hldgs", "holdings"},    {"hldg", "holding"},     {"mgmt", "management"},
+    {"tech", "technology"},   {"eng", "engineering"},  {"cie", "compagnie"},
+    {"cia", "compania"},      {"st", "saint"},         {"ste", "sainte"}};
+
+static const char *abbreviation(const char *t, size_t n) {
+    for (size_t i = 0; i < sizeof abbreviations / sizeof abbreviations[0]; i++)
+        if (strlen(abbreviations[i][0]) == n && !memcmp(abbreviations[i][0], t, n))
+            return abbreviations[i][1];
+    return NULL;
+}
+
+/* Rewrites tokens: misspelt legal-form words corrected (fix_vocab) or
+ * abbreviations written out (expand), skipping legal-form tokens. */
+static void rewrite_tokens(clr__norm *n, int fix_vocab, int expand) {
+    clr__norm o;
+    size_t used = 0;
+    o.ntok = 0;
+    for (size_t i = 0; i < n->ntok; i++) {
+        const char *src = n->text + n->tok[i].off;
+        size_t len = n->tok[i].len;
+        if (!n->tok[i].legal) {
+            const char *r = NULL;
+            if (fix_vocab && len >= VOCAB_MIN_LEN)
+                r = vocab_find(src, len);
+            if (!r && expand)
+                r = abbreviation(src, len);
+            if (r) {
+                src = r;
+                len = strlen(r);
+            }
+        }
+        if (used + len + 1 > sizeof o.text)
+            break;
+        memcpy(o.text + used, src, len);
+        o.text[used + len] = 0;
+        o.tok[o.ntok].off = (uint16_t)used;
+        o.tok[o.ntok].len = (uint8_t)len;
+        o.tok[o.ntok].legal = n->tok[i].legal;
+        o.ntok++;
+        used += len + 1;
+    }
+    *n = o;
+}
+
 static void normalize_plain(clr__norm *out, const char *s, size_t len);
 
 static void lf_init(void) {
@@ -305,11 +440,15 @@ static void lf_init(void) {
         lf_table[i].canon = (uint32_t)coff;
         nslots++;
         lf_first_add(fnv1a(a.text + a.tok[0].off, a.tok[0].len));
+        for (size_t t = 0; t < a.ntok; t++)
+            vocab_add(a.text + a.tok[t].off, a.tok[t].len);
     }
 }
 
-/* Replaces legal-form phrases, longest first, by their canonical token. */
-static void apply_legal_forms(clr__norm *n) {
+/* Replaces legal-form phrases, longest first, by their canonical token. The
+ * phrases are looked up with the tokens of k (n with misspelt legal-form words
+ * corrected, token for token); tokens that are in no phrase stay as in n. */
+static void apply_legal_forms(clr__norm *n, const clr__norm *k_) {
     clr__norm o;
     size_t used = 0;
     o.ntok = 0;
@@ -318,7 +457,8 @@ static void apply_legal_forms(clr__norm *n) {
         const char *canon = NULL;
         size_t take = 1;
         const clr__ntoken *t0 = &n->tok[i];
-        if (lf_first_has(fnv1a(n->text + t0->off, t0->len))) {
+        const clr__norm *kn_ = k_->ntok == n->ntok ? k_ : n;
+        if (lf_first_has(fnv1a(kn_->text + kn_->tok[i].off, kn_->tok[i].len))) {
             size_t maxk = n->ntok - i < PHRASE_MAX ? n->ntok - i : PHRASE_MAX;
             for (size_t k = maxk; k >= 1 && !canon; k--) {
                 char key[CLR__NORM_TEXT_MAX];
@@ -326,8 +466,8 @@ static void apply_legal_forms(clr__norm *n) {
                 for (size_t t = i; t < i + k; t++) {
                     if (t > i)
                         key[kn++] = ' ';
-                    memcpy(key + kn, n->text + n->tok[t].off, n->tok[t].len);
-                    kn += n->tok[t].len;
+                    memcpy(key + kn, kn_->text + kn_->tok[t].off, kn_->tok[t].len);
+                    kn += kn_->tok[t].len;
                 }
                 const lf_slot *sl = lf_find(key, kn);
                 if (sl) {
@@ -380,7 +520,10 @@ void clr__normalize(clr__norm *out, const char *s, size_t len, int legal_forms) 
     normalize_plain(out, s, len);
     if (legal_forms && out->ntok > 0) {
         pthread_once(&lf_once, lf_init);
-        apply_legal_forms(out);
+        clr__norm corrected = *out;
+        rewrite_tokens(&corrected, 1, 0);
+        apply_legal_forms(out, &corrected);
+        rewrite_tokens(out, 0, 1);
     }
 }
 
