@@ -242,7 +242,7 @@ static clr__ast_name *parse_name_list(parser *p, clr__token_kind close, size_t *
  *                        | [ "not" ] "in" ( group-name | "{" name-list "}" )
  *                        | "has" name )
  *            | attribute                       (a boolean attribute)
- * operand    = name | STRING
+ * operand    = name | STRING | "true" | "false"
  */
 static clr__ast_expr *parse_comparison(parser *p)
 {
@@ -258,7 +258,13 @@ static clr__ast_expr *parse_comparison(parser *p)
         e->attr = attr;
         e->op = (int)k;
         next(p);
-        parse_name(p, &e->operand, "a value after the comparison", 1);
+        if (is_word(p, "true") || is_word(p, "false")) {
+            e->operand.text = dup_token(p, &p->tok);
+            e->operand.pos = pos_of(p, &p->tok);
+            next(p);
+        } else {
+            parse_name(p, &e->operand, "a value after the comparison", 1);
+        }
         return e;
     }
     int negate = 0;
