@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const clr__norm *ctx[2] = {&a, &b};
     clr_match_align al[2 * CLR_SCREEN_MAX_TOKENS];
     size_t nal = 0;
-    double s = clr__score_name(qa, a.ntok, qb, b.ntok, sim, ctx, 1, al, &nal);
+    double s = clr__score_name(qa, a.ntok, qb, b.ntok, sim, ctx, 1, 0x6, al, &nal);
     if (!(s >= 0 && s <= 1.0000001) || nal > 2 * CLR_SCREEN_MAX_TOKENS)
         __builtin_trap();
     return 0;

@@ -39,11 +39,13 @@ typedef struct clr__stok {
 /* Scores query tokens q[0..nq) against name tokens c[0..nc). sim(i, j) gives
  * the precomputed similarity of query token i and name token j (0 when not
  * similar). Fills align (2 * CLR_SCREEN_MAX_TOKENS entries) and *nalign when
- * align is not NULL. person_like lowers the cost of unmatched name tokens
- * (dropped middle names). Returns the score in [0, 1]. Allocates nothing. */
+ * align is not NULL. Unmatched name tokens cost less when they are middle
+ * names (bits of middle) or, for organisations (person_like 0), for the
+ * weightiest one; never when a query token is unmatched too. Returns the score in [0, 1]. Allocates
+ * nothing. */
 typedef float (*clr__sim_fn)(void *ctx, size_t i, size_t j);
 double clr__score_name(const clr__stok *q, size_t nq, const clr__stok *c, size_t nc,
-                       clr__sim_fn sim, void *ctx, int person_like, clr_match_align *align,
-                       size_t *nalign);
+                       clr__sim_fn sim, void *ctx, int person_like, uint16_t middle,
+                       clr_match_align *align, size_t *nalign);
 
 #endif

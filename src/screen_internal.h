@@ -32,6 +32,7 @@ typedef struct clr__name {
     uint8_t ntok;
     uint8_t alias;
     uint16_t weight_q; /* sum of token weights, fixed point x 256 */
+    uint16_t middle;   /* bit i: token i is a middle name, cheap to leave out */
 } clr__name;
 
 typedef struct clr__token {

@@ -214,6 +214,30 @@ static int token_id(clr__builder *b, const char *s, size_t n, int legal, uint32_
     return 0;
 }
 
+/* Which tokens of a person's name may be left out cheaply: in natural order
+ * ("Given Middle Surname1 Surname2") every token but the first and the last.
+ * For "SURNAME1 SURNAME2, Given Middle" those are the first given name and the
+ * last token of the surname. */
+static uint16_t middle_mask(const char *raw, const clr__norm *n, int type) {
+    if (type != CLR_ENTITY_PERSON && type != CLR_ENTITY_UNKNOWN)
+        return 0;
+    size_t keep1 = 0, keep2 = n->ntok ? n->ntok - 1 : 0;
+    const char *comma = strchr(raw, ',');
+    if (comma) {
+        clr__norm sur;
+        clr__normalize(&sur, raw, (size_t)(comma - raw), 1);
+        if (sur.ntok > 0 && sur.ntok < n->ntok) {
+            keep1 = sur.ntok;
+            keep2 = sur.ntok - 1;
+        }
+    }
+    uint16_t m = 0;
+    for (size_t i = 0; i < n->ntok && i < 16; i++)
+        if (i != keep1 && i != keep2)
+            m |= (uint16_t)(1u << i);
+    return m;
+}
+
 static int add_name(clr__builder *b, uint32_t entry, const char *name, int alias) {
     clr_lists *l = b->l;
     clr__norm n;
@@ -232,6 +256,7 @@ static int add_name(clr__builder *b, uint32_t entry, const char *name, int alias
     nm->ntok = (uint8_t)n.ntok;
     if (clr__pool_add(&l->strings, name, strlen(name), &nm->text))
         return CLR_ENOMEM;
+    nm->middle = middle_mask(name, &n, l->entries[entry].type);
     for (size_t t = 0; t < n.ntok; t++) {
         uint32_t id;
         int rc = token_id(b, n.text + n.tok[t].off, n.tok[t].len, n.tok[t].legal, &id);

@@ -125,7 +125,8 @@ static int is_deleted_punct(int32_t c) {
 typedef struct fold_state {
     char *text;
     size_t used, cap;
-    int non_latin; /* letters of another script were seen */
+    int non_latin;  /* letters of another script were seen */
+    int keep_other; /* keep such letters as they are (after transliteration) */
 } fold_state;
 
 static void put(fold_state *f, const char *s, size_t n) {
@@ -184,6 +185,19 @@ static void fold(fold_state *f, const char *s, size_t n) {
             utf8proc_category_t cat = utf8proc_category(c);
             if (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) {
                 f->non_latin = 1;
+                if (!f->keep_other)
+                    continue;
+                /* a script ICU cannot transliterate: keep the letter, so that
+                 * the token still counts (and matches the same script) */
+                utf8proc_uint8_t u[5] = {0};
+                utf8proc_ssize_t k = utf8proc_encode_char(c, u);
+                if (k <= 0)
+                    continue;
+                u[k] = 0;
+                if (pending_space && f->used > 0)
+                    put(f, " ", 1);
+                pending_space = 0;
+                put(f, (const char *)u, (size_t)k);
                 continue;
             }
             if (cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME)
@@ -496,7 +510,7 @@ static void apply_legal_forms(clr__norm *n, const clr__norm *k_) {
 
 static void normalize_plain(clr__norm *out, const char *s, size_t len) {
     char text[CLR__NORM_TEXT_MAX * 2];
-    fold_state f = {text, 0, sizeof text, 0};
+    fold_state f = {text, 0, sizeof text, 0, 0};
     if (len > CLR__NORM_INPUT_MAX) {
         len = CLR__NORM_INPUT_MAX;
         while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
@@ -509,6 +523,7 @@ static void normalize_plain(clr__norm *out, const char *s, size_t len) {
         if (m >= 0) {
             f.used = 0;
             f.non_latin = 0;
+            f.keep_other = 1;
             fold(&f, lat, (size_t)m);
         }
     }

@@ -387,8 +387,8 @@ int clr_screen_run(const clr_lists *l, const clr_screen_query *q, clr_match *out
         sim_ctx ctx = {l, s, ctoks};
         clr_match m;
         int person_like = e->type == CLR_ENTITY_PERSON || e->type == CLR_ENTITY_UNKNOWN;
-        double sc =
-            clr__score_name(qt, qn.ntok, ct, nc, sim_cb, &ctx, person_like, m.align, &m.nalign);
+        double sc = clr__score_name(qt, qn.ntok, ct, nc, sim_cb, &ctx, person_like, name->middle,
+                                    m.align, &m.nalign);
         sc = adjust(l, q, e, sc);
         double floor = q->min_score >= 0 ? q->min_score : li->review;
         if (sc < floor)

@@ -107,8 +107,8 @@ static float joined_sim(const clr__stok *x, const clr__stok *y, const clr__stok 
 }
 
 double clr__score_name(const clr__stok *q, size_t nq, const clr__stok *c, size_t nc,
-                       clr__sim_fn sim, void *ctx, int person_like, clr_match_align *align,
-                       size_t *nalign) {
+                       clr__sim_fn sim, void *ctx, int person_like, uint16_t middle,
+                       clr_match_align *align, size_t *nalign) {
     float m[MAXT][MAXT];
     uint8_t kind[MAXT][MAXT];
     int qa[MAXT], ca[MAXT]; /* assigned partner, -1 none */
@@ -239,20 +239,33 @@ double clr__score_name(const clr__stok *q, size_t nq, const clr__stok *c, size_t
             den += q[i].w;
         }
     }
-    /* Unmatched name tokens: the weightiest one may be a dropped middle name
-     * and costs little; every further one costs nearly its full weight. */
-    double lenient = person_like ? 0.4 : 0.6;
-    /* ... unless a query token is unmatched too: then it is a substitution */
-    for (size_t i = 0; i < nq; i++)
+    /* Unmatched name tokens: a person's middle names, or an organisation's
+     * weightiest word, may simply be left out and cost little; anything else
+     * costs nearly its full weight, as does everything when a query token is
+     * unmatched too (a substitution, not an omission). */
+    int substitution = 0;
+    size_t matched = 0;
+    for (size_t i = 0; i < nq; i++) {
         if (qa[i] < 0 && q[i].len > 1)
-            lenient = 0.9;
+            substitution = 1;
+        matched += qa[i] >= 0;
+    }
     int heaviest = -1;
     for (size_t j = 0; j < nc; j++)
         if (ca[j] < 0 && (heaviest < 0 || c[j].w > c[heaviest].w))
             heaviest = (int)j;
-    for (size_t j = 0; j < nc; j++)
-        if (ca[j] < 0)
-            den += ((int)j == heaviest ? lenient : 0.9) * c[j].w;
+    for (size_t j = 0; j < nc; j++) {
+        if (ca[j] >= 0)
+            continue;
+        double cost = 0.9;
+        if (!substitution && matched >= 2) {
+            if (person_like && (middle >> j & 1))
+                cost = 0.4;
+            else if (!person_like && (int)j == heaviest && nc >= 3)
+                cost = 0.6;
+        }
+        den += cost * c[j].w;
+    }
     double score = den > 0 ? num / den : 0;
     if (align && nalign) {
         size_t na = 0;
