@@ -70,7 +70,7 @@ float clr__token_sim(const char *a, size_t la, const char *b, size_t lb) {
     if (la == lb && !memcmp(a, b, la))
         return 1.f;
     size_t mn = la < lb ? la : lb, mx = la < lb ? lb : la;
-    if (mn < 2 || mx - mn > 2)
+    if (mn < 2 || mx < 3 || mx - mn > 2)
         return 0.f;
     /* short tokens: one edit, same first letter */
     if (mn <= 3 && a[0] != b[0])
@@ -267,6 +267,13 @@ double clr__score_name(const clr__stok *q, size_t nq, const clr__stok *c, size_t
         den += cost * c[j].w;
     }
     double score = den > 0 ? num / den : 0;
+    /* initials and legal forms alone are no evidence of a match */
+    int evidence = 0;
+    for (size_t i = 0; i < nq; i++)
+        if (qa[i] >= 0 && qk[i] != 'i' && qk[i] != 'l' && qs[i] >= 0.8f)
+            evidence = 1;
+    if (!evidence)
+        score *= 0.7;
     if (align && nalign) {
         size_t na = 0;
         for (size_t i = 0; i < nq; i++) {
