@@ -40,6 +40,7 @@ typedef struct vocab_slot {
     uint32_t hash;
     uint32_t word; /* offset in lf_text; 0 = empty */
     uint8_t exact; /* the variant is the word itself */
+    uint8_t len;   /* of the word */
 } vocab_slot;
 static vocab_slot vocab[VOCAB_SLOTS];
 
@@ -297,6 +298,7 @@ static void vocab_put(uint32_t h, uint32_t word, int exact) {
             vocab[i].hash = h;
             vocab[i].word = word;
             vocab[i].exact = (uint8_t)exact;
+            vocab[i].len = (uint8_t)strlen(lf_text + word);
             return;
         }
         if (vocab[i].hash == h && vocab[i].word == word)
@@ -349,7 +351,9 @@ static const char *vocab_find(const char *t, size_t n) {
             if (vocab[i].hash != h)
                 continue;
             const char *w = lf_text + vocab[i].word;
-            size_t wn = strlen(w);
+            size_t wn = vocab[i].len;
+            if (wn + 1 < n || wn > n + 1)
+                continue;
             if (wn == n && !memcmp(w, t, n))
                 return w;
             if (clr__edit_distance(t, n, w, wn, 1.f) <= 1.f)
@@ -408,6 +412,64 @@ static void rewrite_tokens(clr__norm *n, int fix_vocab, int expand) {
         o.tok[o.ntok].legal = n->tok[i].legal;
         o.ntok++;
         used += len + 1;
+    }
+    *n = o;
+}
+
+/* Legal-form words that are often run into the next or previous word
+ * ("LIMITEDLIABILITY", "OJSCSOVFRACHT", "EMERALDFZE"): a token that starts or
+ * ends with one, the rest being four letters or more (or another such word),
+ * is split in two. */
+static const char *const joinable[] = {
+    "limited",  "liability",    "company",     "closed",   "joint",    "stock",      "open",
+    "public",   "ltd",          "llc",         "ooo",      "oao",      "zao",        "pao",
+    "ojsc",     "cjsc",         "pjsc",        "jsc",      "fze",      "fzco",       "fzc",
+    "gmbh",     "sarl",         "plc",         "pte",      "llp",      "inc",        "corporation",
+    "limitada", "aktsionernoe", "obshchestvo", "otkrytoe", "zakrytoe", "publichnoe", "dmcc"};
+
+static int joinable_word(const char *s, size_t n) {
+    if (n < 3 || n > 12)
+        return 0;
+    for (size_t i = 0; i < sizeof joinable / sizeof joinable[0]; i++)
+        if (joinable[i][0] == s[0] && joinable[i][1] == s[1] && strlen(joinable[i]) == n &&
+            !memcmp(joinable[i], s, n))
+            return 1;
+    return 0;
+}
+
+/* Where to split token s (n bytes), or 0 to keep it whole. */
+static size_t joined_split(const char *s, size_t n) {
+    if (n < 7 || joinable_word(s, n))
+        return 0;
+    for (size_t k = 3; k + 3 <= n; k++) {
+        int a = joinable_word(s, k), b = joinable_word(s + k, n - k);
+        if ((a && (b || n - k >= 4)) || (b && k >= 4))
+            return k;
+    }
+    return 0;
+}
+
+static void split_joined(clr__norm *n) {
+    clr__norm o;
+    size_t used = 0;
+    o.ntok = 0;
+    for (size_t i = 0; i < n->ntok; i++) {
+        const char *src = n->text + n->tok[i].off;
+        size_t len = n->tok[i].len;
+        size_t cut = joined_split(src, len);
+        for (int part = 0; part < (cut ? 2 : 1); part++) {
+            const char *p = part ? src + cut : src;
+            size_t pl = cut ? (part ? len - cut : cut) : len;
+            if (used + pl + 1 > sizeof o.text || o.ntok >= CLR_SCREEN_MAX_TOKENS)
+                break;
+            memcpy(o.text + used, p, pl);
+            o.text[used + pl] = 0;
+            o.tok[o.ntok].off = (uint16_t)used;
+            o.tok[o.ntok].len = (uint8_t)pl;
+            o.tok[o.ntok].legal = 0;
+            o.ntok++;
+            used += pl + 1;
+        }
     }
     *n = o;
 }
@@ -535,6 +597,7 @@ void clr__normalize(clr__norm *out, const char *s, size_t len, int legal_forms) 
     normalize_plain(out, s, len);
     if (legal_forms && out->ntok > 0) {
         pthread_once(&lf_once, lf_init);
+        split_joined(out);
         clr__norm corrected = *out;
         rewrite_tokens(&corrected, 1, 0);
         apply_legal_forms(out, &corrected);
