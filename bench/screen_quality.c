@@ -40,12 +40,14 @@ typedef struct set {
 } set;
 
 static uint64_t rng_state;
-static uint32_t rnd(void) {
+static uint32_t rnd(void)
+{
     rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
     return (uint32_t)(rng_state >> 33);
 }
 
-static sample *add(set *st, const char *q, const char *kind, uint32_t entry) {
+static sample *add(set *st, const char *q, const char *kind, uint32_t entry)
+{
     if (st->n == st->cap) {
         st->cap = st->cap ? st->cap * 2 : 1024;
         st->s = realloc(st->s, st->cap * sizeof *st->s);
@@ -62,14 +64,16 @@ static sample *add(set *st, const char *q, const char *kind, uint32_t entry) {
 
 /* ---- perturbations (on ASCII text) ---- */
 
-static int split_words(char *s, char **w, int max) {
+static int split_words(char *s, char **w, int max)
+{
     int n = 0;
     for (char *t = strtok(s, " "); t && n < max; t = strtok(NULL, " "))
         w[n++] = t;
     return n;
 }
 
-static void join_words(char *out, size_t cap, char **w, int n) {
+static void join_words(char *out, size_t cap, char **w, int n)
+{
     size_t u = 0;
     out[0] = 0;
     for (int i = 0; i < n; i++)
@@ -77,7 +81,8 @@ static void join_words(char *out, size_t cap, char **w, int n) {
 }
 
 /* "SURNAME, Given Middle" -> "Given Middle SURNAME" */
-static void natural_order(char *out, size_t cap, const char *name) {
+static void natural_order(char *out, size_t cap, const char *name)
+{
     const char *comma = strchr(name, ',');
     if (!comma) {
         snprintf(out, cap, "%s", name);
@@ -89,7 +94,8 @@ static void natural_order(char *out, size_t cap, const char *name) {
     snprintf(out, cap, "%s %.*s", g, (int)(comma - name), name);
 }
 
-static int pick_pos(const char *s, int need_alpha) {
+static int pick_pos(const char *s, int need_alpha)
+{
     int n = (int)strlen(s);
     for (int tries = 0; tries < 50; tries++) {
         int i = 1 + (int)(rnd() % (unsigned)(n > 2 ? n - 2 : 1));
@@ -100,7 +106,8 @@ static int pick_pos(const char *s, int need_alpha) {
     return -1;
 }
 
-static int perturb_chars(char *q, int kind) {
+static int perturb_chars(char *q, int kind)
+{
     int n = (int)strlen(q);
     int i = pick_pos(q, 1);
     if (i < 0 || n < 5)
@@ -127,7 +134,8 @@ static const char *const accents[][2] = {{"a", "\xc3\xa1"}, {"e", "\xc3\xa9"}, {
                                          {"o", "\xc3\xb6"}, {"u", "\xc3\xbc"}, {"n", "\xc3\xb1"},
                                          {"c", "\xc3\xa7"}};
 
-static void add_accents(char *out, size_t cap, const char *in) {
+static void add_accents(char *out, size_t cap, const char *in)
+{
     size_t u = 0;
     int added = 0;
     for (const char *p = in; *p && u + 4 < cap; p++) {
@@ -172,7 +180,8 @@ static const char *const legal_swaps[][2] = {{"LIMITED LIABILITY COMPANY", "LLC"
                                              {"Ltd.", "Limited"},
                                              {"LLC", "L.L.C."}};
 
-static int legal_change(char *out, size_t cap, const char *in) {
+static int legal_change(char *out, size_t cap, const char *in)
+{
     for (size_t k = 0; k < sizeof legal_swaps / sizeof legal_swaps[0]; k++) {
         const char *p = strstr(in, legal_swaps[k][0]);
         if (!p)
@@ -188,7 +197,8 @@ static int legal_change(char *out, size_t cap, const char *in) {
 
 static UTransliterator *to_cyr;
 
-static int cyrillic(char *out, size_t cap, const char *in) {
+static int cyrillic(char *out, size_t cap, const char *in)
+{
     UChar buf[1024];
     int32_t len = 0, limit;
     UErrorCode st = U_ZERO_ERROR;
@@ -208,7 +218,8 @@ static const char *const kinds[] = {"typo",        "swap",          "drop_char",
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
 /* Makes one perturbed query of kind k from entry e; returns 0 or -1. */
-static int make_query(const clr_lists *l, uint32_t e, size_t k, char *q, size_t cap) {
+static int make_query(const clr_lists *l, uint32_t e, size_t k, char *q, size_t cap)
+{
     const clr__entry *en = &l->entries[e];
     const char *raw = clr__str(l, en->name);
     char nat[512], tmp[512];
@@ -288,7 +299,8 @@ static int make_query(const clr_lists *l, uint32_t e, size_t k, char *q, size_t 
 /* Entries are equivalent when their primary names normalise alike (the same
  * party on two lists). */
 static int same_party(const clr_lists *l, uint32_t a, const char *list, const char *id,
-                      const char *name) {
+                      const char *name)
+{
     const clr__entry *e = &l->entries[a];
     if (!strcmp(l->lists[e->list].id, list) && !strcmp(clr__str(l, e->id), id))
         return 1;
@@ -298,7 +310,8 @@ static int same_party(const clr_lists *l, uint32_t a, const char *list, const ch
     return !strcmp(x, y);
 }
 
-static void run(const clr_lists *l, set *st) {
+static void run(const clr_lists *l, set *st)
+{
     for (size_t i = 0; i < st->n; i++) {
         sample *s = &st->s[i];
         clr_screen_query q = CLR_SCREEN_QUERY_INIT;
@@ -324,8 +337,8 @@ static void run(const clr_lists *l, set *st) {
     }
 }
 
-static void report(const char *title, const set *listed, const set *unlisted, double hit,
-                   int sweep) {
+static void report(const char *title, const set *listed, const set *unlisted, double hit, int sweep)
+{
     size_t rec = 0, top = 0;
     for (size_t i = 0; i < listed->n; i++) {
         rec += listed->s[i].expected_score >= hit;
@@ -365,7 +378,8 @@ static void report(const char *title, const set *listed, const set *unlisted, do
     }
 }
 
-static void build_generated(const clr_lists *l, set *st, uint64_t seed, size_t per_kind) {
+static void build_generated(const clr_lists *l, set *st, uint64_t seed, size_t per_kind)
+{
     rng_state = seed;
     for (size_t k = 0; k < NKINDS; k++) {
         size_t made = 0;
@@ -380,7 +394,8 @@ static void build_generated(const clr_lists *l, set *st, uint64_t seed, size_t p
     }
 }
 
-static uint32_t find_entry(const clr_lists *l, const char *list, const char *id) {
+static uint32_t find_entry(const clr_lists *l, const char *list, const char *id)
+{
     for (uint32_t e = 0; e < l->nentries; e++)
         if (!strcmp(clr__str(l, l->entries[e].id), id) &&
             !strcmp(l->lists[l->entries[e].list].id, list))
@@ -389,7 +404,8 @@ static uint32_t find_entry(const clr_lists *l, const char *list, const char *id)
 }
 
 /* CSV field i of a line (simple: handles quoted fields without newlines). */
-static int csv_field(const char *line, int i, char *out, size_t cap) {
+static int csv_field(const char *line, int i, char *out, size_t cap)
+{
     int f = 0;
     const char *p = line;
     while (*p) {
@@ -420,14 +436,16 @@ static int csv_field(const char *line, int i, char *out, size_t cap) {
 }
 
 /* The source tree, found from this file's path: bench/../ */
-static const char *source_path(char *buf, size_t cap, const char *rel) {
+static const char *source_path(char *buf, size_t cap, const char *rel)
+{
     const char *f = __FILE__;
     const char *b = strstr(f, "/bench/");
     snprintf(buf, cap, "%.*s/%s", b ? (int)(b - f) : 1, b ? f : ".", rel);
     return buf;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     char dbuf[4096], sbuf[4096];
     const char *data = argc > 1 ? argv[1] : source_path(dbuf, sizeof dbuf, "data");
     const char *shared = argc > 2 ? argv[2] : source_path(sbuf, sizeof sbuf, "../shared/data");
@@ -468,8 +486,8 @@ int main(int argc, char **argv) {
     /* unlisted names: the synthetic names of the labelled pairs, and names
      * recombined from their parts. A labelled match pair puts two names in one
      * cluster (over all groups); a cluster with a name that is (nearly, >= 0.97)
-     * exactly on a list (a world leader on the SDN list, say) is left out, so the unlisted names are
-     * people and companies that are on no list under any of their spellings. */
+     * exactly on a list (a world leader on the SDN list, say) is left out, so the unlisted names
+     * are people and companies that are on no list under any of their spellings. */
     snprintf(path, sizeof path, "%s/labelled/nomenklatura/name_bench_cases.csv", shared);
     f = fopen(path, "r");
     char *first[4096], *last[4096];

@@ -12,13 +12,15 @@
 #include "clearance.h"
 #include "clearance_screen.h"
 
-static double now(void) {
+static double now(void)
+{
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static long rss_kb(void) {
+static long rss_kb(void)
+{
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
     long v = -1;
@@ -30,20 +32,23 @@ static long rss_kb(void) {
     return v;
 }
 
-static int cmp_d(const void *a, const void *b) {
+static int cmp_d(const void *a, const void *b)
+{
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
 }
 
 /* The source tree, found from this file's path: bench/../ */
-static const char *source_path(char *buf, size_t cap, const char *rel) {
+static const char *source_path(char *buf, size_t cap, const char *rel)
+{
     const char *f = __FILE__;
     const char *b = strstr(f, "/bench/");
     snprintf(buf, cap, "%.*s/%s", b ? (int)(b - f) : 1, b ? f : ".", rel);
     return buf;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     char dbuf[4096], sbuf[4096];
     const char *data = argc > 1 ? argv[1] : source_path(dbuf, sizeof dbuf, "data");
     const char *shared = argc > 2 ? argv[2] : source_path(sbuf, sizeof sbuf, "../shared/data");

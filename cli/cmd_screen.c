@@ -40,7 +40,8 @@ typedef struct opts {
     int explain;
 } opts;
 
-static void usage(FILE *f) {
+static void usage(FILE *f)
+{
     fputs("usage: clearance screen [--lists PATH]... [--data-dir DIR] [--list ID]...\n"
           "                        [--type person|org|vessel|aircraft] [--country CC]\n"
           "                        [--birth-year YYYY] [--min-score X] [--limit N]\n"
@@ -55,7 +56,8 @@ typedef struct sbuf {
     int oom;
 } sbuf;
 
-static void sb_put(sbuf *b, const char *s, size_t n) {
+static void sb_put(sbuf *b, const char *s, size_t n)
+{
     if (b->oom)
         return;
     if (b->len + n + 1 > b->cap) {
@@ -75,11 +77,13 @@ static void sb_put(sbuf *b, const char *s, size_t n) {
     b->p[b->len] = 0;
 }
 
-static void sb_str(sbuf *b, const char *s) {
+static void sb_str(sbuf *b, const char *s)
+{
     sb_put(b, s, strlen(s));
 }
 
-static void sb_json(sbuf *b, const char *s) {
+static void sb_json(sbuf *b, const char *s)
+{
     sb_put(b, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         char esc[8];
@@ -97,7 +101,8 @@ static void sb_json(sbuf *b, const char *s) {
     sb_put(b, "\"", 1);
 }
 
-static void sb_score(sbuf *b, double score) {
+static void sb_score(sbuf *b, double score)
+{
     char num[32];
     snprintf(num, sizeof num, "%.3f", score);
     sb_str(b, num);
@@ -105,7 +110,8 @@ static void sb_score(sbuf *b, double score) {
 
 /* Screens one name and appends its JSON object (one line) to b. */
 static void screen_json(sbuf *b, const clr_lists *l, const opts *o, const char *name,
-                        clr_entity_type type, const char *country) {
+                        clr_entity_type type, const char *country)
+{
     clr_screen_query q = CLR_SCREEN_QUERY_INIT;
     clr_match m[MATCH_CAP];
     size_t n = 0;
@@ -147,7 +153,8 @@ static void screen_json(sbuf *b, const clr_lists *l, const opts *o, const char *
     sb_str(b, "]}\n");
 }
 
-static void explain(FILE *f, const clr_lists *l, const opts *o) {
+static void explain(FILE *f, const clr_lists *l, const opts *o)
+{
     clr_screen_query q = CLR_SCREEN_QUERY_INIT;
     clr_match m[MATCH_CAP];
     size_t n = 0;
@@ -217,7 +224,8 @@ typedef struct job {
     size_t n, start, step;
 } job;
 
-static void batch_line(const job *j, size_t i) {
+static void batch_line(const job *j, size_t i)
+{
     char *line = j->lines[i];
     sbuf *b = &j->outs[i];
     while (*line == ' ' || *line == '\t')
@@ -255,7 +263,8 @@ static void batch_line(const job *j, size_t i) {
     cJSON_Delete(doc);
 }
 
-static void *batch_worker(void *p) {
+static void *batch_worker(void *p)
+{
     const job *j = p;
     for (size_t i = j->start; i < j->n; i += j->step)
         batch_line(j, i);
@@ -263,7 +272,8 @@ static void *batch_worker(void *p) {
     return NULL;
 }
 
-static int run_batch(const clr_lists *l, const opts *o) {
+static int run_batch(const clr_lists *l, const opts *o)
+{
     FILE *f = strcmp(o->batch, "-") ? fopen(o->batch, "rb") : stdin;
     if (!f) {
         fprintf(stderr, "clearance screen: cannot open %s\n", o->batch);
@@ -343,7 +353,8 @@ done:
     return rc;
 }
 
-static int parse_args(opts *o, int argc, char **argv) {
+static int parse_args(opts *o, int argc, char **argv)
+{
     memset(o, 0, sizeof *o);
     o->min_score = -1;
     o->limit = MATCH_CAP;
@@ -407,7 +418,8 @@ static int parse_args(opts *o, int argc, char **argv) {
     return 0;
 }
 
-int clr_cmd_screen(int argc, char **argv) {
+int clr_cmd_screen(int argc, char **argv)
+{
     opts o;
     int p = parse_args(&o, argc, argv);
     if (p) {

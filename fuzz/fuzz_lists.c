@@ -12,7 +12,8 @@
 #include "clearance.h"
 #include "clearance_screen.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
     static char dir[64];
     if (!dir[0]) {
         snprintf(dir, sizeof dir, "/tmp/clr_fuzz_lists_%d", (int)getpid());

@@ -9,14 +9,16 @@
 #include "screen_index.h"
 #include "screen_normalize.h"
 
-static float sim(void *ctx, size_t i, size_t j) {
+static float sim(void *ctx, size_t i, size_t j)
+{
     const clr__norm *const *n = ctx;
     const clr__norm *a = n[0], *b = n[1];
     return clr__token_sim(a->text + a->tok[i].off, a->tok[i].len, b->text + b->tok[j].off,
                           b->tok[j].len);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
     char buf[4096];
     size_t n = size < sizeof buf - 1 ? size : sizeof buf - 1;
     memcpy(buf, data, n);

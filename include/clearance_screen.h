@@ -149,7 +149,9 @@ typedef struct clr_screen_query {
 } clr_screen_query;
 
 #define CLR_SCREEN_QUERY_INIT                                                                      \
-    { NULL, CLR_ENTITY_UNKNOWN, "", 0, NULL, 0, -1.0 }
+    {                                                                                              \
+        NULL, CLR_ENTITY_UNKNOWN, "", 0, NULL, 0, -1.0                                             \
+    }
 
 typedef enum { CLR_MATCH_POSSIBLE = 1, CLR_MATCH_HIT = 2 } clr_match_status;
 

@@ -16,7 +16,8 @@ typedef struct slot {
 static slot table[SLOTS];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-static uint32_t hash(const char *s) {
+static uint32_t hash(const char *s)
+{
     uint32_t h = 2166136261u;
     for (; *s; s++) {
         h ^= (unsigned char)*s;
@@ -26,7 +27,8 @@ static uint32_t hash(const char *s) {
 }
 
 /* The normalised form of a country name: lower-case tokens joined by spaces. */
-static void key(char *out, size_t cap, const char *name) {
+static void key(char *out, size_t cap, const char *name)
+{
     clr__norm n;
     clr__normalize(&n, name, strlen(name), 0);
     size_t used = 0;
@@ -40,7 +42,8 @@ static void key(char *out, size_t cap, const char *name) {
     out[used] = 0;
 }
 
-static void add(const char *name, const char *cc) {
+static void add(const char *name, const char *cc)
+{
     char k[64];
     key(k, sizeof k, name);
     if (!k[0])
@@ -56,7 +59,8 @@ static void add(const char *name, const char *cc) {
     }
 }
 
-static void init(void) {
+static void init(void)
+{
     static const char *const extra[][2] = {
         {"Russian Federation", "RU"},
         {"Iran (Islamic Republic of)", "IR"},
@@ -131,7 +135,8 @@ static void init(void) {
     }
 }
 
-int clr__country_code(char cc[3], const char *s) {
+int clr__country_code(char cc[3], const char *s)
+{
     pthread_once(&once, init);
     while (*s == ' ')
         s++;

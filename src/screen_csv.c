@@ -4,7 +4,8 @@
 
 #include "screen_internal.h"
 
-void clr__csv_init(clr__csv *c, char *buf, size_t len, char sep) {
+void clr__csv_init(clr__csv *c, char *buf, size_t len, char sep)
+{
     c->p = buf;
     c->end = buf + len;
     c->sep = sep;
@@ -17,7 +18,8 @@ void clr__csv_init(clr__csv *c, char *buf, size_t len, char sep) {
         c->p += 3;
 }
 
-static char *trim(char *s, char *e) {
+static char *trim(char *s, char *e)
+{
     while (s < e && (*s == ' ' || *s == '\r'))
         s++;
     while (e > s && (e[-1] == ' ' || e[-1] == '\r'))
@@ -28,7 +30,8 @@ static char *trim(char *s, char *e) {
     return s;
 }
 
-int clr__csv_next(clr__csv *c, char **fields, size_t maxf, size_t *nf) {
+int clr__csv_next(clr__csv *c, char **fields, size_t maxf, size_t *nf)
+{
     *nf = 0;
     /* skip blank lines */
     while (c->p < c->end && (*c->p == '\n' || *c->p == '\r')) {

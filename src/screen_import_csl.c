@@ -26,7 +26,8 @@ static const char *const col_names[C_NCOLS] = {
     "addresses", "alt_names", "citizenships",  "dates_of_birth", "nationalities"};
 
 /* The list id of a CSL source, from the abbreviation in its parentheses. */
-static void source_list(char *out, size_t cap, const char *source) {
+static void source_list(char *out, size_t cap, const char *source)
+{
     static const struct {
         const char *abbr, *id;
     } ids[] = {
@@ -68,7 +69,8 @@ static void source_list(char *out, size_t cap, const char *source) {
 
 /* Calls fn for each ';'-separated, trimmed, non-empty part of s (modified). */
 static void each_part(char *s, void (*fn)(clr__builder *, uint32_t, char *), clr__builder *b,
-                      uint32_t e) {
+                      uint32_t e)
+{
     while (s && *s) {
         char *semi = strchr(s, ';');
         if (semi)
@@ -84,21 +86,25 @@ static void each_part(char *s, void (*fn)(clr__builder *, uint32_t, char *), clr
     }
 }
 
-static void add_alias(clr__builder *b, uint32_t e, char *s) {
+static void add_alias(clr__builder *b, uint32_t e, char *s)
+{
     clr__b_name(b, e, s, 1);
 }
 
-static void add_country(clr__builder *b, uint32_t e, char *s) {
+static void add_country(clr__builder *b, uint32_t e, char *s)
+{
     clr__b_country(b, e, s);
 }
 
-static void add_address_country(clr__builder *b, uint32_t e, char *s) {
+static void add_address_country(clr__builder *b, uint32_t e, char *s)
+{
     /* "..., Beijing, 100033, CN": the country code comes last */
     char *comma = strrchr(s, ',');
     clr__b_country(b, e, comma ? comma + 1 + (comma[1] == ' ') : s);
 }
 
-static void add_dob(clr__builder *b, uint32_t e, char *s) {
+static void add_dob(clr__builder *b, uint32_t e, char *s)
+{
     for (char *p = s; *p; p++) {
         if (p[0] >= '1' && p[0] <= '2' && p[1] >= '0' && p[1] <= '9' && p[2] >= '0' &&
             p[2] <= '9' && p[3] >= '0' && p[3] <= '9' && !(p[4] >= '0' && p[4] <= '9') &&
@@ -109,7 +115,8 @@ static void add_dob(clr__builder *b, uint32_t e, char *s) {
     }
 }
 
-int clr__import_csl(clr__builder *b, const char *path, char *buf, size_t len) {
+int clr__import_csl(clr__builder *b, const char *path, char *buf, size_t len)
+{
     clr__csv c;
     clr__csv_init(&c, buf, len, ',');
     char *f[CLR__CSV_MAXF];

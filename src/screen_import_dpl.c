@@ -6,7 +6,8 @@
 
 #include "screen_internal.h"
 
-static uint32_t digest(const char *const *parts, size_t n) {
+static uint32_t digest(const char *const *parts, size_t n)
+{
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < n; i++) {
         for (const char *s = parts[i]; *s; s++) {
@@ -19,7 +20,8 @@ static uint32_t digest(const char *const *parts, size_t n) {
     return h;
 }
 
-int clr__import_dpl(clr__builder *b, const char *path, char *buf, size_t len) {
+int clr__import_dpl(clr__builder *b, const char *path, char *buf, size_t len)
+{
     clr__csv c;
     clr__csv_init(&c, buf, len, '\t');
     char *f[CLR__CSV_MAXF];

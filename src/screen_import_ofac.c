@@ -11,12 +11,14 @@ typedef struct ent_map {
     uint32_t entry;
 } ent_map;
 
-static int cmp_ent(const void *a, const void *b) {
+static int cmp_ent(const void *a, const void *b)
+{
     long x = ((const ent_map *)a)->ent_num, y = ((const ent_map *)b)->ent_num;
     return x < y ? -1 : x > y;
 }
 
-static int parse_ent_num(const char *s, long *out) {
+static int parse_ent_num(const char *s, long *out)
+{
     char *e;
     if (!*s)
         return -1;
@@ -28,7 +30,8 @@ static int parse_ent_num(const char *s, long *out) {
 }
 
 /* The list id of a non-SDN entry, from its programme, as the CSL names it. */
-static const char *cons_list(const char *programs) {
+static const char *cons_list(const char *programs)
+{
     if (strstr(programs, "NS-PLC"))
         return "ns-plc";
     if (strstr(programs, "CMIC"))
@@ -45,7 +48,8 @@ static const char *cons_list(const char *programs) {
 }
 
 /* Finds a birth year in remarks such as "DOB 10 Dec 1948; POB ...". */
-static int remarks_birth_year(const char *r) {
+static int remarks_birth_year(const char *r)
+{
     const char *p = strstr(r, "DOB ");
     if (!p)
         return 0;
@@ -61,7 +65,8 @@ static int remarks_birth_year(const char *r) {
     return year;
 }
 
-static void programs_text(char *dst, size_t cap, const char *src) {
+static void programs_text(char *dst, size_t cap, const char *src)
+{
     size_t n = 0;
     for (const char *s = src; *s && n + 3 < cap; s++) {
         if (!strncmp(s, "] [", 3)) {
@@ -75,14 +80,16 @@ static void programs_text(char *dst, size_t cap, const char *src) {
     dst[n] = 0;
 }
 
-static const char *base_name(const char *path) {
+static const char *base_name(const char *path)
+{
     const char *s = strrchr(path, '/');
     return s ? s + 1 : path;
 }
 
 /* The path of a sibling file: "cons_prim.csv" -> "cons_alt.csv", else
  * "<dir>/alt.csv". */
-static void sibling(char *out, size_t cap, const char *path, const char *kind) {
+static void sibling(char *out, size_t cap, const char *path, const char *kind)
+{
     const char *base = base_name(path);
     const char *prim = strstr(base, "prim");
     if (prim) {
@@ -92,13 +99,15 @@ static void sibling(char *out, size_t cap, const char *path, const char *kind) {
     }
 }
 
-static uint32_t *find_entry(ent_map *map, size_t n, long ent_num) {
+static uint32_t *find_entry(ent_map *map, size_t n, long ent_num)
+{
     ent_map key = {ent_num, 0};
     ent_map *m = bsearch(&key, map, n, sizeof *map, cmp_ent);
     return m ? &m->entry : NULL;
 }
 
-static void read_alt(clr__builder *b, const char *path, ent_map *map, size_t nmap) {
+static void read_alt(clr__builder *b, const char *path, ent_map *map, size_t nmap)
+{
     char *buf;
     size_t len;
     if (clr__read_file(path, &buf, &len))
@@ -130,7 +139,8 @@ static void read_alt(clr__builder *b, const char *path, ent_map *map, size_t nma
     free(buf);
 }
 
-static void read_add(clr__builder *b, const char *path, ent_map *map, size_t nmap) {
+static void read_add(clr__builder *b, const char *path, ent_map *map, size_t nmap)
+{
     char *buf;
     size_t len;
     if (clr__read_file(path, &buf, &len))
@@ -154,7 +164,8 @@ static void read_add(clr__builder *b, const char *path, ent_map *map, size_t nma
     free(buf);
 }
 
-int clr__import_ofac(clr__builder *b, const char *path, char *buf, size_t len) {
+int clr__import_ofac(clr__builder *b, const char *path, char *buf, size_t len)
+{
     int cons = !strncmp(base_name(path), "cons", 4);
     int sdn_list = cons ? -1 : clr__b_list(b, "sdn");
     if (sdn_list < 0 && !cons)
@@ -221,7 +232,7 @@ int clr__import_ofac(clr__builder *b, const char *path, char *buf, size_t len) {
         map[nmap].entry = e;
         nmap++;
     }
-    if (!rc) {
+    if (!rc && nmap > 0) {
         char sib[4096];
         qsort(map, nmap, sizeof *map, cmp_ent);
         sibling(sib, sizeof sib, path, "alt");

@@ -41,7 +41,8 @@ typedef struct un_scan {
 } un_scan;
 
 /* Appends the UTF-8 encoding of code point cp to the text buffer. */
-static void put_cp(un_scan *s, unsigned long cp) {
+static void put_cp(un_scan *s, unsigned long cp)
+{
     char u[4];
     size_t n;
     if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
@@ -71,7 +72,8 @@ static void put_cp(un_scan *s, unsigned long cp) {
     }
 }
 
-static void put_text(un_scan *s, const char *p, const char *e) {
+static void put_text(un_scan *s, const char *p, const char *e)
+{
     while (p < e) {
         if (*p == '&') {
             const char *semi = memchr(p, ';', (size_t)(e - p) < 12 ? (size_t)(e - p) : 12);
@@ -106,7 +108,8 @@ static void put_text(un_scan *s, const char *p, const char *e) {
     }
 }
 
-static void copy_text(char *dst, size_t cap, const char *src) {
+static void copy_text(char *dst, size_t cap, const char *src)
+{
     while (*src == ' ' || *src == '\n' || *src == '\r' || *src == '\t')
         src++;
     size_t n = strlen(src);
@@ -119,7 +122,8 @@ static void copy_text(char *dst, size_t cap, const char *src) {
     dst[n] = 0;
 }
 
-static void emit(un_scan *s) {
+static void emit(un_scan *s)
+{
     un_record *r = s->rec;
     char name[1100];
     size_t n = 0;
@@ -155,7 +159,8 @@ static void emit(un_scan *s) {
 }
 
 /* An element closed: file its text into the record being read. */
-static void close_elem(un_scan *s, const char *tag) {
+static void close_elem(un_scan *s, const char *tag)
+{
     un_record *r = s->rec;
     s->text[s->ntext] = 0;
     const char *parent = s->depth >= 2 ? s->stack[s->depth - 2] : "";
@@ -199,7 +204,8 @@ static void close_elem(un_scan *s, const char *tag) {
     }
 }
 
-int clr__import_un(clr__builder *b, const char *path, char *buf, size_t len) {
+int clr__import_un(clr__builder *b, const char *path, char *buf, size_t len)
+{
     un_scan s;
     memset(&s, 0, sizeof s);
     s.b = b;

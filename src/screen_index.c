@@ -8,7 +8,8 @@
 
 #include "screen_index.h"
 
-uint32_t clr__hash32(const char *s, size_t n) {
+uint32_t clr__hash32(const char *s, size_t n)
+{
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < n; i++) {
         h ^= (unsigned char)s[i];
@@ -20,12 +21,14 @@ uint32_t clr__hash32(const char *s, size_t n) {
     return h;
 }
 
-static int cmp_u64(const void *a, const void *b) {
+static int cmp_u64(const void *a, const void *b)
+{
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
 }
 
-int clr__index_build(clr_lists *l) {
+int clr__index_build(clr_lists *l)
+{
     /* postings */
     for (size_t t = 0; t < l->ntokens; t++)
         l->tokens[t].npost = 0;
@@ -121,7 +124,8 @@ int clr__index_build(clr_lists *l) {
     return 0;
 }
 
-float clr__token_weight(double nnames, size_t df, size_t len, int legal) {
+float clr__token_weight(double nnames, size_t df, size_t len, int legal)
+{
     double w = log(1.0 + nnames / (double)(df ? df : 1));
     if (legal && w > 1.0)
         w = 1.0;
@@ -132,7 +136,8 @@ float clr__token_weight(double nnames, size_t df, size_t len, int legal) {
     return (float)w;
 }
 
-int clr__token_find(const clr_lists *l, const char *s, size_t n, uint32_t *out) {
+int clr__token_find(const clr_lists *l, const char *s, size_t n, uint32_t *out)
+{
     if (!l->tok_hash_cap)
         return -1;
     uint32_t h = 2166136261u;
@@ -152,7 +157,8 @@ int clr__token_find(const clr_lists *l, const char *s, size_t n, uint32_t *out) 
     }
 }
 
-size_t clr__del_lookup(const clr_lists *l, uint32_t h, const uint64_t **first) {
+size_t clr__del_lookup(const clr_lists *l, uint32_t h, const uint64_t **first)
+{
     size_t bits = 0;
     while (((size_t)1 << bits) < l->del_buckets)
         bits++;

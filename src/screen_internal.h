@@ -83,7 +83,8 @@ struct clr_lists {
 
 /* ---- string pool ---- */
 int clr__pool_add(clr__pool *p, const char *s, size_t n, uint32_t *off);
-static inline const char *clr__str(const clr_lists *l, uint32_t off) {
+static inline const char *clr__str(const clr_lists *l, uint32_t off)
+{
     return l->strings.buf + off;
 }
 

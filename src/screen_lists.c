@@ -26,7 +26,8 @@ struct clr__builder {
 
 /* ---------------------------------------------------------------- pool -- */
 
-int clr__pool_add(clr__pool *p, const char *s, size_t n, uint32_t *off) {
+int clr__pool_add(clr__pool *p, const char *s, size_t n, uint32_t *off)
+{
     if (n == 0) {
         *off = 0;
         return 0;
@@ -54,7 +55,8 @@ int clr__pool_add(clr__pool *p, const char *s, size_t n, uint32_t *off) {
     return 0;
 }
 
-static uint32_t hash_str(const char *s, size_t n, uint32_t seed) {
+static uint32_t hash_str(const char *s, size_t n, uint32_t seed)
+{
     uint32_t h = 2166136261u ^ seed;
     for (size_t i = 0; i < n; i++) {
         h ^= (unsigned char)s[i];
@@ -63,7 +65,8 @@ static uint32_t hash_str(const char *s, size_t n, uint32_t seed) {
     return h;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem) {
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
     if (need <= *cap)
         return 0;
     size_t nc = *cap ? *cap * 2 : 1024;
@@ -80,7 +83,8 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem) {
 /* ------------------------------------------------------------- report -- */
 
 void clr__b_problem(clr__builder *b, const char *file, size_t row, int skipped, const char *fmt,
-                    ...) {
+                    ...)
+{
     clr_list_report *r = b->report;
     if (!r)
         return;
@@ -101,7 +105,8 @@ void clr__b_problem(clr__builder *b, const char *file, size_t row, int skipped, 
 
 /* ------------------------------------------------------------ builder -- */
 
-int clr__b_list(clr__builder *b, const char *id) {
+int clr__b_list(clr__builder *b, const char *id)
+{
     clr_lists *l = b->l;
     for (size_t i = 0; i < l->nlists; i++)
         if (!strcmp(l->lists[i].id, id))
@@ -116,7 +121,8 @@ int clr__b_list(clr__builder *b, const char *id) {
     return (int)l->nlists++;
 }
 
-static int ent_rehash(clr__builder *b) {
+static int ent_rehash(clr__builder *b)
+{
     size_t cap = b->ent_hash_cap ? b->ent_hash_cap * 2 : 1 << 14;
     uint32_t *h = calloc(cap, sizeof *h);
     if (!h)
@@ -136,7 +142,8 @@ static int ent_rehash(clr__builder *b) {
     return 0;
 }
 
-static int dup_seen(clr__builder *b, uint32_t entry, const clr__norm *n) {
+static int dup_seen(clr__builder *b, uint32_t entry, const clr__norm *n)
+{
     uint64_t k = ((uint64_t)entry << 32) | (uint64_t)(uint32_t)n->ntok;
     uint32_t h = (uint32_t)n->ntok;
     for (size_t t = 0; t < n->ntok; t++)
@@ -174,7 +181,8 @@ static int dup_seen(clr__builder *b, uint32_t entry, const clr__norm *n) {
     return 0;
 }
 
-static int token_id(clr__builder *b, const char *s, size_t n, int legal, uint32_t *out) {
+static int token_id(clr__builder *b, const char *s, size_t n, int legal, uint32_t *out)
+{
     clr_lists *l = b->l;
     if ((l->ntokens + 1) * 2 > l->tok_hash_cap) {
         size_t cap = l->tok_hash_cap ? l->tok_hash_cap * 2 : 1 << 15;
@@ -218,7 +226,8 @@ static int token_id(clr__builder *b, const char *s, size_t n, int legal, uint32_
  * ("Given Middle Surname1 Surname2") every token but the first and the last.
  * For "SURNAME1 SURNAME2, Given Middle" those are the first given name and the
  * last token of the surname. */
-static uint16_t middle_mask(const char *raw, const clr__norm *n, int type) {
+static uint16_t middle_mask(const char *raw, const clr__norm *n, int type)
+{
     if (type != CLR_ENTITY_PERSON && type != CLR_ENTITY_UNKNOWN)
         return 0;
     size_t keep1 = 0, keep2 = n->ntok ? n->ntok - 1 : 0;
@@ -238,7 +247,8 @@ static uint16_t middle_mask(const char *raw, const clr__norm *n, int type) {
     return m;
 }
 
-static int add_name(clr__builder *b, uint32_t entry, const char *name, int alias) {
+static int add_name(clr__builder *b, uint32_t entry, const char *name, int alias)
+{
     clr_lists *l = b->l;
     clr__norm n;
     clr__normalize(&n, name, strlen(name), 1);
@@ -274,7 +284,8 @@ static int add_name(clr__builder *b, uint32_t entry, const char *name, int alias
 }
 
 int clr__b_entry(clr__builder *b, uint32_t *entry, int list, const char *id, const char *name,
-                 clr_entity_type type, const char *programs) {
+                 clr_entity_type type, const char *programs)
+{
     clr_lists *l = b->l;
     int rc;
     if (list < 0 || (size_t)list >= l->nlists || !id || !name)
@@ -310,13 +321,15 @@ int clr__b_entry(clr__builder *b, uint32_t *entry, int list, const char *id, con
     return add_name(b, *entry, name, 0);
 }
 
-int clr__b_name(clr__builder *b, uint32_t entry, const char *name, int alias) {
+int clr__b_name(clr__builder *b, uint32_t entry, const char *name, int alias)
+{
     if (entry >= b->l->nentries || !name)
         return CLR_EINVAL;
     return add_name(b, entry, name, alias);
 }
 
-void clr__b_country(clr__builder *b, uint32_t entry, const char *country) {
+void clr__b_country(clr__builder *b, uint32_t entry, const char *country)
+{
     char cc[3];
     if (entry >= b->l->nentries || !country || clr__country_code(cc, country))
         return;
@@ -328,14 +341,16 @@ void clr__b_country(clr__builder *b, uint32_t entry, const char *country) {
         memcpy(e->countries[e->ncountries++], cc, 2);
 }
 
-void clr__b_birth_year(clr__builder *b, uint32_t entry, int y) {
+void clr__b_birth_year(clr__builder *b, uint32_t entry, int y)
+{
     if (entry < b->l->nentries && y >= 1850 && y <= 2100 && !b->l->entries[entry].birth_year)
         b->l->entries[entry].birth_year = (uint16_t)y;
 }
 
 /* ------------------------------------------------------------- files -- */
 
-int clr__read_file(const char *path, char **buf, size_t *len) {
+int clr__read_file(const char *path, char **buf, size_t *len)
+{
     FILE *f = fopen(path, "rb");
     if (!f)
         return CLR_EIO;
@@ -366,7 +381,8 @@ done:
 
 typedef enum { FMT_NONE, FMT_OFAC, FMT_OFAC_SIBLING, FMT_CSL, FMT_DPL, FMT_UN } list_format;
 
-static list_format detect(const char *buf, size_t len) {
+static list_format detect(const char *buf, size_t len)
+{
     const char *p = buf;
     if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
         p += 3;
@@ -396,7 +412,8 @@ static list_format detect(const char *buf, size_t len) {
     return FMT_NONE;
 }
 
-static int load_file(clr__builder *b, const char *path, int named) {
+static int load_file(clr__builder *b, const char *path, int named)
+{
     char *buf = NULL;
     size_t len = 0;
     int rc = clr__read_file(path, &buf, &len);
@@ -427,11 +444,13 @@ static int load_file(clr__builder *b, const char *path, int named) {
     return rc;
 }
 
-static int cmp_str(const void *a, const void *b) {
+static int cmp_str(const void *a, const void *b)
+{
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int load_path(clr__builder *b, const char *path, int named, int depth) {
+static int load_path(clr__builder *b, const char *path, int named, int depth)
+{
     struct stat st;
     if (stat(path, &st)) {
         clr__b_problem(b, path, 0, 0, "cannot open: %s", strerror(errno));
@@ -477,7 +496,8 @@ done:
     return rc;
 }
 
-void clr__lists_free(clr_lists *l) {
+void clr__lists_free(clr_lists *l)
+{
     if (!l)
         return;
     free(l->strings.buf);
@@ -493,7 +513,8 @@ void clr__lists_free(clr_lists *l) {
 }
 
 int clr_lists_load(clr_lists **out, const char *const *paths, size_t npaths,
-                   clr_list_report *report) {
+                   clr_list_report *report)
+{
     if (!out || (!paths && npaths))
         return CLR_EINVAL;
     *out = NULL;
@@ -558,7 +579,8 @@ done:
     return rc;
 }
 
-int clr_lists_load_defaults(clr_lists **out, const char *data_dir, clr_list_report *report) {
+int clr_lists_load_defaults(clr_lists **out, const char *data_dir, clr_list_report *report)
+{
     if (!out)
         return CLR_EINVAL;
 #ifdef CLR_DATA_DIR
@@ -576,34 +598,41 @@ int clr_lists_load_defaults(clr_lists **out, const char *data_dir, clr_list_repo
     return clr_lists_load(out, paths, 1, report);
 }
 
-clr_lists *clr_lists_ref(clr_lists *l) {
+clr_lists *clr_lists_ref(clr_lists *l)
+{
     if (l)
         atomic_fetch_add_explicit(&l->refs, 1, memory_order_relaxed);
     return l;
 }
 
-void clr_lists_unref(clr_lists *l) {
+void clr_lists_unref(clr_lists *l)
+{
     if (l && atomic_fetch_sub_explicit(&l->refs, 1, memory_order_acq_rel) == 1)
         clr__lists_free(l);
 }
 
-size_t clr_lists_count(const clr_lists *l) {
+size_t clr_lists_count(const clr_lists *l)
+{
     return l ? l->nlists : 0;
 }
 
-const char *clr_lists_id(const clr_lists *l, size_t i) {
+const char *clr_lists_id(const clr_lists *l, size_t i)
+{
     return l && i < l->nlists ? l->lists[i].id : NULL;
 }
 
-size_t clr_lists_entity_count(const clr_lists *l) {
+size_t clr_lists_entity_count(const clr_lists *l)
+{
     return l ? l->nentries : 0;
 }
 
-size_t clr_lists_name_count(const clr_lists *l) {
+size_t clr_lists_name_count(const clr_lists *l)
+{
     return l ? l->nnames : 0;
 }
 
-int clr_lists_set_thresholds(clr_lists *l, const char *list, double hit, double review) {
+int clr_lists_set_thresholds(clr_lists *l, const char *list, double hit, double review)
+{
     if (!l || !(review >= 0 && review <= hit && hit <= 1))
         return CLR_EINVAL;
     int found = 0;
@@ -617,7 +646,8 @@ int clr_lists_set_thresholds(clr_lists *l, const char *list, double hit, double 
     return found ? 0 : CLR_ENOTFOUND;
 }
 
-int clr_lists_get_thresholds(const clr_lists *l, const char *list, double *hit, double *review) {
+int clr_lists_get_thresholds(const clr_lists *l, const char *list, double *hit, double *review)
+{
     if (!l || !list)
         return CLR_EINVAL;
     for (size_t i = 0; i < l->nlists; i++) {
@@ -632,7 +662,8 @@ int clr_lists_get_thresholds(const clr_lists *l, const char *list, double *hit, 
     return CLR_ENOTFOUND;
 }
 
-const char *clr_entity_type_name(clr_entity_type t) {
+const char *clr_entity_type_name(clr_entity_type t)
+{
     switch (t) {
     case CLR_ENTITY_PERSON: return "person";
     case CLR_ENTITY_ORG: return "org";
@@ -642,7 +673,8 @@ const char *clr_entity_type_name(clr_entity_type t) {
     }
 }
 
-int clr_entity_type_parse(clr_entity_type *out, const char *s) {
+int clr_entity_type_parse(clr_entity_type *out, const char *s)
+{
     static const struct {
         const char *name;
         clr_entity_type t;
@@ -662,6 +694,7 @@ int clr_entity_type_parse(clr_entity_type *out, const char *s) {
     return CLR_EINVAL;
 }
 
-const char *clr_match_status_name(clr_match_status s) {
+const char *clr_match_status_name(clr_match_status s)
+{
     return s == CLR_MATCH_HIT ? "hit" : "possible";
 }

@@ -44,7 +44,8 @@ typedef struct vocab_slot {
 } vocab_slot;
 static vocab_slot vocab[VOCAB_SLOTS];
 
-static uint32_t fnv1a(const char *s, size_t n) {
+static uint32_t fnv1a(const char *s, size_t n)
+{
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < n; i++) {
         h ^= (unsigned char)s[i];
@@ -59,7 +60,8 @@ static pthread_once_t tr_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t tr_lock = PTHREAD_MUTEX_INITIALIZER;
 static UTransliterator *tr;
 
-static void tr_init(void) {
+static void tr_init(void)
+{
     UErrorCode st = U_ZERO_ERROR;
     UChar id[64];
     u_uastrcpy(id, "Any-Latin; Latin-ASCII");
@@ -70,7 +72,8 @@ static void tr_init(void) {
 
 /* Transliterates UTF-8 in[0..n) to Latin ASCII into out (cap bytes). Returns
  * the length written, or -1 when ICU is unavailable or fails. */
-static int transliterate(char *out, size_t cap, const char *in, size_t n) {
+static int transliterate(char *out, size_t cap, const char *in, size_t n)
+{
     UChar buf[3 * CLR__NORM_INPUT_MAX];
     int32_t ulen = 0;
     UErrorCode st = U_ZERO_ERROR;
@@ -98,7 +101,8 @@ static int transliterate(char *out, size_t cap, const char *in, size_t n) {
 
 /* Folds the few Latin letters that have no decomposition. Returns the ASCII
  * replacement or NULL. */
-static const char *fold_latin(int32_t c) {
+static const char *fold_latin(int32_t c)
+{
     switch (c) {
     case 0xF8: return "o";   /* ø */
     case 0xE6: return "ae";  /* æ */
@@ -118,7 +122,8 @@ static const char *fold_latin(int32_t c) {
     }
 }
 
-static int is_deleted_punct(int32_t c) {
+static int is_deleted_punct(int32_t c)
+{
     /* joined rather than split: "S.A." -> "sa", "O'Brien" -> "obrien" */
     return c == '.' || c == '\'' || c == '`' || c == 0x2018 || c == 0x2019 || c == 0xB4;
 }
@@ -130,7 +135,8 @@ typedef struct fold_state {
     int keep_other; /* keep such letters as they are (after transliteration) */
 } fold_state;
 
-static void put(fold_state *f, const char *s, size_t n) {
+static void put(fold_state *f, const char *s, size_t n)
+{
     if (f->used + n + 1 < f->cap) {
         memcpy(f->text + f->used, s, n);
         f->used += n;
@@ -139,7 +145,8 @@ static void put(fold_state *f, const char *s, size_t n) {
 
 /* Runs utf8proc NFKC + case fold + mark strip over s and appends ASCII text
  * with single spaces between tokens to f. */
-static void fold(fold_state *f, const char *s, size_t n) {
+static void fold(fold_state *f, const char *s, size_t n)
+{
     utf8proc_int32_t cps[4 * CLR__NORM_INPUT_MAX];
     const utf8proc_option_t opt = UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
                                   UTF8PROC_IGNORE | UTF8PROC_DECOMPOSE;
@@ -223,7 +230,8 @@ static void fold(fold_state *f, const char *s, size_t n) {
 
 /* ---- tokens and legal forms ---- */
 
-static void tokenize(clr__norm *out, const char *text, size_t n) {
+static void tokenize(clr__norm *out, const char *text, size_t n)
+{
     size_t used = 0;
     size_t i = 0;
     out->ntok = 0;
@@ -250,7 +258,8 @@ static void tokenize(clr__norm *out, const char *text, size_t n) {
     }
 }
 
-static const lf_slot *lf_find(const char *key, size_t n) {
+static const lf_slot *lf_find(const char *key, size_t n)
+{
     uint32_t h = fnv1a(key, n);
     for (uint32_t i = h & (LF_SLOTS - 1);; i = (i + 1) & (LF_SLOTS - 1)) {
         const lf_slot *sl = &lf_table[i];
@@ -261,7 +270,8 @@ static const lf_slot *lf_find(const char *key, size_t n) {
     }
 }
 
-static int lf_first_has(uint32_t h) {
+static int lf_first_has(uint32_t h)
+{
     for (uint32_t i = h & (LF_SLOTS - 1);; i = (i + 1) & (LF_SLOTS - 1)) {
         if (!lf_first[i])
             return 0;
@@ -270,7 +280,8 @@ static int lf_first_has(uint32_t h) {
     }
 }
 
-static void lf_first_add(uint32_t h) {
+static void lf_first_add(uint32_t h)
+{
     for (uint32_t i = h & (LF_SLOTS - 1);; i = (i + 1) & (LF_SLOTS - 1)) {
         if (!lf_first[i]) {
             lf_first[i] = h;
@@ -281,7 +292,8 @@ static void lf_first_add(uint32_t h) {
     }
 }
 
-static size_t lf_store(const char *s, size_t n) {
+static size_t lf_store(const char *s, size_t n)
+{
     if (lf_used + n + 1 > LF_TEXT_CAP)
         return 0;
     size_t off = lf_used;
@@ -291,7 +303,8 @@ static size_t lf_store(const char *s, size_t n) {
     return off;
 }
 
-static void vocab_put(uint32_t h, uint32_t word, int exact) {
+static void vocab_put(uint32_t h, uint32_t word, int exact)
+{
     for (uint32_t i = h & (VOCAB_SLOTS - 1), n = 0; n < VOCAB_SLOTS / 2;
          i = (i + 1) & (VOCAB_SLOTS - 1), n++) {
         if (!vocab[i].word) {
@@ -306,7 +319,8 @@ static void vocab_put(uint32_t h, uint32_t word, int exact) {
     }
 }
 
-static void vocab_add(const char *w, size_t n) {
+static void vocab_add(const char *w, size_t n)
+{
     if (n < VOCAB_MIN_LEN || n > 40)
         return;
     /* already there? */
@@ -332,7 +346,8 @@ static void vocab_add(const char *w, size_t n) {
 
 /* The legal-form word within one edit of token t (n bytes), or NULL; t itself
  * when it is one. */
-static const char *vocab_find(const char *t, size_t n) {
+static const char *vocab_find(const char *t, size_t n)
+{
     char v[64];
     if (n < VOCAB_MIN_LEN || n > 40)
         return NULL;
@@ -376,7 +391,8 @@ static const char *const abbreviations[][2] = {
     {"tech", "technology"},   {"eng", "engineering"},  {"cie", "compagnie"},
     {"cia", "compania"},      {"st", "saint"},         {"ste", "sainte"}};
 
-static const char *abbreviation(const char *t, size_t n) {
+static const char *abbreviation(const char *t, size_t n)
+{
     for (size_t i = 0; i < sizeof abbreviations / sizeof abbreviations[0]; i++)
         if (strlen(abbreviations[i][0]) == n && !memcmp(abbreviations[i][0], t, n))
             return abbreviations[i][1];
@@ -385,7 +401,8 @@ static const char *abbreviation(const char *t, size_t n) {
 
 /* Rewrites tokens: misspelt legal-form words corrected (fix_vocab) or
  * abbreviations written out (expand), skipping legal-form tokens. */
-static void rewrite_tokens(clr__norm *n, int fix_vocab, int expand) {
+static void rewrite_tokens(clr__norm *n, int fix_vocab, int expand)
+{
     clr__norm o;
     size_t used = 0;
     o.ntok = 0;
@@ -427,7 +444,8 @@ static const char *const joinable[] = {
     "gmbh",     "sarl",         "plc",         "pte",      "llp",      "inc",        "corporation",
     "limitada", "aktsionernoe", "obshchestvo", "otkrytoe", "zakrytoe", "publichnoe", "dmcc"};
 
-static int joinable_word(const char *s, size_t n) {
+static int joinable_word(const char *s, size_t n)
+{
     if (n < 3 || n > 12)
         return 0;
     for (size_t i = 0; i < sizeof joinable / sizeof joinable[0]; i++)
@@ -438,7 +456,8 @@ static int joinable_word(const char *s, size_t n) {
 }
 
 /* Where to split token s (n bytes), or 0 to keep it whole. */
-static size_t joined_split(const char *s, size_t n) {
+static size_t joined_split(const char *s, size_t n)
+{
     if (n < 7 || joinable_word(s, n))
         return 0;
     for (size_t k = 3; k + 3 <= n; k++) {
@@ -449,7 +468,8 @@ static size_t joined_split(const char *s, size_t n) {
     return 0;
 }
 
-static void split_joined(clr__norm *n) {
+static void split_joined(clr__norm *n)
+{
     clr__norm o;
     size_t used = 0;
     o.ntok = 0;
@@ -476,7 +496,8 @@ static void split_joined(clr__norm *n) {
 
 static void normalize_plain(clr__norm *out, const char *s, size_t len);
 
-static void lf_init(void) {
+static void lf_init(void)
+{
     size_t nslots = 0;
     for (size_t p = 0; p < clr__legal_form_npairs; p++) {
         clr__norm a, c;
@@ -524,7 +545,8 @@ static void lf_init(void) {
 /* Replaces legal-form phrases, longest first, by their canonical token. The
  * phrases are looked up with the tokens of k (n with misspelt legal-form words
  * corrected, token for token); tokens that are in no phrase stay as in n. */
-static void apply_legal_forms(clr__norm *n, const clr__norm *k_) {
+static void apply_legal_forms(clr__norm *n, const clr__norm *k_)
+{
     clr__norm o;
     size_t used = 0;
     o.ntok = 0;
@@ -570,7 +592,8 @@ static void apply_legal_forms(clr__norm *n, const clr__norm *k_) {
     *n = o;
 }
 
-static void normalize_plain(clr__norm *out, const char *s, size_t len) {
+static void normalize_plain(clr__norm *out, const char *s, size_t len)
+{
     char text[CLR__NORM_TEXT_MAX * 2];
     fold_state f = {text, 0, sizeof text, 0, 0};
     if (len > CLR__NORM_INPUT_MAX) {
@@ -593,7 +616,8 @@ static void normalize_plain(clr__norm *out, const char *s, size_t len) {
     tokenize(out, text, f.used);
 }
 
-void clr__normalize(clr__norm *out, const char *s, size_t len, int legal_forms) {
+void clr__normalize(clr__norm *out, const char *s, size_t len, int legal_forms)
+{
     normalize_plain(out, s, len);
     if (legal_forms && out->ntok > 0) {
         pthread_once(&lf_once, lf_init);
@@ -605,7 +629,8 @@ void clr__normalize(clr__norm *out, const char *s, size_t len, int legal_forms) 
     }
 }
 
-int clr_screen_normalize(char *buf, size_t cap, const char *name) {
+int clr_screen_normalize(char *buf, size_t cap, const char *name)
+{
     if (!buf || !name || cap == 0)
         return CLR_EINVAL;
     clr__norm n;

@@ -33,7 +33,8 @@ typedef struct scratch {
 static pthread_key_t tls_key;
 static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
 
-static void scratch_free(void *p) {
+static void scratch_free(void *p)
+{
     scratch *s = p;
     if (!s)
         return;
@@ -47,17 +48,20 @@ static void scratch_free(void *p) {
     free(s);
 }
 
-static void tls_init(void) {
+static void tls_init(void)
+{
     pthread_key_create(&tls_key, scratch_free);
 }
 
-void clr_screen_thread_cleanup(void) {
+void clr_screen_thread_cleanup(void)
+{
     pthread_once(&tls_once, tls_init);
     scratch_free(pthread_getspecific(tls_key));
     pthread_setspecific(tls_key, NULL);
 }
 
-static scratch *scratch_get(const clr_lists *l) {
+static scratch *scratch_get(const clr_lists *l)
+{
     pthread_once(&tls_once, tls_init);
     scratch *s = pthread_getspecific(tls_key);
     if (s && s->names_cap >= l->nnames && s->tokens_cap >= l->ntokens &&
@@ -87,7 +91,8 @@ static scratch *scratch_get(const clr_lists *l) {
     return s;
 }
 
-static void next_gen(scratch *s) {
+static void next_gen(scratch *s)
+{
     if (++s->gen == 0) {
         memset(s->name_stamp, 0, s->names_cap * sizeof *s->name_stamp);
         memset(s->tok_stamp, 0, s->tokens_cap * sizeof *s->tok_stamp);
@@ -99,7 +104,8 @@ static void next_gen(scratch *s) {
 
 /* Records that dictionary token t is similar (sim) to query token qi (qi >=
  * MAXQ: a joined or split form, used for finding candidates only). */
-static void note(scratch *s, uint32_t t, size_t qi, float sim) {
+static void note(scratch *s, uint32_t t, size_t qi, float sim)
+{
     size_t slot;
     if (s->tok_stamp[t] == s->gen) {
         slot = s->tok_slot[t];
@@ -117,7 +123,8 @@ static void note(scratch *s, uint32_t t, size_t qi, float sim) {
 }
 
 /* Finds dictionary tokens similar to s (n bytes); calls note for each. */
-static void lookup(const clr_lists *l, scratch *s, const char *tok, size_t n, size_t qi) {
+static void lookup(const clr_lists *l, scratch *s, const char *tok, size_t n, size_t qi)
+{
     uint32_t t;
     if (clr__token_find(l, tok, n, &t) == 0)
         note(s, t, qi, 1.f);
@@ -168,7 +175,8 @@ typedef struct sim_ctx {
     const uint32_t *ctoks;
 } sim_ctx;
 
-static float sim_cb(void *p, size_t i, size_t j) {
+static float sim_cb(void *p, size_t i, size_t j)
+{
     sim_ctx *c = p;
     uint32_t t = c->ctoks[j];
     if (c->s->tok_stamp[t] != c->s->gen)
@@ -181,7 +189,8 @@ typedef struct cand {
     uint32_t name;
 } cand;
 
-static void heap_push(cand *h, size_t *n, size_t cap, cand c) {
+static void heap_push(cand *h, size_t *n, size_t cap, cand c)
+{
     if (*n < cap) {
         size_t i = (*n)++;
         h[i] = c;
@@ -212,7 +221,8 @@ static void heap_push(cand *h, size_t *n, size_t cap, cand c) {
     }
 }
 
-static int cmp_match(const void *a, const void *b) {
+static int cmp_match(const void *a, const void *b)
+{
     const clr_match *x = a, *y = b;
     if (x->score != y->score)
         return x->score < y->score ? 1 : -1;
@@ -221,7 +231,8 @@ static int cmp_match(const void *a, const void *b) {
 }
 
 static double adjust(const clr_lists *l, const clr_screen_query *q, const clr__entry *e,
-                     double score) {
+                     double score)
+{
     if (q->type != CLR_ENTITY_UNKNOWN && e->type != CLR_ENTITY_UNKNOWN && q->type != e->type) {
         int both_things = q->type != CLR_ENTITY_PERSON && e->type != CLR_ENTITY_PERSON;
         score *= both_things ? 0.92 : 0.85;
@@ -241,7 +252,8 @@ static double adjust(const clr_lists *l, const clr_screen_query *q, const clr__e
 }
 
 int clr_screen_run(const clr_lists *l, const clr_screen_query *q, clr_match *out, size_t cap,
-                   size_t *nout) {
+                   size_t *nout)
+{
     if (!l || !q || !q->name || !q->name[0] || (!out && cap) || !nout)
         return CLR_EINVAL;
     *nout = 0;

@@ -17,7 +17,8 @@ static const char confusable_pairs[][2] = {
 static uint8_t confusable_table[128][128];
 static pthread_once_t confusable_once = PTHREAD_ONCE_INIT;
 
-static void confusable_init(void) {
+static void confusable_init(void)
+{
     for (size_t i = 0; i < sizeof confusable_pairs / sizeof confusable_pairs[0]; i++) {
         unsigned char a = (unsigned char)confusable_pairs[i][0];
         unsigned char b = (unsigned char)confusable_pairs[i][1];
@@ -25,12 +26,14 @@ static void confusable_init(void) {
     }
 }
 
-static int confusable(char a, char b) {
+static int confusable(char a, char b)
+{
     return ((unsigned char)a | (unsigned char)b) < 128 &&
            confusable_table[(unsigned char)a][(unsigned char)b];
 }
 
-float clr__edit_distance(const char *a, size_t la, const char *b, size_t lb, float max) {
+float clr__edit_distance(const char *a, size_t la, const char *b, size_t lb, float max)
+{
     float rows[3][128];
     if (la > 126 || lb > 126)
         return max + 1;
@@ -66,7 +69,8 @@ float clr__edit_distance(const char *a, size_t la, const char *b, size_t lb, flo
     return p[lb];
 }
 
-float clr__token_sim(const char *a, size_t la, const char *b, size_t lb) {
+float clr__token_sim(const char *a, size_t la, const char *b, size_t lb)
+{
     if (la == lb && !memcmp(a, b, la))
         return 1.f;
     size_t mn = la < lb ? la : lb, mx = la < lb ? lb : la;
@@ -89,7 +93,8 @@ float clr__token_sim(const char *a, size_t la, const char *b, size_t lb) {
 #define MAXT CLR_SCREEN_MAX_TOKENS
 
 /* Similarity of the concatenation x + y against z, for joined/split tokens. */
-static float joined_sim(const clr__stok *x, const clr__stok *y, const clr__stok *z) {
+static float joined_sim(const clr__stok *x, const clr__stok *y, const clr__stok *z)
+{
     char buf[130];
     if ((size_t)x->len + y->len > 126)
         return 0;
@@ -108,7 +113,8 @@ static float joined_sim(const clr__stok *x, const clr__stok *y, const clr__stok 
 
 double clr__score_name(const clr__stok *q, size_t nq, const clr__stok *c, size_t nc,
                        clr__sim_fn sim, void *ctx, int person_like, uint16_t middle,
-                       clr_match_align *align, size_t *nalign) {
+                       clr_match_align *align, size_t *nalign)
+{
     float m[MAXT][MAXT];
     uint8_t kind[MAXT][MAXT];
     int qa[MAXT], ca[MAXT]; /* assigned partner, -1 none */
@@ -231,7 +237,7 @@ double clr__score_name(const clr__stok *q, size_t nq, const clr__stok *c, size_t
              * is weak evidence, the full token keeps its weight */
             const clr__stok *ci = &c[qa[i]];
             num += 2.0 * ci->w * qs[i];
-            den += ci->w + q[i].w;
+            den += 2.0 * ci->w + (q[i].w > ci->w ? q[i].w - ci->w : 0);
         } else if (qa[i] >= 0) {
             num += 2.0 * qw[i] * qs[i];
             den += 2.0 * qw[i];
@@ -267,6 +273,8 @@ double clr__score_name(const clr__stok *q, size_t nq, const clr__stok *c, size_t
         den += cost * c[j].w;
     }
     double score = den > 0 ? num / den : 0;
+    if (score > 1)
+        score = 1;
     /* initials and legal forms alone are no evidence of a match */
     int evidence = 0;
     for (size_t i = 0; i < nq; i++)

@@ -17,7 +17,8 @@
 
 static clr_list_report rep;
 
-static const clr_list_stats *stats(const clr_list_report *r, const char *id) {
+static const clr_list_stats *stats(const clr_list_report *r, const char *id)
+{
     for (size_t i = 0; i < r->nlists; i++)
         if (!strcmp(r->lists[i].list, id))
             return &r->lists[i];
@@ -25,7 +26,8 @@ static const clr_list_stats *stats(const clr_list_report *r, const char *id) {
 }
 
 static int has_problem(const clr_list_report *r, const char *file_part, size_t row,
-                       const char *msg_part) {
+                       const char *msg_part)
+{
     for (size_t i = 0; i < r->nproblems; i++)
         if (strstr(r->problems[i].file, file_part) && r->problems[i].row == row &&
             strstr(r->problems[i].message, msg_part))
@@ -33,14 +35,16 @@ static int has_problem(const clr_list_report *r, const char *file_part, size_t r
     return 0;
 }
 
-static void write_file(const char *path, const char *text, size_t len) {
+static void write_file(const char *path, const char *text, size_t len)
+{
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
     assert_int_equal(fwrite(text, 1, len, f), len);
     fclose(f);
 }
 
-static int top_is(const clr_lists *l, const char *name, const char *list, const char *id) {
+static int top_is(const clr_lists *l, const char *name, const char *list, const char *id)
+{
     clr_screen_query q = CLR_SCREEN_QUERY_INIT;
     clr_match m[3];
     size_t n = 0;
@@ -50,7 +54,8 @@ static int top_is(const clr_lists *l, const char *name, const char *list, const 
     return !strcmp(m[0].list, list) && !strcmp(m[0].id, id);
 }
 
-static void test_defaults(void **state) {
+static void test_defaults(void **state)
+{
     (void)state;
     clr_lists *l = NULL;
     assert_int_equal(clr_lists_load_defaults(&l, CLR_SOURCE_DIR "/data", &rep), 0);
@@ -77,7 +82,8 @@ static void test_defaults(void **state) {
     clr_lists_unref(l);
 }
 
-static void test_fixtures(void **state) {
+static void test_fixtures(void **state)
+{
     (void)state;
     clr_lists *l = NULL;
     const char *p[] = {CLR_SHARED_DATA "/csl/csl_sample_13rows.csv",
@@ -95,7 +101,8 @@ static void test_fixtures(void **state) {
     clr_lists_unref(l);
 }
 
-static void test_broken_rows(void **state) {
+static void test_broken_rows(void **state)
+{
     (void)state;
     char dir[] = "/tmp/clr_screen_testXXXXXX";
     assert_non_null(mkdtemp(dir));
@@ -203,7 +210,8 @@ static void test_broken_rows(void **state) {
     rmdir(dir);
 }
 
-static void test_thresholds(void **state) {
+static void test_thresholds(void **state)
+{
     (void)state;
     clr_lists *l = NULL;
     const char *p[] = {CLR_SHARED_DATA "/csl/csl_sample_13rows.csv"};
@@ -233,7 +241,8 @@ static void test_thresholds(void **state) {
     clr_screen_thread_cleanup();
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_fixtures),

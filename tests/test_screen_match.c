@@ -17,19 +17,22 @@
 
 static clr_lists *lists;
 
-static int setup(void **state) {
+static int setup(void **state)
+{
     (void)state;
     return clr_lists_load_defaults(&lists, CLR_SOURCE_DIR "/data", NULL);
 }
 
-static int teardown(void **state) {
+static int teardown(void **state)
+{
     (void)state;
     clr_lists_unref(lists);
     clr_screen_thread_cleanup();
     return 0;
 }
 
-static void test_golden(void **state) {
+static void test_golden(void **state)
+{
     (void)state;
     FILE *f = fopen(CLR_SOURCE_DIR "/tests/golden/screen/cases.tsv", "r");
     assert_non_null(f);
@@ -66,7 +69,8 @@ static void test_golden(void **state) {
     assert_int_equal(failed, 0);
 }
 
-static void test_alignment(void **state) {
+static void test_alignment(void **state)
+{
     (void)state;
     clr_screen_query q = CLR_SCREEN_QUERY_INIT;
     clr_match m[3];
@@ -95,7 +99,8 @@ static void test_alignment(void **state) {
         assert_true(m[i - 1].score >= m[i].score);
 }
 
-static double top_score(const char *name, clr_entity_type t, const char *country, const char *id) {
+static double top_score(const char *name, clr_entity_type t, const char *country, const char *id)
+{
     clr_screen_query q = CLR_SCREEN_QUERY_INIT;
     clr_match m[10];
     size_t n = 0;
@@ -111,7 +116,8 @@ static double top_score(const char *name, clr_entity_type t, const char *country
     return 0;
 }
 
-static void test_type_and_country(void **state) {
+static void test_type_and_country(void **state)
+{
     (void)state;
     double plain = top_score("Banco Nacinal de Cuba", CLR_ENTITY_UNKNOWN, NULL, "306");
     double as_person = top_score("Banco Nacinal de Cuba", CLR_ENTITY_PERSON, NULL, "306");
@@ -123,7 +129,8 @@ static void test_type_and_country(void **state) {
     assert_true(fr < plain);
 }
 
-static void test_list_selection(void **state) {
+static void test_list_selection(void **state)
+{
     (void)state;
     clr_screen_query q = CLR_SCREEN_QUERY_INIT;
     const char *only[] = {"entity-list"};
@@ -139,7 +146,8 @@ static void test_list_selection(void **state) {
     assert_int_equal(n, 0);
 }
 
-static void *screen_many(void *arg) {
+static void *screen_many(void *arg)
+{
     double *out = arg;
     for (int i = 0; i < 200; i++)
         out[i] = top_score(i % 2 ? "Vladimir Putn" : "Mohammadreza JAFARIBANDARAABDI",
@@ -148,7 +156,8 @@ static void *screen_many(void *arg) {
     return NULL;
 }
 
-static void test_threads(void **state) {
+static void test_threads(void **state)
+{
     (void)state;
     static double a[200], b[200];
     pthread_t t1, t2;
@@ -162,7 +171,8 @@ static void test_threads(void **state) {
     }
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden),           cmocka_unit_test(test_alignment),
         cmocka_unit_test(test_type_and_country), cmocka_unit_test(test_list_selection),

@@ -12,7 +12,8 @@
 #include "screen_index.h"
 #include "screen_normalize.h"
 
-static void expect_norm(const char *in, const char *want) {
+static void expect_norm(const char *in, const char *want)
+{
     char buf[512];
     int n = clr_screen_normalize(buf, sizeof buf, in);
     assert_true(n >= 0);
@@ -21,7 +22,8 @@ static void expect_norm(const char *in, const char *want) {
     assert_string_equal(buf, want);
 }
 
-static void test_case_accents_punct(void **state) {
+static void test_case_accents_punct(void **state)
+{
     (void)state;
     expect_norm("  José  MARÍA  Pérez-García ", "jose maria perez garcia");
     expect_norm("O'Brien, Seán", "obrien sean");
@@ -31,7 +33,8 @@ static void test_case_accents_punct(void **state) {
     expect_norm("!!!", "");
 }
 
-static void test_legal_forms(void **state) {
+static void test_legal_forms(void **state)
+{
     (void)state;
     expect_norm("Acme Limited Liability Company", "acme llc");
     expect_norm("ACME L.L.C.", "acme llc");
@@ -41,7 +44,8 @@ static void test_legal_forms(void **state) {
     expect_norm("Acme Aktiengesellschaft", "acme jsc");
 }
 
-static void test_transliteration(void **state) {
+static void test_transliteration(void **state)
+{
     (void)state;
     expect_norm("Владимир Путин", "vladimir putin");
     expect_norm("Αλέξης Τσίπρας", "alexes tsipras");
@@ -51,7 +55,8 @@ static void test_transliteration(void **state) {
     assert_true(clr_screen_normalize(buf, sizeof buf, "محمد") == 1);
 }
 
-static void test_invalid_and_limits(void **state) {
+static void test_invalid_and_limits(void **state)
+{
     (void)state;
     char buf[8];
     expect_norm("ab\xff\xfe"
@@ -70,7 +75,8 @@ static void test_invalid_and_limits(void **state) {
     assert_int_equal(n.ntok, CLR_SCREEN_MAX_TOKENS);
 }
 
-static void test_token_sim(void **state) {
+static void test_token_sim(void **state)
+{
     (void)state;
     assert_true(clr__token_sim("smith", 5, "smith", 5) == 1.f);
     float swap = clr__token_sim("mohammadreza", 12, "mohammadrezq", 12);
@@ -82,7 +88,8 @@ static void test_token_sim(void **state) {
     assert_true(clr__token_sim("jones", 5, "smith", 5) == 0.f);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_case_accents_punct), cmocka_unit_test(test_legal_forms),
         cmocka_unit_test(test_transliteration),    cmocka_unit_test(test_invalid_and_limits),
