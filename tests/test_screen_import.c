@@ -241,13 +241,31 @@ static void test_thresholds(void **state)
     clr_screen_thread_cleanup();
 }
 
+/* Fuzzing found an OFAC file without one valid row reaching qsort(NULL, 0). */
+static void test_no_valid_rows(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/clr_screen_emptyXXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char sdn[256];
+    snprintf(sdn, sizeof sdn, "%s/sdn.csv", dir);
+    const char text[] = "1,2,3,4,5,6,7,8,9,10,11,12\nx,\"A\",-0-,1,2,3,4,5,6,7,8,9\n\x1a";
+    write_file(sdn, text, sizeof text - 1);
+    clr_lists *l = NULL;
+    const char *p[] = {sdn};
+    assert_int_equal(clr_lists_load(&l, p, 1, &rep), CLR_ELIST);
+    assert_null(l);
+    assert_int_equal(rep.rows_skipped, 2);
+    unlink(sdn);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_fixtures),
-        cmocka_unit_test(test_broken_rows),
-        cmocka_unit_test(test_thresholds),
+        cmocka_unit_test(test_defaults),      cmocka_unit_test(test_fixtures),
+        cmocka_unit_test(test_broken_rows),   cmocka_unit_test(test_thresholds),
+        cmocka_unit_test(test_no_valid_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,12 +88,39 @@ static void test_token_sim(void **state)
     assert_true(clr__token_sim("jones", 5, "smith", 5) == 0.f);
 }
 
+static float zero_sim(void *ctx, size_t i, size_t j)
+{
+    (void)ctx;
+    (void)i;
+    (void)j;
+    return 0.f;
+}
+
+/* Fuzzing found scores above 1 when a light full token met a heavy initial. */
+static void test_score_bounds(void **state)
+{
+    (void)state;
+    clr__stok q[2] = {{"anthony", 7, 0, 0.3f}, {"ahmed", 5, 0, 4.f}};
+    clr__stok c[2] = {{"a", 1, 0, 1.5f}, {"ahmed", 5, 0, 4.f}};
+    clr_match_align al[2 * CLR_SCREEN_MAX_TOKENS];
+    size_t nal = 0;
+    double s = clr__score_name(q, 1, c, 1, zero_sim, NULL, 1, 0, al, &nal);
+    assert_true(s >= 0 && s <= 1);
+    assert_int_equal(nal, 1);
+    assert_int_equal(al[0].kind, 'i');
+    /* and a full query token against an initial on the list is weak */
+    q[0].w = 7.f;
+    c[0].w = 1.5f;
+    s = clr__score_name(q, 2, c, 2, zero_sim, NULL, 1, 0, al, &nal);
+    assert_true(s < 0.8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_case_accents_punct), cmocka_unit_test(test_legal_forms),
         cmocka_unit_test(test_transliteration),    cmocka_unit_test(test_invalid_and_limits),
-        cmocka_unit_test(test_token_sim),
+        cmocka_unit_test(test_token_sim),          cmocka_unit_test(test_score_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
