@@ -14,6 +14,7 @@
 #define CANDIDATES 48  /* names scored in full */
 #define MIN_TOKEN_SIM 0.6f
 #define RARE_MAX 16
+#define KNOWN_WORD_PENALTY 0.05f
 
 typedef struct scratch {
     size_t names_cap, tokens_cap, entries_cap;
@@ -122,11 +123,20 @@ static void note(scratch *s, uint32_t t, size_t qi, float sim)
         s->slot_sim[slot][qi] = sim;
 }
 
+/* A query token that is itself a name on the lists is less likely a typo of
+ * another one: a full edit away ("YASSIN" / "YASMIN") costs 0.05 more; spelling
+ * variants (confusable letters only, "MOHAMMED" / "MOHAMMAD") do not. */
+static float known_word_sim(const char *a, size_t la, const char *b, size_t lb, float sim)
+{
+    return clr__edit_distance(a, la, b, lb, 2.f) >= 1.f ? sim - KNOWN_WORD_PENALTY : sim;
+}
+
 /* Finds dictionary tokens similar to s (n bytes); calls note for each. */
 static void lookup(const clr_lists *l, scratch *s, const char *tok, size_t n, size_t qi)
 {
     uint32_t t;
-    if (clr__token_find(l, tok, n, &t) == 0)
+    int known = clr__token_find(l, tok, n, &t) == 0;
+    if (known)
         note(s, t, qi, 1.f);
     if (n < 2 || n > 63)
         return;
@@ -138,6 +148,8 @@ static void lookup(const clr_lists *l, scratch *s, const char *tok, size_t n, si
             uint32_t id = (uint32_t)k2[i];
             const clr__token *tk = &l->tokens[id];
             float sim = clr__token_sim(tok, n, clr__str(l, tk->text), tk->len);
+            if (known && sim < 1.f && sim >= MIN_TOKEN_SIM)
+                sim = known_word_sim(tok, n, clr__str(l, tk->text), tk->len, sim);
             if (sim >= MIN_TOKEN_SIM)
                 note(s, id, qi, sim);
         }
@@ -163,6 +175,8 @@ static void lookup(const clr_lists *l, scratch *s, const char *tok, size_t n, si
             if (s->tok_stamp[id] == s->gen && (qi >= MAXQ || s->slot_sim[s->tok_slot[id]][qi] > 0))
                 continue; /* already judged for this query token */
             float sim = clr__token_sim(tok, n, clr__str(l, tk->text), tk->len);
+            if (known && sim < 1.f && sim >= MIN_TOKEN_SIM)
+                sim = known_word_sim(tok, n, clr__str(l, tk->text), tk->len, sim);
             if (sim >= MIN_TOKEN_SIM)
                 note(s, id, qi, sim);
         }
