@@ -2,6 +2,7 @@
 #include "cli_util.h"
 #include "commands.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,22 +96,17 @@ int cli_each_line(char *text, size_t len, int (*fn)(void *arg, char *line, size_
 
 int cli_is_single_json(const char *text, size_t len)
 {
-    /* JSON Lines: every non-blank line starts with '{'. One object over several
-     * lines has a line that does not. */
-    size_t lines = 0;
+    /* JSON Lines when the first non-blank line is a JSON value by itself; a
+     * single object spread over several lines does not parse line by line. */
     const char *p = text, *end = text + len;
-    while (p < end) {
-        while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
-            p++;
-        if (p < end && *p != '\n') {
-            lines++;
-            if (*p != '{')
-                return 1;
-        }
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        p = nl ? nl + 1 : end;
-    }
-    return lines <= 1;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (!nl)
+        return 1;
+    cJSON *first = cJSON_ParseWithLength(p, (size_t)(nl - p));
+    cJSON_Delete(first);
+    return first == NULL;
 }
 
 int cli_strv_push(cli_strv *l, const char *s)

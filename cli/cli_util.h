@@ -20,8 +20,8 @@ int cli_load_rules(const char *const *paths, size_t npaths, int show_warnings, c
 int cli_each_line(char *text, size_t len, int (*fn)(void *arg, char *line, size_t len, size_t no),
                   void *arg);
 
-/* Non-zero when text (len bytes) holds a single JSON object spanning lines, as
- * opposed to JSON Lines. */
+/* Non-zero when text (len bytes) is one JSON request, perhaps spread over
+ * several lines, rather than JSON Lines (whose first line is a whole value). */
 int cli_is_single_json(const char *text, size_t len);
 
 /* A growable list of strings for repeated flags. */

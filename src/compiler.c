@@ -744,7 +744,8 @@ static int build_index(clr_ruleset *rs)
         for (size_t s = 0; s < nslots; s++) {
             if (!constrained[s])
                 continue;
-            qsort(req[s].v, req[s].n, sizeof(clr__sym), sym_cmp);
+            if (req[s].n > 1)
+                qsort(req[s].v, req[s].n, sizeof(clr__sym), sym_cmp);
             for (size_t i = 0; i < req[s].n; i++)
                 if (req[s].v[i] && !row_of[req[s].v[i]])
                     row_of[req[s].v[i]] = (uint32_t)nrows++;
@@ -1133,7 +1134,7 @@ int clr__compile_finish(clr_ruleset **out, clr__compile *c, clr__arena *arena)
     build_groups(&b);
     build_models(&b);
     build_classes(&b);
-    if (!b.oom)
+    if (!b.oom && c->errors == 0) /* a class with an error has holes in its tree */
         classify_models(rs);
     build_rulebooks(&b);
     build_rules(&b);

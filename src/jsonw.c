@@ -27,8 +27,7 @@ void clr__jsonw_raw(clr__jsonw *w, const char *s)
     put(w, s, strlen(s));
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s)
+size_t clr__utf8_len(const unsigned char *s)
 {
     unsigned char c = s[0];
     if (c < 0x80)
@@ -61,6 +60,19 @@ static size_t utf8_len(const unsigned char *s)
     return n;
 }
 
+void clr__text_scrub(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        size_t n = *p < 0x20 || *p == 0x7f ? 0 : clr__utf8_len(p);
+        if (n == 0) {
+            *p++ = '?';
+            continue;
+        }
+        p += n;
+    }
+}
+
 void clr__jsonw_str(clr__jsonw *w, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
@@ -91,7 +103,7 @@ void clr__jsonw_str(clr__jsonw *w, const char *s)
                 put(w, e, 6);
             p++;
         } else {
-            size_t n = utf8_len(p);
+            size_t n = clr__utf8_len(p);
             if (n) {
                 put(w, (const char *)p, n);
                 p += n;

@@ -24,6 +24,14 @@ void clr__jsonw_str(clr__jsonw *w, const char *s);
 void clr__jsonw_int(clr__jsonw *w, int64_t v);
 void clr__jsonw_num(clr__jsonw *w, double v);
 
+/* Length of the valid UTF-8 sequence at s (1 to 4 bytes), or 0 when the bytes
+ * there are not valid UTF-8 (overlong forms and surrogates included). */
+size_t clr__utf8_len(const unsigned char *s);
+
+/* Replaces, in place, every byte of s that is a control character or not part
+ * of valid UTF-8 with '?', so that s can be shown and written as JSON. */
+void clr__text_scrub(char *s);
+
 /* NUL-terminates (truncating if needed) and returns the full length. */
 size_t clr__jsonw_finish(clr__jsonw *w);
 

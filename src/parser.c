@@ -431,6 +431,8 @@ static void parse_rulebook(parser *p)
             parse_name(p, &d->jurisdiction, "a jurisdiction (e.g. US, EU)", 1);
         } else if (accept_word(p, "scope")) {
             d->scope = parse_expr(p);
+            if (p->panic)
+                d->scope = NULL; /* reported; do not also judge what was half parsed */
         } else {
             char got[64];
             show_token(&p->tok, got, sizeof got);

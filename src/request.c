@@ -62,6 +62,9 @@ static int fail(clr_request_error *err, const char *path, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err->message, sizeof err->message, fmt, ap);
         va_end(ap);
+        /* messages quote what the request said: keep them printable */
+        clr__text_scrub(err->path);
+        clr__text_scrub(err->message);
     }
     return CLR_EREQUEST;
 }
@@ -84,9 +87,15 @@ static int get_string(const cJSON *v, const char *path, char *out, size_t cap, i
         return required ? fail(err, path, "must not be empty") : 0;
     if (len >= cap)
         return fail(err, path, "longer than %zu bytes", cap - 1);
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)v->valuestring[i] < 0x20)
+    for (size_t i = 0; i < len;) {
+        const unsigned char *c = (const unsigned char *)v->valuestring + i;
+        if (*c < 0x20 || *c == 0x7f)
             return fail(err, path, "contains a control character");
+        size_t n = clr__utf8_len(c);
+        if (n == 0)
+            return fail(err, path, "is not valid UTF-8");
+        i += n;
+    }
     memcpy(out, v->valuestring, len + 1);
     return 0;
 }

@@ -155,6 +155,15 @@ static void test_malformed(void **state)
     expect_error_text("{\"model\":\"m\",\"principal\":1}", "$.principal", "must be an object");
     expect_error_with("\"model\": \"mythos-5\"", "\"model\": \"a\\u0001b\"", "$.model",
                       "control character");
+    /* invalid UTF-8 is refused, so what is written back reads back (found by fuzzing) */
+    expect_error_with("\"use\": \"software-development\"",
+                      "\"use\": \"res\xff\xfe"
+                      "earch\"",
+                      "$.use", "not valid UTF-8");
+    expect_error_with("\"use\": \"software-development\"", "\"use\": \"\xc0\xaf\"", "$.use",
+                      "not valid UTF-8");
+    /* what the request said is scrubbed before it is quoted back */
+    expect_error_with("\"app\": \"support-bot\"", "\"a\xffp\": 1", "$.a?p", "unknown field");
 }
 
 static void test_destination_required_without_country(void **state)
