@@ -4,7 +4,7 @@
 set -euo pipefail
 mode=${1:-build}
 pkgs=(build-essential cmake pkg-config libcjson-dev libsodium-dev libutf8proc-dev libicu-dev
-      libsqlite3-dev)
+      libsqlite3-dev libmicrohttpd-dev)
 if [ "$mode" = test ]; then
     pkgs+=(libcmocka-dev clang clang-format valgrind libclang-rt-14-dev)
 fi

@@ -1,0 +1,51 @@
+/* GET|POST /v1/authz: the decision for an nginx auth_request or Envoy
+ * ext_authz (HTTP mode) check, from X-Clearance-* headers. 200 means allow,
+ * 403 anything else, including a malformed check (fail closed). */
+#include "server.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* "rulebook/rule,rulebook/rule" of the decision's reasons. */
+static void reasons_header(const clr_decision *d, char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < d->nreasons && n + 1 < cap; i++) {
+        int w = snprintf(buf + n, cap - n, "%s%s/%s", i ? "," : "", d->reasons[i].rulebook,
+                         d->reasons[i].rule);
+        if (w < 0 || (size_t)w >= cap - n) {
+            buf[n] = '\0';
+            break;
+        }
+        n += (size_t)w;
+    }
+}
+
+void srv_route_authz(srv_req *r)
+{
+    clr_request req;
+    clr_request_error err;
+    clr_decision d;
+    char reasons[2048];
+    r->timed = 1;
+    r->content_type = "application/json";
+    if (srv_authz_request_from_headers(&req, r->header, r->header_ctx, clr_time_now(), &err) ||
+        srv_decide(r, &req, &d, &err) == CLR_EREQUEST) {
+        srv_reply_error(r, 403, SRV_ERR_BAD_REQUEST, err.message, err.path);
+        srv_req_header(r, "X-Clearance-Decision", "deny");
+        srv_req_header(r, "X-Clearance-Reasons", "clearance/invalid-request");
+        snprintf(reasons, sizeof reasons, "%s: %s", err.path, err.message);
+        srv_req_header(r, "X-Clearance-Error", reasons);
+        return;
+    }
+    srv_put_decision(r, &d);
+    srv_buf_append(r->out, "\n", 1);
+    r->status = d.outcome == CLR_ALLOW ? 200 : 403;
+    reasons_header(&d, reasons, sizeof reasons);
+    srv_req_header(r, "X-Clearance-Decision", clr_outcome_name(d.outcome));
+    srv_req_header(r, "X-Clearance-Reasons", reasons);
+    srv_req_header(r, "X-Clearance-Decision-Id", d.decision_id);
+    if (d.rules_version)
+        srv_req_header(r, "X-Clearance-Rules-Version", d.rules_version);
+}

@@ -1,0 +1,174 @@
+/* POST /v1/screen: a name screened against the restricted-party lists,
+ * {"name": ..., "type": ..., "country": ..., "birth_year": ..., "lists": [...],
+ * "min_score": ..., "limit": ...} in, {"query": ..., "matches": [...]} out
+ * (the shape of `clearance screen`). */
+#include "clearance_screen.h"
+#include "server.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MATCH_CAP 50
+#define LIST_IDS_MAX 32
+
+int srv_lists_init(srv_state *st)
+{
+    const srv_config *c = st->cfg;
+    clr_lists *l = NULL;
+    clr_list_report *report = calloc(1, sizeof *report);
+    if (!report)
+        return -1;
+    int rc;
+    if (c->nlists) {
+        rc = clr_lists_load(&l, (const char *const *)c->lists, c->nlists, report);
+        if (rc) {
+            fprintf(stderr, "clearance serve: cannot load the lists: %s\n", clr_strerror(rc));
+            for (size_t i = 0; i < report->nproblems; i++)
+                fprintf(stderr, "  %s:%zu: %s\n", report->problems[i].file, report->problems[i].row,
+                        report->problems[i].message);
+            free(report);
+            return -1;
+        }
+    } else if ((rc = clr_lists_load_defaults(&l, NULL, report)) != 0) {
+        fprintf(stderr,
+                "clearance serve: no default restricted-party lists (%s); /v1/screen "
+                "answers 503\n",
+                clr_strerror(rc));
+        l = NULL;
+    }
+    if (l)
+        fprintf(stderr, "clearance serve: screening against %zu lists, %zu entities\n",
+                clr_lists_count(l), clr_lists_entity_count(l));
+    free(report);
+    st->lists = l;
+    return 0;
+}
+
+void srv_lists_free(srv_state *st)
+{
+    clr_lists_unref(st->lists);
+    st->lists = NULL;
+}
+
+static void put_str(srv_buf *b, const char *s)
+{
+    srv_buf_json_str(b, s ? s : "", s ? strlen(s) : 0);
+}
+
+static int bad(srv_req *r, const char *msg, const char *path)
+{
+    srv_reply_error(r, 400, SRV_ERR_BAD_REQUEST, msg, path);
+    return -1;
+}
+
+/* Fills q from the JSON object root; list ids point into root. */
+static int parse_query(srv_req *r, const cJSON *root, clr_screen_query *q, const char **ids,
+                       size_t *limit)
+{
+    if (!cJSON_IsObject(root))
+        return bad(r, "a screening query is a JSON object", "$");
+    for (const cJSON *m = root->child; m; m = m->next) {
+        const char *k = m->string ? m->string : "";
+        char path[96];
+        snprintf(path, sizeof path, "$.%.60s", k);
+        if (strcmp(k, "name") == 0) {
+            if (!cJSON_IsString(m) || !m->valuestring[0])
+                return bad(r, "must be a non-empty string", path);
+            q->name = m->valuestring;
+        } else if (strcmp(k, "type") == 0) {
+            if (!cJSON_IsString(m) || clr_entity_type_parse(&q->type, m->valuestring))
+                return bad(r, "must be person, org, vessel or aircraft", path);
+        } else if (strcmp(k, "country") == 0) {
+            if (!cJSON_IsString(m) || strlen(m->valuestring) != 2 ||
+                !clr_country_valid(m->valuestring, 2))
+                return bad(r, "must be an ISO 3166-1 alpha-2 country code", path);
+            memcpy(q->country, m->valuestring, 3);
+        } else if (strcmp(k, "birth_year") == 0) {
+            if (!cJSON_IsNumber(m) || m->valuedouble < 1000 || m->valuedouble > 9999)
+                return bad(r, "must be a year", path);
+            q->birth_year = (int)m->valuedouble;
+        } else if (strcmp(k, "min_score") == 0) {
+            if (!cJSON_IsNumber(m) || m->valuedouble < 0 || m->valuedouble > 1)
+                return bad(r, "must be a number from 0 to 1", path);
+            q->min_score = m->valuedouble;
+        } else if (strcmp(k, "limit") == 0) {
+            if (!cJSON_IsNumber(m) || m->valuedouble < 1 || m->valuedouble > MATCH_CAP)
+                return bad(r, "must be an integer from 1 to 50", path);
+            *limit = (size_t)m->valuedouble;
+        } else if (strcmp(k, "lists") == 0) {
+            if (!cJSON_IsArray(m))
+                return bad(r, "must be an array of list ids", path);
+            size_t n = 0;
+            for (const cJSON *e = m->child; e; e = e->next) {
+                if (!cJSON_IsString(e) || n == LIST_IDS_MAX)
+                    return bad(r, "must be an array of at most 32 list ids", path);
+                ids[n++] = e->valuestring;
+            }
+            q->lists = ids;
+            q->nlists = n;
+        } else {
+            return bad(r, "unknown field", path);
+        }
+    }
+    if (!q->name)
+        return bad(r, "required field is missing", "$.name");
+    return 0;
+}
+
+void srv_route_screen(srv_req *r)
+{
+    const clr_lists *l = r->st->lists;
+    if (!l) {
+        srv_reply_error(r, 503, SRV_ERR_INTERNAL, "no restricted-party lists are loaded", NULL);
+        return;
+    }
+    cJSON *root = cJSON_ParseWithLength(r->body, r->body_len);
+    if (!root) {
+        bad(r, "the body is not valid JSON", "$");
+        return;
+    }
+    clr_screen_query q = CLR_SCREEN_QUERY_INIT;
+    const char *ids[LIST_IDS_MAX];
+    size_t limit = 10, n = 0;
+    static _Thread_local clr_match m[MATCH_CAP];
+    if (parse_query(r, root, &q, ids, &limit))
+        goto done;
+    int rc = clr_screen_run(l, &q, m, limit, &n);
+    if (rc == CLR_ENOTFOUND) {
+        bad(r, "names a list that is not loaded", "$.lists");
+        goto done;
+    }
+    if (rc) {
+        srv_reply_error(r, 500, SRV_ERR_INTERNAL, clr_strerror(rc), NULL);
+        goto done;
+    }
+    srv_buf_puts(r->out, "{\"query\":");
+    put_str(r->out, q.name);
+    srv_buf_puts(r->out, ",\"matches\":[");
+    for (size_t i = 0; i < n; i++) {
+        srv_buf_puts(r->out, i ? ",{\"list\":" : "{\"list\":");
+        put_str(r->out, m[i].list);
+        srv_buf_puts(r->out, ",\"id\":");
+        put_str(r->out, m[i].id);
+        srv_buf_puts(r->out, ",\"name\":");
+        put_str(r->out, m[i].name);
+        srv_buf_puts(r->out, ",\"matched_name\":");
+        put_str(r->out, m[i].matched_name);
+        srv_buf_puts(r->out, ",\"alias\":");
+        srv_buf_puts(r->out, m[i].alias ? "true" : "false");
+        srv_buf_puts(r->out, ",\"type\":");
+        put_str(r->out, clr_entity_type_name(m[i].type));
+        srv_buf_printf(r->out, ",\"score\":%.3f,\"status\":", m[i].score);
+        put_str(r->out, clr_match_status_name(m[i].status));
+        srv_buf_puts(r->out, ",\"programs\":");
+        put_str(r->out, m[i].programs);
+        srv_buf_puts(r->out, "}");
+    }
+    srv_buf_puts(r->out, "]}\n");
+    r->status = 200;
+    r->content_type = "application/json";
+done:
+    cJSON_Delete(root);
+}

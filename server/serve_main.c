@@ -1,0 +1,151 @@
+/* clearance serve: the HTTP decision service. Loads the rulebooks, starts the
+ * HTTP workers, then waits for signals: SIGHUP reloads the rulebooks from
+ * disk, SIGTERM or SIGINT drains requests in flight and exits 0. */
+#include "commands.h"
+#include "http_server.h"
+#include "server.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Reads the admin token from the file or $CLEARANCE_ADMIN_TOKEN and keeps
+ * only its digest. Returns 0, or -1 after printing why. */
+static int setup_admin(srv_state *st, const srv_config *cfg)
+{
+    char token[4096];
+    size_t n = 0;
+    if (cfg->admin_token_file) {
+        FILE *f = fopen(cfg->admin_token_file, "r");
+        if (!f) {
+            fprintf(stderr, "clearance serve: cannot read %s: %s\n", cfg->admin_token_file,
+                    strerror(errno));
+            return -1;
+        }
+        n = fread(token, 1, sizeof token - 1, f);
+        fclose(f);
+    } else {
+        const char *env = getenv("CLEARANCE_ADMIN_TOKEN");
+        if (!env)
+            return 0;
+        n = strlen(env);
+        if (n >= sizeof token)
+            n = sizeof token - 1;
+        memcpy(token, env, n);
+    }
+    while (n > 0 && (token[n - 1] == '\n' || token[n - 1] == '\r' || token[n - 1] == ' '))
+        n--;
+    token[n] = '\0';
+    if (n < 16) {
+        fprintf(stderr, "clearance serve: the admin token must be at least 16 characters\n");
+        sodium_memzero(token, sizeof token);
+        return -1;
+    }
+    crypto_generichash(st->admin_digest, sizeof st->admin_digest, (unsigned char *)token, n, NULL,
+                       0);
+    sodium_memzero(token, sizeof token);
+    st->admin_enabled = 1;
+    return 0;
+}
+
+static int write_port_file(const char *path, unsigned port)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "%u\n", port);
+    if (fclose(f) || rename(tmp, path))
+        return -1;
+    return 0;
+}
+
+int clr_cmd_serve(int argc, char **argv)
+{
+    srv_config cfg;
+    srv_state st;
+    srv_http *http = NULL;
+    sigset_t sigs;
+    int rc = CLR_EXIT_BADINPUT;
+
+    memset(&st, 0, sizeof st);
+    srv_config_init(&cfg);
+    pthread_mutex_init(&st.rules_lock, NULL);
+    st.cfg = &cfg;
+    int pr = srv_config_parse(&cfg, argc, argv, stderr);
+    if (pr) {
+        rc = pr > 0 ? CLR_EXIT_OK : CLR_EXIT_BADINPUT;
+        goto done;
+    }
+    if (sodium_init() < 0) {
+        fprintf(stderr, "clearance serve: libsodium failed to initialise\n");
+        rc = CLR_EXIT_FAILED;
+        goto done;
+    }
+    if (setup_admin(&st, &cfg))
+        goto done;
+    if (srv_metrics_new(&st.metrics)) {
+        rc = CLR_EXIT_FAILED;
+        goto done;
+    }
+    int lr = srv_rules_init(&st);
+    if (lr) {
+        fprintf(stderr, "clearance serve: cannot load the rulebooks: %s\n", clr_strerror(lr));
+        rc = lr == CLR_ERULEBOOK ? CLR_EXIT_BADRULES : CLR_EXIT_BADINPUT;
+        goto done;
+    }
+    if (srv_lists_init(&st))
+        goto done;
+
+    /* the workers inherit this mask; only this thread takes the signals */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (srv_http_start(&http, &st)) {
+        rc = CLR_EXIT_FAILED;
+        goto done;
+    }
+    clr_ruleset *rs = clr_engine_acquire(st.engine);
+    fprintf(stderr,
+            "clearance serve: listening on http://%s%s%s:%u (%zu rulebooks, %zu rules, %s)\n",
+            strchr(cfg.host, ':') ? "[" : "", cfg.host, strchr(cfg.host, ':') ? "]" : "",
+            srv_http_port(http), rs ? clr_ruleset_rulebook_count(rs) : 0,
+            rs ? clr_ruleset_rule_count(rs) : 0, rs ? clr_ruleset_version(rs) : "no rules");
+    clr_ruleset_unref(rs);
+    if (cfg.port_file && write_port_file(cfg.port_file, srv_http_port(http))) {
+        fprintf(stderr, "clearance serve: cannot write %s\n", cfg.port_file);
+        rc = CLR_EXIT_FAILED;
+        goto done;
+    }
+    for (;;) {
+        int sig;
+        if (sigwait(&sigs, &sig))
+            continue;
+        if (sig == SIGHUP) {
+            srv_rules_reload(&st);
+            continue;
+        }
+        fprintf(stderr, "clearance serve: %s: draining\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        break;
+    }
+    rc = CLR_EXIT_OK;
+done:
+    srv_http_drain_and_stop(http, cfg.drain_timeout);
+    if (http)
+        fprintf(stderr, "clearance serve: stopped\n");
+    srv_workers_free();
+    srv_lists_free(&st);
+    clr_engine_free(st.engine);
+    srv_metrics_free(st.metrics);
+    pthread_mutex_destroy(&st.rules_lock);
+    srv_config_free(&cfg);
+    return rc;
+}

@@ -1,0 +1,143 @@
+/* The shared state of clearance serve and the request context the routes work
+ * on. The server uses only the public API of libclearance. */
+#ifndef CLR_SERVER_SERVER_H
+#define CLR_SERVER_SERVER_H
+
+#include "authz_headers.h"
+#include "buf.h"
+#include "clearance.h"
+#include "config.h"
+#include "metrics.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define SRV_HASH_MAX 130
+
+/* Everything the workers share. */
+typedef struct srv_state {
+    const srv_config *cfg;
+    clr_engine *engine;
+    srv_metrics *metrics;
+    void *lists; /* clr_lists * when screening is configured, else NULL */
+
+    pthread_mutex_t rules_lock; /* serialises reloads; guards the fields below */
+    uint64_t generation;        /* 1 for the set loaded at start, +1 per reload */
+    clr_time loaded_at;
+    char source[512]; /* "embedded defaults", the paths, or "PUT /v1/rules" */
+
+    int admin_enabled;
+    unsigned char admin_digest[32]; /* BLAKE2b of the admin token */
+
+    atomic_int draining;
+    atomic_long inflight; /* requests between their headers and their completion */
+} srv_state;
+
+/* What each worker thread keeps: its cached rule set and its metrics shard. */
+typedef struct srv_worker {
+    srv_state *st;
+    clr_ruleset *cached;
+    uint64_t gen;
+    srv_metrics_shard *metrics;
+} srv_worker;
+
+/* The calling thread's worker, created on first use; NULL when out of memory.
+ * Workers are freed by srv_workers_free once every thread has stopped. */
+srv_worker *srv_worker_get(srv_state *st);
+void srv_workers_free(void);
+
+/* The worker's view of the active rule set (clr_engine_current): valid until
+ * the same worker asks again. */
+const clr_ruleset *srv_worker_rules(srv_worker *w);
+
+/* One HTTP request as the routes see it. The HTTP layer fills the request
+ * half; a route fills status, the body in out, and response headers. */
+typedef struct srv_req {
+    srv_state *st;
+    srv_worker *w;
+    const char *method;
+    const char *path;
+    const char *body; /* NUL-terminated; body_len bytes */
+    size_t body_len;
+    srv_header_get_fn header; /* request headers, case-insensitive */
+    void *header_ctx;
+
+    int status;
+    const char *content_type;
+    srv_buf *out;     /* the response body */
+    srv_buf *hdrs;    /* response headers as "name\0value\0" pairs */
+    srv_buf *scratch; /* free for the route to use */
+    int timed;        /* count the service time in the latency histogram */
+} srv_req;
+
+/* A route: fills the response for r. */
+typedef void (*srv_route_fn)(srv_req *r);
+
+/* Adds a response header; the value is copied. Control characters in value
+ * are replaced by spaces. */
+void srv_req_header(srv_req *r, const char *name, const char *value);
+
+/* Replies status with {"error": message, "path": path} (path omitted when
+ * NULL) and counts the error. */
+void srv_reply_error(srv_req *r, int status, srv_error_kind kind, const char *message,
+                     const char *path);
+
+/* Appends the decision's JSON to r->out (no newline). Returns 0 or -1 when out
+ * of memory. */
+int srv_put_decision(srv_req *r, const clr_decision *d);
+
+/* Decides req under the worker's rule set into *d, counting it in the metrics.
+ * Returns what clr_decide returns. */
+int srv_decide(srv_req *r, const clr_request *req, clr_decision *d, clr_request_error *err);
+
+/* Routes (routes_*.c). */
+void srv_route_decide(srv_req *r);
+void srv_route_decide_batch(srv_req *r);
+void srv_route_opa_decision(srv_req *r);
+void srv_route_authz(srv_req *r);
+void srv_route_classify(srv_req *r);
+void srv_route_screen(srv_req *r);
+void srv_route_rules(srv_req *r);
+void srv_route_healthz(srv_req *r);
+void srv_route_readyz(srv_req *r);
+void srv_route_metrics(srv_req *r);
+
+/* Restricted-party lists for /v1/screen (routes_screen.c): loads the
+ * configured lists, or the default ones when none are configured (screening is
+ * then off if there are none). Returns 0, or -1 after printing why. */
+int srv_lists_init(srv_state *st);
+void srv_lists_free(srv_state *st);
+
+/* Rule set management (rules_state.c). */
+
+/* Loads the configured rulebooks (or the built-in ones) and creates the
+ * engine. Prints diagnostics to stderr. Returns 0 or a CLR_E* code. */
+int srv_rules_init(srv_state *st);
+
+/* Reloads the configured rulebooks from disk; on errors keeps the active set.
+ * Prints diagnostics to stderr. Returns 0 or a CLR_E* code. Thread-safe. */
+int srv_rules_reload(srv_state *st);
+
+/* Compiles text as the new rule set and swaps it in; on errors keeps the
+ * active set and appends {"error":...,"diagnostics":[...]} to diag_json.
+ * On success appends the new set's description (as GET /v1/rules) to
+ * diag_json. Returns 0 or a CLR_E* code. Thread-safe. */
+int srv_rules_replace(srv_state *st, const char *text, size_t len, srv_buf *json);
+
+/* Appends the active set's description as JSON. Thread-safe. */
+void srv_rules_describe(srv_state *st, srv_buf *json);
+
+/* Non-zero when the Authorization header carries the admin bearer token;
+ * compared in constant time. */
+int srv_admin_ok(srv_state *st, const char *authorization);
+
+/* Finds the value of member key in the JSON object text s of n bytes, at top
+ * level. Returns 0 and sets *val, *vlen; 1 when the object lacks the key; -1
+ * when s is not a JSON object. (json_scan.c) */
+int srv_json_member(const char *s, size_t n, const char *key, const char **val, size_t *vlen);
+
+/* Monotonic nanoseconds. */
+uint64_t srv_now_ns(void);
+
+#endif
