@@ -16,7 +16,9 @@ static const struct {
     {"classify", clr_cmd_classify, "derive a model's classes from its attributes"},
     {"bench", clr_cmd_bench, "measure decisions per second and latency"},
     {"screen", clr_cmd_screen, "screen a name against restricted-party lists"},
+#ifdef CLR_WITH_SERVER
     {"serve", clr_cmd_serve, "serve decisions over HTTP (docs/http-api.md)"},
+#endif
 };
 
 static void usage(FILE *f)

@@ -8,6 +8,7 @@
 #include "symbols.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -710,78 +711,243 @@ static int sym_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* What each rule requires of one dimension, and its sort key. */
+typedef struct sort_rule {
+    uint32_t rule;
+    uint32_t anchor;         /* the dimension that selects the rule most sharply */
+    uint32_t key[CLR__NDIM]; /* the value, or set of values, required; UINT32_MAX: none */
+} sort_rule;
+
+/* qsort has no context argument: the dimension order is passed here, under
+ * sort_lock, so that compilations on several threads do not mix. */
+static int dim_order[CLR__NDIM];
+static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int key_cmp(const void *a, const void *b)
+{
+    const sort_rule *x = a, *y = b;
+    if (x->anchor != y->anchor)
+        return x->anchor < y->anchor ? -1 : 1;
+    if (x->anchor < CLR__NDIM && x->key[x->anchor] != y->key[y->anchor])
+        return x->key[x->anchor] < y->key[y->anchor] ? -1 : 1;
+    for (int k = 0; k < CLR__NDIM; k++) {
+        int d = dim_order[k];
+        if (x->key[d] != y->key[d])
+            return x->key[d] < y->key[d] ? -1 : 1;
+    }
+    return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+/* Whether the index rows alone decide n for a catalogue model: n is a
+ * conjunction of tests on distinct dimensions, each a value or an undated set
+ * of values, or a test of model attributes (folded into the model dimension).
+ * seen collects the dimensions used. */
+static int index_exact(const clr__node *n, unsigned *seen)
+{
+    if (!n)
+        return 0;
+    switch ((clr__op)n->op) {
+    case OP_TRUE: return 1;
+    case OP_AND: return index_exact(n->l, seen) && index_exact(n->r, seen);
+    case OP_EQ:
+    case OP_IN:
+    case OP_NUM:
+    case OP_BOOL:
+    case OP_HAS: {
+        int dim;
+        if (n->attr < CLR__NDIM && (n->op == OP_EQ || n->op == OP_IN))
+            dim = n->attr;
+        else if (clr__attrs[n->attr].of_model)
+            dim = ATTR_MODEL;
+        else
+            return 0;
+        if (n->op == OP_IN && n->set->dated)
+            return 0;
+        if (*seen & (1u << dim))
+            return 0; /* the index keeps only one test per dimension */
+        *seen |= 1u << dim;
+        return 1;
+    }
+    default: return 0;
+    }
+}
+
 static int build_index(clr_ruleset *rs)
 {
-    size_t nslots = rs->nrules;
-    size_t nwords = (nslots + 63) / 64;
+    size_t nbits = rs->nrules - rs->nexemptions;
+    size_t nwords = (nbits + 63) / 64;
     if (nwords == 0)
         nwords = 1;
+    size_t nsum = (nwords + 63) / 64;
+    rs->nbits = nbits;
     rs->nwords = nwords;
+    rs->nsum = nsum;
     int rc = 0;
-    symlist *req = calloc(nslots ? nslots : 1, sizeof(*req));
-    int *constrained = calloc(nslots ? nslots : 1, sizeof(int));
+    symlist(*req)[CLR__NDIM] = calloc(nbits ? nbits : 1, sizeof(*req));
+    uint8_t(*constrained)[CLR__NDIM] = calloc(nbits ? nbits : 1, sizeof(*constrained));
+    sort_rule *sr = calloc(nbits ? nbits : 1, sizeof(*sr));
+    uint32_t *bit_of = calloc(nbits ? nbits : 1, sizeof(*bit_of));
     uint32_t *row_of = NULL;
-    if (!req || !constrained) {
+    rs->order = clr__arena_alloc(&rs->arena, (nbits ? nbits : 1) * sizeof(uint32_t));
+    if (!req || !constrained || !sr || !bit_of || !rs->order) {
         rc = CLR_ENOMEM;
         goto done;
+    }
+    /* what each rule requires of each dimension */
+    size_t single[CLR__NDIM] = {0};
+    for (size_t i = 0; i < nbits; i++) {
+        const clr__rule *r = &rs->rules[rs->nexemptions + i];
+        sr[i].rule = (uint32_t)(rs->nexemptions + i);
+        for (int d = 0; d < CLR__NDIM; d++) {
+            symlist *l = &req[i][d];
+            constrained[i][d] = (uint8_t)required_syms(rs, r->when, d, l);
+            if (l->n > 1)
+                qsort(l->v, l->n, sizeof(clr__sym), sym_cmp);
+            size_t u = 0;
+            for (size_t k = 0; k < l->n; k++)
+                if (u == 0 || l->v[u - 1] != l->v[k])
+                    l->v[u++] = l->v[k];
+            l->n = u;
+            /* rules needing the same value, or the same set of values (say one
+               group), sort together; rules free in this dimension last */
+            if (!constrained[i][d])
+                sr[i].key[d] = UINT32_MAX;
+            else if (u == 1)
+                sr[i].key[d] = l->v[0];
+            else
+                sr[i].key[d] =
+                    0x80000000u |
+                    ((uint32_t)clr__hash((const char *)l->v, u * sizeof(clr__sym)) & 0x7ffffffeu);
+            single[d] += constrained[i][d];
+        }
+    }
+    /* Each rule is anchored on the dimension where it admits the smallest
+       share of the values seen there; rules sort by anchor, then by what they
+       require of the anchor, then of the other dimensions. The rules one
+       request can meet then gather in few words of each row, and the row
+       summaries skip the rest. */
+    size_t nvals[CLR__NDIM] = {0};
+    uint8_t *mark = calloc(rs->nsyms ? rs->nsyms : 1, 1);
+    if (!mark) {
+        rc = CLR_ENOMEM;
+        goto done;
+    }
+    for (int d = 0; d < CLR__NDIM; d++) {
+        memset(mark, 0, rs->nsyms);
+        for (size_t i = 0; i < nbits; i++)
+            for (size_t k = 0; constrained[i][d] && k < req[i][d].n; k++)
+                if (!mark[req[i][d].v[k]]) {
+                    mark[req[i][d].v[k]] = 1;
+                    nvals[d]++;
+                }
+    }
+    free(mark);
+    for (size_t i = 0; i < nbits; i++) {
+        double best = 2.0;
+        sr[i].anchor = CLR__NDIM; /* none: sorts last */
+        for (int d = 0; d < CLR__NDIM; d++) {
+            if (!constrained[i][d] || nvals[d] == 0)
+                continue;
+            double share = (double)req[i][d].n / (double)(nvals[d] + 1);
+            if (share < best) {
+                best = share;
+                sr[i].anchor = (uint32_t)d;
+            }
+        }
+    }
+    /* then the dimensions most often constrained */
+    int order[CLR__NDIM];
+    for (int d = 0; d < CLR__NDIM; d++)
+        order[d] = d;
+    for (int i = 1; i < CLR__NDIM; i++)
+        for (int j = i; j > 0 && single[order[j]] > single[order[j - 1]]; j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    pthread_mutex_lock(&sort_lock);
+    memcpy(dim_order, order, sizeof order);
+    qsort(sr, nbits, sizeof(*sr), key_cmp);
+    pthread_mutex_unlock(&sort_lock);
+    rs->slots = clr__arena_alloc(&rs->arena, (nbits ? nbits : 1) * sizeof(clr__slot));
+    if (!rs->slots) {
+        rc = CLR_ENOMEM;
+        goto done;
+    }
+    for (size_t b = 0; b < nbits; b++) {
+        const clr__rule *r = &rs->rules[sr[b].rule];
+        unsigned seen = 0;
+        rs->order[b] = sr[b].rule;
+        bit_of[b] = sr[b].rule - (uint32_t)rs->nexemptions;
+        rs->slots[b].from = r->from;
+        rs->slots[b].until = r->until;
+        rs->slots[b].when = r->when;
+        rs->slots[b].rule = sr[b].rule;
+        rs->slots[b].rulebook = (uint16_t)r->rulebook;
+        rs->slots[b].exact = (uint8_t)index_exact(r->when, &seen);
     }
     for (int dim = 0; dim < CLR__NDIM; dim++) {
         clr__dim_index *ix = &rs->index[dim];
         size_t any = 0;
-        for (size_t s = 0; s < nslots; s++) {
-            req[s].n = 0;
-            constrained[s] = required_syms(rs, rs->rules[s].when, dim, &req[s]);
-            any += constrained[s];
-        }
+        for (size_t i = 0; i < nbits; i++)
+            any += constrained[i][dim];
         if (!any)
             continue;
         row_of = calloc(rs->nsyms, sizeof(*row_of));
         if (!row_of) {
             rc = CLR_ENOMEM;
-            goto done;
+            break;
         }
         size_t nrows = 1;
-        for (size_t s = 0; s < nslots; s++) {
-            if (!constrained[s])
-                continue;
-            if (req[s].n > 1)
-                qsort(req[s].v, req[s].n, sizeof(clr__sym), sym_cmp);
-            for (size_t i = 0; i < req[s].n; i++)
-                if (req[s].v[i] && !row_of[req[s].v[i]])
-                    row_of[req[s].v[i]] = (uint32_t)nrows++;
-        }
+        for (size_t i = 0; i < nbits; i++)
+            for (size_t k = 0; constrained[i][dim] && k < req[i][dim].n; k++)
+                if (req[i][dim].v[k] && !row_of[req[i][dim].v[k]])
+                    row_of[req[i][dim].v[k]] = (uint32_t)nrows++;
         uint64_t *rows = clr__arena_alloc(&rs->arena, nrows * nwords * sizeof(uint64_t));
+        uint64_t *summ = clr__arena_alloc(&rs->arena, nrows * nsum * sizeof(uint64_t));
         uint32_t *row_copy = clr__arena_alloc(&rs->arena, rs->nsyms * sizeof(uint32_t));
-        if (!rows || !row_copy) {
+        uint32_t *pop = clr__arena_alloc(&rs->arena, nrows * sizeof(uint32_t));
+        if (!rows || !summ || !row_copy || !pop) {
             rc = CLR_ENOMEM;
-            goto done;
+            break;
         }
-        for (size_t s = 0; s < nslots; s++) {
-            if (constrained[s]) {
-                for (size_t i = 0; i < req[s].n; i++)
-                    if (req[s].v[i]) {
-                        uint32_t r = row_of[req[s].v[i]];
-                        rows[r * nwords + s / 64] |= 1ULL << (s % 64);
-                    }
+        for (size_t b = 0; b < nbits; b++) {
+            size_t i = bit_of[b];
+            uint64_t bit = 1ULL << (b % 64);
+            if (constrained[i][dim]) {
+                for (size_t k = 0; k < req[i][dim].n; k++)
+                    if (req[i][dim].v[k])
+                        rows[row_of[req[i][dim].v[k]] * nwords + b / 64] |= bit;
             } else {
                 for (size_t r = 0; r < nrows; r++)
-                    rows[r * nwords + s / 64] |= 1ULL << (s % 64);
+                    rows[r * nwords + b / 64] |= bit;
             }
         }
+        for (size_t r = 0; r < nrows; r++)
+            for (size_t w = 0; w < nwords; w++)
+                if (rows[r * nwords + w]) {
+                    summ[r * nsum + w / 64] |= 1ULL << (w % 64);
+                    pop[r] += (uint32_t)__builtin_popcountll(rows[r * nwords + w]);
+                }
         memcpy(row_copy, row_of, rs->nsyms * sizeof(uint32_t));
         free(row_of);
         row_of = NULL;
         ix->used = 1;
         ix->row_of = row_copy;
         ix->rows = rows;
+        ix->summ = summ;
+        ix->pop = pop;
         ix->nrows = nrows;
     }
 done:
     if (req)
-        for (size_t s = 0; s < nslots; s++)
-            free(req[s].v);
+        for (size_t i = 0; i < nbits; i++)
+            for (int d = 0; d < CLR__NDIM; d++)
+                free(req[i][d].v);
     free(req);
     free(constrained);
+    free(sr);
+    free(bit_of);
     free(row_of);
     return rc;
 }
@@ -996,13 +1162,106 @@ static void build_rulebooks(builder *b)
     }
 }
 
-static const clr__rule *find_rule(const clr_ruleset *rs, size_t upto, uint32_t rulebook,
-                                  const char *id)
+/* Rules and exemptions by (rulebook, id), for duplicate checks and for
+ * resolving what exemptions name: open addressing over rule indices + 1. */
+typedef struct rule_table {
+    uint32_t *slots;
+    size_t mask;
+} rule_table;
+
+static uint64_t rule_hash(uint32_t rulebook, const char *id)
 {
-    for (size_t i = 0; i < upto; i++)
-        if (rs->rules[i].rulebook == rulebook && strcmp(rs->rules[i].id, id) == 0)
-            return &rs->rules[i];
-    return NULL;
+    return clr__hash(id, strlen(id)) ^ ((uint64_t)(rulebook + 1) * 0x9E3779B97F4A7C15ULL);
+}
+
+static int rule_table_init(rule_table *t, size_t n)
+{
+    size_t cap = 16;
+    while (cap < n * 2)
+        cap *= 2;
+    t->slots = calloc(cap, sizeof(*t->slots));
+    t->mask = cap - 1;
+    return t->slots ? 0 : CLR_ENOMEM;
+}
+
+/* The index of the rule of rulebook named id, or -1. */
+static long rule_table_find(const rule_table *t, const clr_ruleset *rs, uint32_t rulebook,
+                            const char *id)
+{
+    for (size_t i = (size_t)rule_hash(rulebook, id) & t->mask;; i = (i + 1) & t->mask) {
+        uint32_t v = t->slots[i];
+        if (v == 0)
+            return -1;
+        const clr__rule *r = &rs->rules[v - 1];
+        if (r->rulebook == rulebook && strcmp(r->id, id) == 0)
+            return (long)v - 1;
+    }
+}
+
+static void rule_table_add(rule_table *t, const clr_ruleset *rs, size_t idx)
+{
+    const clr__rule *r = &rs->rules[idx];
+    size_t i = (size_t)rule_hash(r->rulebook, r->id) & t->mask;
+    while (t->slots[i])
+        i = (i + 1) & t->mask;
+    t->slots[i] = (uint32_t)idx + 1;
+}
+
+/* Resolves each exemption's names to rules, and links each rule back to the
+ * exemptions that name it. */
+static void link_exemptions(builder *b, const rule_table *t, const clr__ast_decl *const *decl_of)
+{
+    clr_ruleset *rs = b->rs;
+    uint32_t *count = calloc(rs->nrules ? rs->nrules : 1, sizeof(*count));
+    if (!count) {
+        b->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < rs->nexemptions; i++) {
+        clr__rule *ex = &rs->rules[i];
+        const clr__ast_decl *d = decl_of[i];
+        uint32_t *slots = clr__arena_alloc(&rs->arena, (d->nexempts ? d->nexempts : 1) * 4);
+        if (!slots) {
+            b->oom = 1;
+            break;
+        }
+        size_t k = 0;
+        for (size_t j = 0; j < d->nexempts; j++) {
+            long target = rule_table_find(t, rs, ex->rulebook, d->exempts[j].text);
+            if (target < 0 || rs->rules[target].is_exemption) {
+                clr__compile_warning(
+                    b->c, &d->exempts[j].pos,
+                    "exemption '%s' names '%s', which is no rule of rulebook '%s'; "
+                    "it exempts nothing there",
+                    ex->id, d->exempts[j].text, rs->rulebooks[ex->rulebook].id);
+                continue;
+            }
+            int dup = 0;
+            for (size_t q = 0; q < k; q++)
+                dup |= slots[q] == (uint32_t)target;
+            if (dup)
+                continue;
+            slots[k++] = (uint32_t)target;
+            count[target]++;
+        }
+        ex->exempts = slots;
+        ex->nexempts = k;
+    }
+    for (size_t s = rs->nexemptions; s < rs->nrules && !b->oom; s++) {
+        if (!count[s])
+            continue;
+        rs->rules[s].exempted_by = clr__arena_alloc(&rs->arena, count[s] * sizeof(uint32_t));
+        if (!rs->rules[s].exempted_by)
+            b->oom = 1;
+    }
+    for (size_t i = 0; i < rs->nexemptions && !b->oom; i++) {
+        const clr__rule *ex = &rs->rules[i];
+        for (size_t j = 0; j < ex->nexempts; j++) {
+            clr__rule *r = &rs->rules[ex->exempts[j]];
+            ((uint32_t *)r->exempted_by)[r->nexempted_by++] = (uint32_t)i;
+        }
+    }
+    free(count);
 }
 
 static void build_rules(builder *b)
@@ -1010,11 +1269,13 @@ static void build_rules(builder *b)
     clr_ruleset *rs = b->rs;
     size_t n = count_kind(b->c, DECL_RULE) + count_kind(b->c, DECL_EXEMPTION);
     rs->rules = clr__arena_alloc(&rs->arena, (n ? n : 1) * sizeof(*rs->rules));
-    if (!rs->rules) {
+    const clr__ast_decl **decl_of = calloc(n ? n : 1, sizeof(*decl_of));
+    rule_table table = {NULL, 0};
+    if (!rs->rules || !decl_of || rule_table_init(&table, n)) {
         b->oom = 1;
-        return;
+        goto done;
     }
-    /* exemptions first: the decision evaluates them before the rules */
+    /* exemptions first, then rules, each in declaration order */
     for (int pass = 0; pass < 2; pass++) {
         clr__decl_kind want = pass == 0 ? DECL_EXEMPTION : DECL_RULE;
         for (const clr__ast_decl *d = b->c->first; d; d = d->next) {
@@ -1023,7 +1284,7 @@ static void build_rules(builder *b)
             int rbi = find_rulebook(b, d->rulebook);
             if (rbi < 0)
                 continue;
-            if (find_rule(rs, rs->nrules, (uint32_t)rbi, d->name.text)) {
+            if (rule_table_find(&table, rs, (uint32_t)rbi, d->name.text) >= 0) {
                 clr__compile_error(b->c, &d->name.pos,
                                    "'%s' is defined twice in rulebook '%s' (rules and exemptions "
                                    "share one namespace)",
@@ -1053,47 +1314,17 @@ static void build_rules(builder *b)
                 clr__compile_warning(b->c, &d->name.pos,
                                      "%s '%s' can never fire: its condition is never true",
                                      pass == 0 ? "exemption" : "rule", d->name.text);
+            decl_of[rs->nrules] = d;
+            rule_table_add(&table, rs, rs->nrules);
             if (pass == 0)
                 rs->nexemptions++;
             rs->nrules++;
         }
     }
-    /* resolve what each exemption switches off */
-    for (size_t i = 0; i < rs->nexemptions; i++) {
-        clr__rule *ex = &rs->rules[i];
-        const clr__ast_decl *d = NULL;
-        for (const clr__ast_decl *x = b->c->first; x; x = x->next)
-            if (x->kind == DECL_EXEMPTION && x->name.pos.at == ex->pos.at) {
-                d = x;
-                break;
-            }
-        if (!d)
-            continue;
-        uint32_t *slots = clr__arena_alloc(&rs->arena, (d->nexempts ? d->nexempts : 1) * 4);
-        if (!slots) {
-            b->oom = 1;
-            return;
-        }
-        size_t k = 0;
-        for (size_t j = 0; j < d->nexempts; j++) {
-            const clr__rule *target = NULL;
-            for (size_t s = rs->nexemptions; s < rs->nrules; s++)
-                if (rs->rules[s].rulebook == ex->rulebook &&
-                    strcmp(rs->rules[s].id, d->exempts[j].text) == 0)
-                    target = &rs->rules[s];
-            if (!target) {
-                clr__compile_warning(
-                    b->c, &d->exempts[j].pos,
-                    "exemption '%s' names '%s', which is no rule of rulebook '%s'; "
-                    "it exempts nothing there",
-                    ex->id, d->exempts[j].text, rs->rulebooks[ex->rulebook].id);
-                continue;
-            }
-            slots[k++] = (uint32_t)(target - rs->rules);
-        }
-        ex->exempts = slots;
-        ex->nexempts = k;
-    }
+    link_exemptions(b, &table, decl_of);
+done:
+    free(table.slots);
+    free(decl_of);
 }
 
 static void compute_version(clr_ruleset *rs, clr__compile *c)

@@ -59,7 +59,8 @@ void clr__decision_id(char out[37])
 {
     static const char hex[] = "0123456789abcdef";
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    /* the coarse clock (a few ms of resolution) is enough to order ids, and cheap */
+    clock_gettime(CLOCK_REALTIME_COARSE, &ts);
     uint64_t ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
     uint64_t r1 = rng_next(), r2 = rng_next();
     unsigned char b[16];
@@ -245,6 +246,84 @@ static int in_force(const clr__rule *r, clr_time t)
     return t >= r->from && t < r->until;
 }
 
+#define MAX_FIRED 64
+
+/* Whether rule ri fires: its rulebook applies, it is in force, its condition
+ * holds. Exemptions are applied later, by record(). */
+static inline int fires(const clr__ctx *ctx, const clr_ruleset *rs, const uint8_t *applies,
+                        uint32_t ri)
+{
+    const clr__rule *r = &rs->rules[ri];
+    return applies[r->rulebook] && in_force(r, ctx->t) && clr__eval(ctx, r->when);
+}
+
+/* Exemptions are evaluated only for rules that fire, once per decision. */
+typedef struct exemption_cache {
+    uint32_t id[32];
+    uint8_t live[32];
+    size_t n;
+} exemption_cache;
+
+static const clr__rule *exempted_by(const clr__ctx *ctx, const clr_ruleset *rs,
+                                    const uint8_t *applies, exemption_cache *cache,
+                                    const clr__rule *r)
+{
+    for (size_t j = 0; j < r->nexempted_by; j++) {
+        uint32_t ei = r->exempted_by[j];
+        int live = -1;
+        for (size_t k = 0; k < cache->n; k++)
+            if (cache->id[k] == ei)
+                live = cache->live[k];
+        if (live < 0) {
+            live = fires(ctx, rs, applies, ei);
+            if (cache->n < 32) {
+                cache->id[cache->n] = ei;
+                cache->live[cache->n++] = (uint8_t)live;
+            }
+        }
+        if (live)
+            return &rs->rules[ei];
+    }
+    return NULL;
+}
+
+/* Adds a rule that fired to the decision: exempted, an obligation or a reason. */
+static void record(clr_decision *out, const clr_ruleset *rs, const clr__ctx *ctx,
+                   const uint8_t *applies, exemption_cache *cache, uint32_t ri)
+{
+    const clr__rule *r = &rs->rules[ri];
+    const char *rbid = rs->rulebooks[r->rulebook].id;
+    const clr__rule *by = r->nexempted_by ? exempted_by(ctx, rs, applies, cache, r) : NULL;
+    if (by) {
+        if (out->nexempted < CLR_MAX_EXEMPTED) {
+            clr_exempted *x = &out->exempted[out->nexempted++];
+            x->rulebook = rbid;
+            x->rule = r->id;
+            x->exemption = by->id;
+            x->citation = by->citation;
+        }
+        return;
+    }
+    if (r->effect == CLR_EFFECT_OBLIGATION) {
+        if (out->nobligations < CLR_MAX_OBLIGATIONS) {
+            clr_obligation *o = &out->obligations[out->nobligations++];
+            o->rulebook = rbid;
+            o->id = r->id;
+            o->citation = r->citation;
+            o->message = r->message;
+        } else {
+            out->obligations_dropped++;
+        }
+        return;
+    }
+    clr_outcome oc = (clr_outcome)r->effect;
+    if (oc > out->rulebooks[r->rulebook].outcome)
+        out->rulebooks[r->rulebook].outcome = oc;
+    if (oc > out->outcome)
+        out->outcome = oc;
+    add_reason(out, rbid, r->id, r->effect, r->citation, r->message);
+}
+
 int clr_decide(const clr_ruleset *rs, const clr_request *req, clr_decision *out,
                clr_request_error *err)
 {
@@ -289,75 +368,77 @@ int clr_decide(const clr_ruleset *rs, const clr_request *req, clr_decision *out,
     out->nrulebooks = rs->nrulebooks;
 
     /* the index: one row per constrained dimension */
-    const uint64_t *rows[CLR__NDIM];
+    const uint64_t *rows[CLR__NDIM], *summ[CLR__NDIM];
+    uint32_t pop[CLR__NDIM];
     size_t nrows = 0;
     int inline_model = ctx.model == &mbuf;
     for (int d = 0; d < CLR__NDIM; d++) {
         const clr__dim_index *ix = &rs->index[d];
         if (!ix->used || (d == ATTR_MODEL && inline_model))
             continue;
-        rows[nrows++] = ix->rows + (size_t)ix->row_of[ctx.sym[d]] * rs->nwords;
+        size_t row = ix->row_of[ctx.sym[d]];
+        /* sparsest rows first: the AND of a word usually ends after one or two */
+        size_t k = nrows++;
+        for (; k > 0 && pop[k - 1] > ix->pop[row]; k--) {
+            rows[k] = rows[k - 1];
+            summ[k] = summ[k - 1];
+            pop[k] = pop[k - 1];
+        }
+        rows[k] = ix->rows + row * rs->nwords;
+        summ[k] = ix->summ + row * rs->nsum;
+        pop[k] = ix->pop[row];
     }
 
-    /* exemptions in force, then rules; slots are in that order */
-    const clr__rule *active_ex[64];
-    size_t nactive = 0;
-    for (size_t w = 0; w < rs->nwords; w++) {
-        uint64_t bits = ~0ULL;
-        for (size_t k = 0; k < nrows && bits; k++)
-            bits &= rows[k][w];
-        if (w == rs->nwords - 1 && rs->nrules % 64)
-            bits &= (1ULL << (rs->nrules % 64)) - 1;
-        while (bits) {
-            size_t slot = w * 64 + (size_t)__builtin_ctzll(bits);
-            bits &= bits - 1;
-            const clr__rule *r = &rs->rules[slot];
-            if (!applies[r->rulebook] || !in_force(r, ctx.t) || !clr__eval(&ctx, r->when))
-                continue;
-            if (r->is_exemption) {
-                /* beyond 64 exemptions at once, the rest exempt nothing: stricter */
-                if (nactive < 64)
-                    active_ex[nactive++] = r;
-                continue;
+    /* candidates: AND the row summaries, then the words they leave */
+    uint32_t fired[MAX_FIRED];
+    size_t nfired = 0;
+    int overflow = 0;
+    for (size_t sw = 0; sw < rs->nsum; sw++) {
+        uint64_t live_words = ~0ULL;
+        if (sw == rs->nsum - 1 && rs->nwords % 64)
+            live_words = (1ULL << (rs->nwords % 64)) - 1;
+        for (size_t k = 0; k < nrows && live_words; k++)
+            live_words &= summ[k][sw];
+        while (live_words) {
+            size_t w = sw * 64 + (size_t)__builtin_ctzll(live_words);
+            live_words &= live_words - 1;
+            uint64_t bits = ~0ULL;
+            if (w == rs->nwords - 1 && rs->nbits % 64)
+                bits = (1ULL << (rs->nbits % 64)) - 1;
+            for (size_t k = 0; k < nrows && bits; k++)
+                bits &= rows[k][w];
+            while (bits) {
+                size_t b = w * 64 + (size_t)__builtin_ctzll(bits);
+                bits &= bits - 1;
+                const clr__slot *sl = &rs->slots[b];
+                if (!applies[sl->rulebook] || ctx.t < sl->from || ctx.t >= sl->until)
+                    continue;
+                if (!(sl->exact && !inline_model) && !clr__eval(&ctx, sl->when))
+                    continue;
+                if (nfired < MAX_FIRED)
+                    fired[nfired++] = sl->rule;
+                else
+                    overflow = 1;
             }
-            const clr__rule *by = NULL;
-            for (size_t e = 0; e < nactive && !by; e++)
-                for (size_t j = 0; j < active_ex[e]->nexempts; j++)
-                    if (active_ex[e]->exempts[j] == slot) {
-                        by = active_ex[e];
-                        break;
-                    }
-            const char *rbid = rs->rulebooks[r->rulebook].id;
-            if (by) {
-                if (out->nexempted < CLR_MAX_EXEMPTED) {
-                    clr_exempted *x = &out->exempted[out->nexempted++];
-                    x->rulebook = rbid;
-                    x->rule = r->id;
-                    x->exemption = by->id;
-                    x->citation = by->citation;
-                }
-                continue;
-            }
-            if (r->effect == CLR_EFFECT_OBLIGATION) {
-                if (out->nobligations < CLR_MAX_OBLIGATIONS) {
-                    clr_obligation *o = &out->obligations[out->nobligations++];
-                    o->rulebook = rbid;
-                    o->id = r->id;
-                    o->citation = r->citation;
-                    o->message = r->message;
-                } else {
-                    out->obligations_dropped++;
-                }
-                continue;
-            }
-            clr_outcome oc = (clr_outcome)r->effect;
-            if (oc > out->rulebooks[r->rulebook].outcome)
-                out->rulebooks[r->rulebook].outcome = oc;
-            if (oc > out->outcome)
-                out->outcome = oc;
-            add_reason(out, rbid, r->id, r->effect, r->citation, r->message);
         }
     }
+    exemption_cache cache = {0};
+    if (overflow) {
+        /* more rules fired than the list holds: every rule, in order */
+        for (size_t ri = rs->nexemptions; ri < rs->nrules; ri++)
+            if (fires(&ctx, rs, applies, (uint32_t)ri))
+                record(out, rs, &ctx, applies, &cache, (uint32_t)ri);
+        return 0;
+    }
+    /* reasons in declaration order */
+    for (size_t i = 1; i < nfired; i++)
+        for (size_t j = i; j > 0 && fired[j] < fired[j - 1]; j--) {
+            uint32_t t = fired[j];
+            fired[j] = fired[j - 1];
+            fired[j - 1] = t;
+        }
+    for (size_t i = 0; i < nfired; i++)
+        record(out, rs, &ctx, applies, &cache, fired[i]);
     return 0;
 }
 

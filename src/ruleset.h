@@ -123,8 +123,10 @@ typedef struct clr__rule {
     const char *when_text; /* the condition as written */
     clr_time from, until;
     const char *citation, *message;
-    const uint32_t *exempts; /* exemptions: slot numbers of the rules switched off */
+    const uint32_t *exempts; /* exemptions: indices of the rules switched off */
     size_t nexempts;
+    const uint32_t *exempted_by; /* rules: indices of the exemptions naming them */
+    size_t nexempted_by;
     clr__pos pos;
 } clr__rule;
 
@@ -134,6 +136,15 @@ typedef struct clr__rulebook {
     const char *scope_text;
 } clr__rulebook;
 
+/* What deciding reads of a rule, packed in index order. */
+typedef struct clr__slot {
+    clr_time from, until;
+    const clr__node *when;
+    uint32_t rule; /* index into rules */
+    uint16_t rulebook;
+    uint8_t exact; /* for a catalogue model, being in the index rows is the condition */
+} clr__slot;
+
 /* One dimension of the index. row_of[sym] is the row of candidate slots for a
  * request whose attribute has that symbol; row 0 holds the slots that do not
  * constrain the dimension. */
@@ -141,6 +152,8 @@ typedef struct clr__dim_index {
     int used;
     uint32_t *row_of; /* nsyms entries */
     uint64_t *rows;   /* nrows * nwords */
+    uint64_t *summ;   /* nrows * nsum: bit w set when word w of the row is not zero */
+    uint32_t *pop;    /* nrows: rules in each row, to AND the sparsest rows first */
     size_t nrows;
 } clr__dim_index;
 
@@ -173,7 +186,12 @@ struct clr_ruleset {
 
     int attr_used[CLR__NDIM]; /* some condition reads the attribute */
     clr__dim_index index[CLR__NDIM];
-    size_t nwords; /* 64-bit words per index row */
+    uint32_t *order;         /* index bit -> rule index; rules are ordered so that rules
+                                alike in their constraints sit together */
+    struct clr__slot *slots; /* index bit -> what deciding reads of the rule */
+    size_t nbits;            /* rules in the index (exemptions are looked up, not indexed) */
+    size_t nwords;           /* 64-bit words per index row */
+    size_t nsum;             /* 64-bit words per row summary */
 
     const clr__source *const *sources;
     size_t nsources;

@@ -568,7 +568,7 @@ static void test_index_matches_exhaustive_evaluation(void **state)
             size_t nfired = 0;
             for (size_t w = 0; w < 16; w++)
                 nfired += (size_t)__builtin_popcountll(bits[w]);
-            if (d.reasons[0].rulebook && strcmp(d.reasons[0].rulebook, "clearance") == 0)
+            if (d.nreasons > 0 && strcmp(d.reasons[0].rulebook, "clearance") == 0)
                 continue;
             if (d.nreasons + d.reasons_dropped + d.nobligations + d.obligations_dropped != nfired) {
                 char json[8192], ids[4096] = "";
