@@ -583,6 +583,11 @@ int main(int argc, char **argv)
     report("development", &dev, &un_dev, hit, 1);
     report("held-out", &held, &un_held, hit, 1);
     if (getenv("SHOW_MISSES")) {
+        if (!strcmp(getenv("SHOW_MISSES"), "held")) {
+            dev = held; /* show the held-out set instead (after measuring) */
+            un_dev = un_held;
+            held.s = un_held.s = NULL;
+        }
         for (size_t i = 0; i < dev.n; i++)
             if (dev.s[i].expected_score < hit || !dev.s[i].top1)
                 printf("MISS %-12s %.3f top1=%d %s -> want %s; got %s\n", dev.s[i].kind,

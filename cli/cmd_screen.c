@@ -6,7 +6,10 @@
  *                    [--explain] NAME
  *   clearance screen [same options] --batch FILE
  *
- * Prints {"query": ..., "matches": [...]} per name; --batch reads JSON Lines
+ * Prints {"query": ..., "matches": [{"list", "id", "name", "matched_name",
+ * "score", "status"}, ...]} per name, best first; without --lists the default
+ * lists come from --data-dir, $CLR_DATA_DIR, ./data (the source tree) or the
+ * directory compiled in (cmake/screen.cmake); --batch reads JSON Lines
  * ({"name": ..., "type": ..., "country": ...}) or one name per line and writes
  * one object per input line, in order, using every core. */
 #include <cjson/cJSON.h>
@@ -142,8 +145,6 @@ static void screen_json(sbuf *b, const clr_lists *l, const opts *o, const char *
         sb_json(b, m[i].name);
         sb_str(b, ", \"matched_name\": ");
         sb_json(b, m[i].matched_name);
-        sb_str(b, ", \"type\": ");
-        sb_json(b, clr_entity_type_name(m[i].type));
         sb_str(b, ", \"score\": ");
         sb_score(b, m[i].score);
         sb_str(b, ", \"status\": ");
@@ -431,6 +432,8 @@ int clr_cmd_screen(int argc, char **argv)
     if (!rep)
         return CLR_EXIT_FAILED;
     const char *dd = o.data_dir ? o.data_dir : getenv("CLR_DATA_DIR");
+    if (!dd && access("data/lists", R_OK) == 0)
+        dd = "data"; /* run from the source tree */
     int rc = o.npaths ? clr_lists_load(&l, o.paths, o.npaths, rep)
                       : clr_lists_load_defaults(&l, dd, rep);
     for (size_t i = 0; i < rep->nproblems && (rc || o.explain); i++)

@@ -462,7 +462,7 @@ static size_t joined_split(const char *s, size_t n)
         return 0;
     for (size_t k = 3; k + 3 <= n; k++) {
         int a = joinable_word(s, k), b = joinable_word(s + k, n - k);
-        if ((a && (b || n - k >= 4)) || (b && k >= 4))
+        if ((a && (b || n - k >= 4)) || (b && k >= 3))
             return k;
     }
     return 0;
@@ -496,6 +496,19 @@ static void split_joined(clr__norm *n)
 
 static void normalize_plain(clr__norm *out, const char *s, size_t len);
 
+/* Words too common in names to be taken for a legal form on their own. */
+static int stopword(const char *s, size_t n)
+{
+    static const char *const words[] = {
+        "a",  "e",  "i",  "o",  "u",  "y",  "of", "in", "is",  "as",  "at",  "an",  "am",
+        "on", "or", "to", "by", "de", "da", "do", "du", "di",  "el",  "la",  "le",  "li",
+        "lo", "al", "na", "ne", "no", "ae", "et", "en", "and", "the", "for", "von", "van"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strlen(words[i]) == n && !memcmp(words[i], s, n))
+            return 1;
+    return 0;
+}
+
 static void lf_init(void)
 {
     size_t nslots = 0;
@@ -507,6 +520,8 @@ static void lf_init(void)
         normalize_plain(&c, canon, strlen(canon));
         if (a.ntok == 0 || a.ntok > PHRASE_MAX || c.ntok == 0)
             continue;
+        if (a.ntok == 1 && stopword(a.text + a.tok[0].off, a.tok[0].len))
+            continue; /* "Ö.F." would turn every "of" into a legal form */
         char key[CLR__NORM_TEXT_MAX];
         size_t kn = 0;
         for (size_t t = 0; t < a.ntok; t++) {

@@ -328,7 +328,7 @@ int clr_screen_run(const clr_lists *l, const clr_screen_query *q, clr_match *out
     for (size_t i = 0; i < qn.ntok; i++) {
         size_t n = qt[i].len;
         uint32_t t;
-        if (n < 6 || clr__token_find(l, qt[i].s, n, &t) == 0)
+        if (n < 4 || clr__token_find(l, qt[i].s, n, &t) == 0)
             continue;
         for (size_t k = 2; k + 2 <= n; k++) {
             uint32_t t1, t2;
