@@ -6,7 +6,7 @@ mode=${1:-build}
 pkgs=(build-essential cmake pkg-config libcjson-dev libsodium-dev libutf8proc-dev libicu-dev
       libsqlite3-dev libmicrohttpd-dev)
 if [ "$mode" = test ]; then
-    pkgs+=(libcmocka-dev clang clang-format valgrind libclang-rt-14-dev)
+    pkgs+=(libcmocka-dev clang clang-format valgrind libclang-rt-14-dev python3 curl nginx wrk)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
