@@ -27,6 +27,8 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static int build_skeletons(clr_lists *l);
+
 int clr__index_build(clr_lists *l)
 {
     /* postings */
@@ -121,7 +123,45 @@ int clr__index_build(clr_lists *l)
             i++;
         l->del_bucket[bk] = (uint32_t)i;
     }
+    return build_skeletons(l);
+}
+
+/* The skeleton index (clr__skeleton): tokens of three letters or more. */
+static int build_skeletons(clr_lists *l)
+{
+    l->skel_keys = malloc((l->ntokens ? l->ntokens : 1) * sizeof *l->skel_keys);
+    if (!l->skel_keys)
+        return CLR_ENOMEM;
+    size_t k = 0;
+    for (size_t t = 0; t < l->ntokens; t++) {
+        const clr__token *tk = &l->tokens[t];
+        char sk[64];
+        if (tk->len < 3 || tk->legal)
+            continue;
+        size_t n = clr__skeleton(sk, clr__str(l, tk->text), tk->len);
+        if (n >= CLR__SKEL_MIN)
+            l->skel_keys[k++] = ((uint64_t)clr__hash32(sk, n) << 32) | t;
+    }
+    qsort(l->skel_keys, k, sizeof *l->skel_keys, cmp_u64);
+    l->nskel = k;
     return 0;
+}
+
+size_t clr__skel_lookup(const clr_lists *l, uint32_t h, const uint64_t **first)
+{
+    size_t lo = 0, hi = l->nskel;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((uint32_t)(l->skel_keys[mid] >> 32) < h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t e = lo;
+    while (e < l->nskel && (uint32_t)(l->skel_keys[e] >> 32) == h)
+        e++;
+    *first = l->skel_keys + lo;
+    return e - lo;
 }
 
 float clr__token_weight(double nnames, size_t df, size_t len, int legal)

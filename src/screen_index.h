@@ -6,6 +6,12 @@
 
 #define CLR__DEL_MIN_LEN 3 /* shorter tokens are looked up exactly */
 
+#define CLR__SKEL_MIN 1 /* shortest consonant skeleton indexed */
+
+/* The skeleton-index keys whose skeleton hash is h (see clr__skeleton): sets
+ * *first, returns the count. */
+size_t clr__skel_lookup(const clr_lists *l, uint32_t h, const uint64_t **first);
+
 /* A hash used by the deletion index. */
 uint32_t clr__hash32(const char *s, size_t n);
 

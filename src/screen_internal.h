@@ -79,6 +79,9 @@ struct clr_lists {
     size_t ndel;
     uint32_t *del_bucket; /* first del_keys index per hash bucket, size del_buckets + 1 */
     size_t del_buckets;
+    /* consonant skeletons: (hash << 32) | token id, sorted */
+    uint64_t *skel_keys;
+    size_t nskel;
 };
 
 /* ---- string pool ---- */

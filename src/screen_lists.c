@@ -509,6 +509,7 @@ void clr__lists_free(clr_lists *l)
     free(l->tok_hash);
     free(l->del_keys);
     free(l->del_bucket);
+    free(l->skel_keys);
     free(l);
 }
 

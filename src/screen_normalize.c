@@ -616,6 +616,7 @@ static void normalize_plain(clr__norm *out, const char *s, size_t len)
         while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
             len--;
     }
+    int translit = 0;
     fold(&f, s, len);
     if (f.non_latin) {
         char lat[CLR__NORM_INPUT_MAX * 4];
@@ -625,15 +626,48 @@ static void normalize_plain(clr__norm *out, const char *s, size_t len)
             f.non_latin = 0;
             f.keep_other = 1;
             fold(&f, lat, (size_t)m);
+            translit = 1;
         }
     }
     text[f.used < sizeof text ? f.used : sizeof text - 1] = 0;
     tokenize(out, text, f.used);
+    out->translit = translit;
+}
+
+size_t clr__skeleton(char *out, const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i], next = i + 1 < n ? s[i + 1] : 0, prev = i ? s[i - 1] : 0;
+        if (c == 'k' && next == 's') {
+            c = 'x';
+            i++;
+        } else if ((c == 'k' || c == 'p') && next == 'h') {
+            c = c == 'k' ? 'h' : 'f';
+            i++;
+        } else if (c == 'q' || c == 'c') {
+            c = 'k';
+        } else if (c == 'z') {
+            c = 's';
+        } else if (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y' ||
+                   c == 'w') {
+            continue;
+        } else if (c == 'j' && (prev == 'a' || prev == 'e' || prev == 'i' || prev == 'o' ||
+                                prev == 'u' || prev == 'y')) {
+            continue;
+        }
+        if (k > 0 && out[k - 1] == c)
+            continue;
+        out[k++] = c;
+    }
+    out[k] = 0;
+    return k;
 }
 
 void clr__normalize(clr__norm *out, const char *s, size_t len, int legal_forms)
 {
     normalize_plain(out, s, len);
+    int translit = out->translit;
     if (legal_forms && out->ntok > 0) {
         pthread_once(&lf_once, lf_init);
         split_joined(out);
@@ -641,6 +675,7 @@ void clr__normalize(clr__norm *out, const char *s, size_t len, int legal_forms)
         rewrite_tokens(&corrected, 1, 0);
         apply_legal_forms(out, &corrected);
         rewrite_tokens(out, 0, 1);
+        out->translit = translit;
     }
 }
 

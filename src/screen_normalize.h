@@ -20,6 +20,7 @@ typedef struct clr__ntoken {
 /* A normalised name: lower-case ASCII tokens, each NUL-terminated in text. */
 typedef struct clr__norm {
     size_t ntok;
+    int translit; /* the name was in another script and transliterated */
     clr__ntoken tok[CLR_SCREEN_MAX_TOKENS];
     char text[CLR__NORM_TEXT_MAX];
 } clr__norm;
@@ -31,6 +32,13 @@ typedef struct clr__norm {
  * bytes act as separators. Thread-safe. Allocates nothing for Latin-script
  * input; other scripts go through ICU transliteration (under a lock). */
 void clr__normalize(clr__norm *out, const char *s, size_t len, int legal_forms);
+
+/* Writes the consonant skeleton of token s (n bytes) to out (at least n + 1
+ * bytes): ks -> x, kh -> h, ph -> f, q/c -> k, z -> s; vowels, w and y dropped,
+ * j dropped after a vowel, repeated letters collapsed. "Mohammed", "Muhammad"
+ * and the Arabic "mhmd" all give "mhmd"; "Aleksandr" and "Alexander" give
+ * "lxndr". Returns its length. */
+size_t clr__skeleton(char *out, const char *s, size_t n);
 
 /* The embedded legal-form table (screen_legal_table.c). */
 extern const char *const clr__legal_form_pairs[][2];

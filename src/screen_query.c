@@ -14,6 +14,8 @@
 #define CANDIDATES 48  /* names scored in full */
 #define MIN_TOKEN_SIM 0.6f
 #define RARE_MAX 16
+#define SKEL_SIM 0.8f          /* same skeleton, Latin query */
+#define SKEL_SIM_TRANSLIT 0.9f /* same skeleton, query transliterated */
 #define KNOWN_WORD_PENALTY 0.05f
 
 typedef struct scratch {
@@ -309,6 +311,41 @@ int clr_screen_run(const clr_lists *l, const clr_screen_query *q, clr_match *out
             qt[i].w = wmax;
         if (n > 1)
             lookup(l, s, tok, n, i);
+    }
+    /* spelling and transliteration variants beyond two edits ("Aleksandr" /
+     * "Alexander"; the Arabic "mhmd" / "Mohammed"): same consonant skeleton */
+    for (size_t i = 0; i < qn.ntok; i++) {
+        char sk[64];
+        size_t n = qt[i].len;
+        if (n < 2 || n > 63 || qt[i].legal)
+            continue;
+        size_t sn = clr__skeleton(sk, qt[i].s, n);
+        if (sn < (qn.translit ? 1u : 3u))
+            continue;
+        if (!qn.translit) {
+            /* a Latin token: only when it has no closer spelling on the lists */
+            int found = 0;
+            for (size_t k2 = 0; k2 < s->nslots && !found; k2++)
+                found = s->slot_sim[k2][i] > 0;
+            if (found)
+                continue;
+        }
+        const uint64_t *k;
+        size_t cnt = clr__skel_lookup(l, clr__hash32(sk, sn), &k);
+        for (size_t j = 0; j < cnt && j < 256; j++) {
+            uint32_t id = (uint32_t)k[j];
+            const clr__token *tk = &l->tokens[id];
+            char tsk[64];
+            if ((sn == 1 && tk->len > 4) ||
+                clr__skeleton(tsk, clr__str(l, tk->text), tk->len) != sn || memcmp(tsk, sk, sn))
+                continue;
+            /* one or two consonants say less than a longer skeleton */
+            float sim = !qn.translit ? SKEL_SIM
+                        : sn == 1    ? 0.75f
+                        : sn == 2    ? 0.85f
+                                     : SKEL_SIM_TRANSLIT;
+            note(s, id, i, sim);
+        }
     }
     size_t direct_slots = s->nslots;
     /* joined and split forms, for finding candidates */

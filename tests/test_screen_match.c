@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -171,12 +172,67 @@ static void test_threads(void **state)
     }
 }
 
+/* Names in other scripts against their Latin forms (Watchman's cross-script
+ * pairs): the Latin names are loaded as a list, the other scripts queried. */
+static void test_cross_script(void **state)
+{
+    (void)state;
+    FILE *in = fopen(CLR_SHARED_DATA "/labelled/watchman_cross_script_pairs.csv", "r");
+    assert_non_null(in);
+    char qs[64][512], want[64][512], line[512];
+    size_t n = 0;
+    char path[] = "/tmp/clr_screen_xsXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *out = fdopen(fd, "w");
+    assert_non_null(out);
+    fputs("_id,source,entity_number,type,programs,name,alt_names\n", out);
+    while (fgets(line, sizeof line, in) && n < 64) {
+        char *c1 = strchr(line, ',');
+        char *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+        if (line[0] == '#' || !c2)
+            continue;
+        *c1 = *c2 = 0;
+        snprintf(qs[n], sizeof qs[n], "%s", line);
+        snprintf(want[n], sizeof want[n], "%s", c1 + 1);
+        fprintf(out, "x%zu,Entity List (EL) - Bureau of Industry and Security,,,,\"%s\",\n", n,
+                want[n]);
+        n++;
+    }
+    fclose(in);
+    fclose(out);
+    clr_lists *xs = NULL;
+    const char *p[] = {path};
+    assert_int_equal(clr_lists_load(&xs, p, 1, NULL), 0);
+    size_t found = 0;
+    int ahmed = 0, putin = 0, xi = 0;
+    for (size_t i = 0; i < n; i++) {
+        clr_screen_query q = CLR_SCREEN_QUERY_INIT;
+        clr_match m[3];
+        size_t nm = 0;
+        q.name = qs[i];
+        q.min_score = 0.5;
+        assert_int_equal(clr_screen_run(xs, &q, m, 3, &nm), 0);
+        if (nm && !strcmp(m[0].name, want[i])) {
+            found++;
+            ahmed |= !strcmp(want[i], "Ahmed Hassan") && m[0].status == CLR_MATCH_HIT;
+            putin |= !strcmp(want[i], "Vladimir Putin") && m[0].status == CLR_MATCH_HIT;
+            xi |= !strcmp(want[i], "Xi Jinping") && m[0].status == CLR_MATCH_HIT;
+        }
+    }
+    assert_int_equal(n, 22);
+    assert_true(found >= 12);
+    assert_true(ahmed && putin && xi);
+    clr_lists_unref(xs);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden),           cmocka_unit_test(test_alignment),
         cmocka_unit_test(test_type_and_country), cmocka_unit_test(test_list_selection),
-        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_threads),          cmocka_unit_test(test_cross_script),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

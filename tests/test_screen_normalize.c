@@ -115,12 +115,37 @@ static void test_score_bounds(void **state)
     assert_true(s < 0.8);
 }
 
+static void expect_skeleton(const char *tok, const char *want)
+{
+    char out[64];
+    clr__skeleton(out, tok, strlen(tok));
+    if (strcmp(out, want))
+        print_error("skeleton(%s) = %s, want %s\n", tok, out, want);
+    assert_string_equal(out, want);
+}
+
+static void test_skeleton(void **state)
+{
+    (void)state;
+    expect_skeleton("mohammed", "mhmd");
+    expect_skeleton("muhammad", "mhmd");
+    expect_skeleton("mhmwd", "mhmd");
+    expect_skeleton("aleksandr", "lxndr");
+    expect_skeleton("alexander", "lxndr");
+    expect_skeleton("dmitrij", "dmtr");
+    expect_skeleton("dmitry", "dmtr");
+    expect_skeleton("khaled", "hld");
+    expect_skeleton("qaddafi", "kdf");
+    expect_skeleton("gaddafi", "gdf");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_case_accents_punct), cmocka_unit_test(test_legal_forms),
         cmocka_unit_test(test_transliteration),    cmocka_unit_test(test_invalid_and_limits),
         cmocka_unit_test(test_token_sim),          cmocka_unit_test(test_score_bounds),
+        cmocka_unit_test(test_skeleton),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
