@@ -68,6 +68,28 @@ int cli_load_rules(const char *const *paths, size_t npaths, int show_warnings, c
     return 0;
 }
 
+int cli_load_lists(const char *const *paths, size_t npaths, clr_lists **out)
+{
+    clr_list_report *report = calloc(1, sizeof(*report));
+    if (!report) {
+        fprintf(stderr, "clearance: out of memory\n");
+        return CLR_EXIT_BADINPUT;
+    }
+    int rc = npaths ? clr_lists_load(out, paths, npaths, report)
+                    : clr_lists_load_defaults(out, NULL, report);
+    for (size_t i = 0; i < report->nproblems; i++)
+        fprintf(stderr, "%s:%zu: %s\n", report->problems[i].file, report->problems[i].row,
+                report->problems[i].message);
+    free(report);
+    if (rc) {
+        fprintf(stderr, "clearance: cannot load the restricted-party lists: %s\n",
+                clr_strerror(rc));
+        *out = NULL;
+        return CLR_EXIT_BADINPUT;
+    }
+    return 0;
+}
+
 int cli_each_line(char *text, size_t len, int (*fn)(void *arg, char *line, size_t len, size_t no),
                   void *arg)
 {

@@ -15,6 +15,11 @@ char *cli_read_all(const char *path, size_t *len);
  * with *out set, or CLR_EXIT_BADRULES / CLR_EXIT_BADINPUT after printing. */
 int cli_load_rules(const char *const *paths, size_t npaths, int show_warnings, clr_ruleset **out);
 
+/* Loads restricted-party lists from paths, or the shipped default lists when
+ * npaths is 0. Prints problems to stderr. Returns 0 with *out set, or
+ * CLR_EXIT_BADINPUT after printing why. */
+int cli_load_lists(const char *const *paths, size_t npaths, clr_lists **out);
+
 /* Splits text into lines in place: calls fn for each non-blank line with its
  * 1-based number. Stops early when fn returns non-zero and returns that. */
 int cli_each_line(char *text, size_t len, int (*fn)(void *arg, char *line, size_t len, size_t no),

@@ -9,6 +9,9 @@
 
 typedef struct check_ctx {
     const clr_ruleset *rs;
+    clr_lists *lists; /* loaded when a request first needs screening */
+    const cli_strv *list_paths;
+    int lists_failed;
     int explain;
     int has_at;
     clr_time at;
@@ -58,13 +61,16 @@ static int decide_one(void *arg, char *text, size_t len, size_t line)
     }
     if (c->has_at)
         req.time = c->at;
+    if (!c->lists && !c->lists_failed && clr_ruleset_uses_screening(c->rs) &&
+        (req.principal.name[0] || req.principal.org_name[0]))
+        c->lists_failed = cli_load_lists(c->list_paths->v, c->list_paths->n, &c->lists) != 0;
     clr_decision d;
-    if (clr_decide(c->rs, &req, &d, &err) == CLR_EREQUEST) {
+    if (clr_decide_screened(c->rs, c->lists, &req, &d, &err) == CLR_EREQUEST) {
         print_error(c, &err, line);
         return 0;
     }
     if (c->explain) {
-        clr_decision_explain(c->rs, &req, &d, stdout);
+        clr_decision_explain(c->rs, c->lists, &req, &d, stdout);
         fputc('\n', stdout);
         return 0;
     }
@@ -81,32 +87,40 @@ static int decide_one(void *arg, char *text, size_t len, size_t line)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: clearance check [--rules PATH]... [--at TIME] [--explain] [FILE|-]\n"
-               "  Decides one request (a JSON object) or JSON Lines, one decision per line.\n"
-               "  --rules PATH  a rulebook file or folder (repeatable; default: built-in)\n"
-               "  --at TIME     evaluate at this instant (RFC 3339 or a date), not the request's\n"
-               "  --explain     print a readable account instead of JSON\n");
+    fprintf(f,
+            "usage: clearance check [--rules PATH]... [--lists PATH]... [--at TIME] [--explain]\n"
+            "                       [FILE|-]\n"
+            "  Decides one request (a JSON object) or JSON Lines, one decision per line.\n"
+            "  --rules PATH  a rulebook file or folder (repeatable; default: built-in)\n"
+            "  --lists PATH  restricted-party list files or folders for rules that screen\n"
+            "                names (repeatable; default: the shipped lists)\n"
+            "  --at TIME     evaluate at this instant (RFC 3339 or a date), not the request's\n"
+            "  --explain     print a readable account instead of JSON\n");
 }
 
 int clr_cmd_check(int argc, char **argv)
 {
-    static const struct option opts[] = {{"rules", required_argument, NULL, 'r'},
-                                         {"at", required_argument, NULL, 'a'},
-                                         {"explain", no_argument, NULL, 'e'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"rules", required_argument, NULL, 'r'}, {"lists", required_argument, NULL, 'l'},
+        {"at", required_argument, NULL, 'a'},    {"explain", no_argument, NULL, 'e'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
     check_ctx *c = calloc(1, sizeof(*c));
-    cli_strv rules = {0};
+    cli_strv rules = {0}, lists = {0};
     int rc = CLR_EXIT_BADINPUT, opt;
     clr_ruleset *rs = NULL;
     char *text = NULL;
     if (!c)
         goto done;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "r:a:eh", opts, NULL)) != -1) {
+    c->list_paths = &lists;
+    while ((opt = getopt_long(argc, argv, "r:l:a:eh", opts, NULL)) != -1) {
         switch (opt) {
         case 'r':
             if (cli_strv_push(&rules, optarg))
+                goto done;
+            break;
+        case 'l':
+            if (cli_strv_push(&lists, optarg))
                 goto done;
             break;
         case 'a':
@@ -146,7 +160,10 @@ done:
     fflush(stdout);
     free(text);
     clr_ruleset_unref(rs);
+    if (c)
+        clr_lists_unref(c->lists);
     cli_strv_free(&rules);
+    cli_strv_free(&lists);
     free(c);
     return rc;
 }

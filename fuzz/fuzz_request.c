@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         __builtin_trap(); /* what we write, we must read back */
     FILE *devnull = fopen("/dev/null", "w");
     if (devnull) {
-        clr_decision_explain(rules, &q, &d, devnull);
+        clr_decision_explain(rules, NULL, &q, &d, devnull);
         fclose(devnull);
     }
     return 0;

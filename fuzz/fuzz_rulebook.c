@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             char json[65536];
             clr_decision_to_json(&d, json, sizeof json);
             if (devnull)
-                clr_decision_explain(rs, &q, &d, devnull);
+                clr_decision_explain(rs, NULL, &q, &d, devnull);
         }
         const char *names[64];
         clr_model_attrs attrs;

@@ -258,12 +258,24 @@ const char *clr_effect_name(clr_effect e);
 #define CLR_MAX_RULEBOOKS 32
 #define CLR_MAX_EXEMPTED 16
 
+/* The list entry a screening condition matched (see clearance_screen.h). */
+typedef struct clr_reason_match {
+    const char *list;         /* list id; NULL when the reason involves no screening */
+    const char *id;           /* the list's own id of the entry */
+    const char *name;         /* the entry's primary name */
+    const char *matched_name; /* the name or alias that matched */
+    const char *query;        /* "principal.name" or "principal.org_name" */
+    double score;             /* in [0, 1] */
+    int possible;             /* 1: a possible match, awaiting review; 0: a hit */
+} clr_reason_match;
+
 typedef struct clr_reason {
     const char *rulebook; /* id; "clearance" for the engine's own reasons */
     const char *rule;
     clr_effect effect;
-    const char *citation; /* "" when none */
-    const char *message;  /* "" when none */
+    const char *citation;   /* "" when none */
+    const char *message;    /* "" when none */
+    clr_reason_match match; /* match.list is NULL unless a list entry is involved */
 } clr_reason;
 
 typedef struct clr_obligation {
@@ -318,6 +330,26 @@ typedef struct clr_decision {
 int clr_decide(const clr_ruleset *rs, const clr_request *req, clr_decision *out,
                clr_request_error *err);
 
+typedef struct clr_lists clr_lists;
+
+/* Decides req under rs, screening the request's names (principal.name,
+ * principal.org_name) against lists where a rule asks whether a party is "on"
+ * a list. Same contract as clr_decide, and: a screening hit makes such a
+ * condition true; a possible match (between a list's review and hit
+ * thresholds) adds a review reason naming the candidate, for every rule that
+ * would fire were it a hit; a name is screened at most once per list
+ * selection per decision. When a rule needs screening and lists is NULL, or
+ * names a list that lists lacks, the decision is deny with reason
+ * "screening-unavailable" (fail closed). A request without names is not
+ * screened: "on" is false for an absent name. Allocates nothing beyond what
+ * clr_screen_run documents. The strings of screening matches live in lists:
+ * keep a reference to it while the decision is used. Thread-safe. */
+int clr_decide_screened(const clr_ruleset *rs, const clr_lists *lists, const clr_request *req,
+                        clr_decision *out, clr_request_error *err);
+
+/* Non-zero when some rule of rs screens names against lists ("on"). */
+int clr_ruleset_uses_screening(const clr_ruleset *rs);
+
 /* Writes the decision as JSON (the decision contract) into buf of cap bytes,
  * NUL added. Returns the length the full text needs, excluding the NUL, as
  * snprintf does. Never allocates. */
@@ -325,9 +357,10 @@ size_t clr_decision_to_json(const clr_decision *d, char *buf, size_t cap);
 
 /* Writes a readable account of how rs decided req into f: each rulebook and
  * why it applied or not, the classes, every rule that fired or was exempted,
- * the obligations and the outcome. Re-evaluates; allocates nothing. */
-void clr_decision_explain(const clr_ruleset *rs, const clr_request *req, const clr_decision *d,
-                          FILE *f);
+ * the obligations and the outcome. Re-evaluates (screening against lists,
+ * which may be NULL, as clr_decide_screened does). */
+void clr_decision_explain(const clr_ruleset *rs, const clr_lists *lists, const clr_request *req,
+                          const clr_decision *d, FILE *f);
 
 /* ------------------------------------------------------------------------- */
 /* Classification                                                             */
@@ -368,5 +401,7 @@ const clr_ruleset *clr_engine_current(clr_engine *e, clr_ruleset **cached, uint6
 #ifdef __cplusplus
 }
 #endif
+
+#include "clearance_screen.h"
 
 #endif

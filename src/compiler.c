@@ -34,6 +34,8 @@ const clr__attr_info clr__attrs[CLR__NATTR] = {
                              "$.model_attributes.open_weights"},
     [ATTR_M_TAGS] = {"model.tags", TYPE_SET, 1, 0, "$.model_attributes.tags"},
     [ATTR_M_CLASS] = {"model.class", TYPE_SET, 1, 0, "$.model_attributes"},
+    [ATTR_P_NAME] = {"principal.name", TYPE_NAME, 0, 0, "$.principal.name"},
+    [ATTR_P_ORG_NAME] = {"principal.org_name", TYPE_NAME, 0, 0, "$.principal.org_name"},
 };
 
 int clr__attr_find(const char *name)
@@ -252,6 +254,7 @@ static const char *type_name(clr__attr_type t)
     case TYPE_NUM: return "a number";
     case TYPE_BOOL: return "true or false";
     case TYPE_SET: return "a set (test it with 'has')";
+    case TYPE_NAME: return "a name to screen (test it with 'on LIST')";
     }
     return "?";
 }
@@ -344,6 +347,36 @@ static const clr__node *compile_expr(builder *b, const clr__ast_expr *e)
         }
         return n;
     }
+    case AST_ON: {
+        int a = resolve_attr(b, &e->attr);
+        if (a < 0)
+            return NULL;
+        if (clr__attrs[a].type != TYPE_NAME) {
+            clr__compile_error(b->c, &e->attr.pos,
+                               "'on' screens a name against lists: principal.name or "
+                               "principal.org_name, not '%s'",
+                               e->attr.text);
+            return NULL;
+        }
+        size_t nl = e->group.text ? 1 : e->nitems;
+        if (nl == 0) {
+            clr__compile_error(b->c, &e->pos, "'on' needs at least one list");
+            return NULL;
+        }
+        const char **lists = clr__arena_alloc(&b->rs->arena, nl * sizeof(*lists));
+        n = new_node(b, OP_ON);
+        if (!n || !lists) {
+            b->oom = 1;
+            return NULL;
+        }
+        for (size_t i = 0; i < nl; i++)
+            lists[i] = e->group.text ? e->group.text : e->items[i].text;
+        n->attr = (uint8_t)a;
+        n->lists = lists;
+        n->nlists = (uint32_t)nl;
+        n->screen_slot = b->rs->nscreens++;
+        return n;
+    }
     case AST_IN: {
         int a = resolve_attr(b, &e->attr);
         if (a < 0)
@@ -396,6 +429,11 @@ static const clr__node *compile_expr(builder *b, const clr__ast_expr *e)
                        : e->op == TK_GT ? CMP_GT
                                         : CMP_GE;
         clr__attr_type t = clr__attrs[a].type;
+        if (t == TYPE_NAME) {
+            clr__compile_error(b->c, &e->attr.pos,
+                               "'%s' is a name to screen: test it with 'on LIST'", e->attr.text);
+            return NULL;
+        }
         if (t == TYPE_SET) {
             clr__compile_error(b->c, &e->attr.pos, "'%s' is a set: test it with 'has'",
                                e->attr.text);
@@ -870,7 +908,8 @@ static int build_index(clr_ruleset *rs)
     qsort(sr, nbits, sizeof(*sr), key_cmp);
     pthread_mutex_unlock(&sort_lock);
     rs->slots = clr__arena_alloc(&rs->arena, (nbits ? nbits : 1) * sizeof(clr__slot));
-    if (!rs->slots) {
+    rs->slot_of = clr__arena_alloc(&rs->arena, (nbits ? nbits : 1) * sizeof(uint32_t));
+    if (!rs->slots || !rs->slot_of) {
         rc = CLR_ENOMEM;
         goto done;
     }
@@ -879,12 +918,14 @@ static int build_index(clr_ruleset *rs)
         unsigned seen = 0;
         rs->order[b] = sr[b].rule;
         bit_of[b] = sr[b].rule - (uint32_t)rs->nexemptions;
+        rs->slot_of[bit_of[b]] = (uint32_t)b;
         rs->slots[b].from = r->from;
         rs->slots[b].until = r->until;
         rs->slots[b].when = r->when;
         rs->slots[b].rule = sr[b].rule;
         rs->slots[b].rulebook = (uint16_t)r->rulebook;
         rs->slots[b].exact = (uint8_t)index_exact(r->when, &seen);
+        rs->slots[b].screens = (uint8_t)r->screens;
     }
     for (int dim = 0; dim < CLR__NDIM; dim++) {
         clr__dim_index *ix = &rs->index[dim];
@@ -1162,6 +1203,16 @@ static void build_rulebooks(builder *b)
     }
 }
 
+/* Whether the condition screens names against lists anywhere. */
+static int screens(const clr__node *n)
+{
+    if (!n)
+        return 0;
+    if (n->op == OP_ON)
+        return 1;
+    return screens(n->l) || screens(n->r);
+}
+
 /* Rules and exemptions by (rulebook, id), for duplicate checks and for
  * resolving what exemptions name: open addressing over rule indices + 1. */
 typedef struct rule_table {
@@ -1305,6 +1356,7 @@ static void build_rules(builder *b)
             r->pos = d->name.pos;
             if (!r->when)
                 continue;
+            r->screens = screens(r->when);
             if (d->from >= d->until)
                 clr__compile_warning(b->c, &d->name.pos,
                                      "empty window: %s '%s' is in force from a date not before its "

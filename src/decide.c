@@ -2,6 +2,7 @@
  * candidates through the index, evaluate the candidates' conditions and
  * combine their effects. No allocation on this path. */
 #include "decide.h"
+#include "decide_screen.h"
 #include "eval.h"
 
 #include <stdatomic.h>
@@ -155,6 +156,7 @@ static void add_reason(clr_decision *d, const char *rulebook, const char *rule, 
     r->effect = e;
     r->citation = citation;
     r->message = message;
+    r->match.list = NULL;
 }
 
 static void begin(const clr_ruleset *rs, const clr_request *req, clr_decision *d)
@@ -287,15 +289,26 @@ static const clr__rule *exempted_by(const clr__ctx *ctx, const clr_ruleset *rs,
     return NULL;
 }
 
+/* A rule that fired, or that would fire were a possible screening match a hit. */
+typedef struct firing {
+    uint32_t rule;
+    uint8_t possible;
+    const clr_reason_match *match; /* the screening match behind it, or NULL */
+} firing;
+
+static const char POSSIBLE_MESSAGE[] =
+    "Possible match on a restricted-party list: a reviewer must decide whether it is the listed "
+    "party.";
+
 /* Adds a rule that fired to the decision: exempted, an obligation or a reason. */
 static void record(clr_decision *out, const clr_ruleset *rs, const clr__ctx *ctx,
-                   const uint8_t *applies, exemption_cache *cache, uint32_t ri)
+                   const uint8_t *applies, exemption_cache *cache, const firing *f)
 {
-    const clr__rule *r = &rs->rules[ri];
+    const clr__rule *r = &rs->rules[f->rule];
     const char *rbid = rs->rulebooks[r->rulebook].id;
     const clr__rule *by = r->nexempted_by ? exempted_by(ctx, rs, applies, cache, r) : NULL;
     if (by) {
-        if (out->nexempted < CLR_MAX_EXEMPTED) {
+        if (out->nexempted < CLR_MAX_EXEMPTED && !f->possible) {
             clr_exempted *x = &out->exempted[out->nexempted++];
             x->rulebook = rbid;
             x->rule = r->id;
@@ -305,6 +318,8 @@ static void record(clr_decision *out, const clr_ruleset *rs, const clr__ctx *ctx
         return;
     }
     if (r->effect == CLR_EFFECT_OBLIGATION) {
+        if (f->possible)
+            return;
         if (out->nobligations < CLR_MAX_OBLIGATIONS) {
             clr_obligation *o = &out->obligations[out->nobligations++];
             o->rulebook = rbid;
@@ -316,16 +331,65 @@ static void record(clr_decision *out, const clr_ruleset *rs, const clr__ctx *ctx
         }
         return;
     }
-    clr_outcome oc = (clr_outcome)r->effect;
+    clr_effect effect = f->possible ? CLR_EFFECT_REVIEW : r->effect;
+    clr_outcome oc = (clr_outcome)effect;
     if (oc > out->rulebooks[r->rulebook].outcome)
         out->rulebooks[r->rulebook].outcome = oc;
     if (oc > out->outcome)
         out->outcome = oc;
-    add_reason(out, rbid, r->id, r->effect, r->citation, r->message);
+    add_reason(out, rbid, r->id, effect, r->citation, f->possible ? POSSIBLE_MESSAGE : r->message);
+    if (f->match && out->nreasons && out->reasons[out->nreasons - 1].rule == r->id)
+        out->reasons[out->nreasons - 1].match = *f->match;
+}
+
+/* Whether a candidate rule fires (1), would fire on a possible screening match
+ * (2), or not (0); fills f. */
+static int consider(clr__ctx *ctx, const clr_ruleset *rs, const uint8_t *applies,
+                    const clr__slot *sl, int inline_model, firing *f)
+{
+    if (!applies[sl->rulebook] || ctx->t < sl->from || ctx->t >= sl->until)
+        return 0;
+    f->rule = sl->rule;
+    f->possible = 0;
+    f->match = NULL;
+    if (sl->exact && !inline_model)
+        return 1;
+    if (sl->screens)
+        ctx->screen->last = NULL;
+    if (clr__eval(ctx, sl->when)) {
+        f->match = sl->screens ? ctx->screen->last : NULL;
+        return 1;
+    }
+    if (!sl->screens)
+        return 0;
+    ctx->possible_as_hit = 1;
+    int would = clr__eval(ctx, sl->when);
+    ctx->possible_as_hit = 0;
+    if (!would)
+        return 0;
+    f->possible = 1;
+    f->match = ctx->screen->last;
+    return 2;
+}
+
+static int firing_cmp_less(const firing *a, const firing *b)
+{
+    return a->rule < b->rule || (a->rule == b->rule && a->possible < b->possible);
 }
 
 int clr_decide(const clr_ruleset *rs, const clr_request *req, clr_decision *out,
                clr_request_error *err)
+{
+    return clr_decide_screened(rs, NULL, req, out, err);
+}
+
+int clr_ruleset_uses_screening(const clr_ruleset *rs)
+{
+    return rs && rs->nscreens > 0;
+}
+
+int clr_decide_screened(const clr_ruleset *rs, const clr_lists *lists, const clr_request *req,
+                        clr_decision *out, clr_request_error *err)
 {
     begin(rs, req, out);
     if (!rs || !req) {
@@ -351,6 +415,15 @@ int clr_decide(const clr_ruleset *rs, const clr_request *req, clr_decision *out,
         }
         out->nrulebooks = rs->nrulebooks;
         return 0;
+    }
+    clr__screening screening;
+    ctx.req = req;
+    ctx.lists = lists;
+    ctx.screen = NULL;
+    ctx.possible_as_hit = 0;
+    if (rs->nscreens) {
+        clr__screening_reset(&screening);
+        ctx.screen = &screening;
     }
     for (size_t c = 0; c < rs->nclasses; c++)
         if ((ctx.model->classes >> c) & 1)
@@ -390,7 +463,7 @@ int clr_decide(const clr_ruleset *rs, const clr_request *req, clr_decision *out,
     }
 
     /* candidates: AND the row summaries, then the words they leave */
-    uint32_t fired[MAX_FIRED];
+    firing fired[MAX_FIRED];
     size_t nfired = 0;
     int overflow = 0;
     for (size_t sw = 0; sw < rs->nsum; sw++) {
@@ -410,35 +483,38 @@ int clr_decide(const clr_ruleset *rs, const clr_request *req, clr_decision *out,
             while (bits) {
                 size_t b = w * 64 + (size_t)__builtin_ctzll(bits);
                 bits &= bits - 1;
-                const clr__slot *sl = &rs->slots[b];
-                if (!applies[sl->rulebook] || ctx.t < sl->from || ctx.t >= sl->until)
-                    continue;
-                if (!(sl->exact && !inline_model) && !clr__eval(&ctx, sl->when))
-                    continue;
-                if (nfired < MAX_FIRED)
-                    fired[nfired++] = sl->rule;
-                else
+                if (nfired == MAX_FIRED) {
                     overflow = 1;
+                    break;
+                }
+                if (consider(&ctx, rs, applies, &rs->slots[b], inline_model, &fired[nfired]))
+                    nfired++;
             }
         }
     }
     exemption_cache cache = {0};
     if (overflow) {
         /* more rules fired than the list holds: every rule, in order */
-        for (size_t ri = rs->nexemptions; ri < rs->nrules; ri++)
-            if (fires(&ctx, rs, applies, (uint32_t)ri))
-                record(out, rs, &ctx, applies, &cache, (uint32_t)ri);
-        return 0;
-    }
-    /* reasons in declaration order */
-    for (size_t i = 1; i < nfired; i++)
-        for (size_t j = i; j > 0 && fired[j] < fired[j - 1]; j--) {
-            uint32_t t = fired[j];
-            fired[j] = fired[j - 1];
-            fired[j - 1] = t;
+        for (size_t ri = rs->nexemptions; ri < rs->nrules; ri++) {
+            firing f;
+            if (consider(&ctx, rs, applies, &rs->slots[rs->slot_of[ri - rs->nexemptions]],
+                         inline_model, &f))
+                record(out, rs, &ctx, applies, &cache, &f);
         }
-    for (size_t i = 0; i < nfired; i++)
-        record(out, rs, &ctx, applies, &cache, fired[i]);
+    } else {
+        /* reasons in declaration order */
+        for (size_t i = 1; i < nfired; i++)
+            for (size_t j = i; j > 0 && firing_cmp_less(&fired[j], &fired[j - 1]); j--) {
+                firing t = fired[j];
+                fired[j] = fired[j - 1];
+                fired[j - 1] = t;
+            }
+        for (size_t i = 0; i < nfired; i++)
+            record(out, rs, &ctx, applies, &cache, &fired[i]);
+    }
+    if (ctx.screen && screening.failed)
+        fail(out, "screening-unavailable",
+             "the rules screen names against restricted-party lists that are not loaded");
     return 0;
 }
 

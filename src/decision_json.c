@@ -27,6 +27,18 @@ size_t clr_decision_to_json(const clr_decision *d, char *buf, size_t cap)
         field(&w, "effect", clr_effect_name(r->effect), 1);
         field(&w, "citation", r->citation, 1);
         field(&w, "message", r->message, 1);
+        if (r->match.list) {
+            clr__jsonw_raw(&w, ",\"match\":{");
+            field(&w, "list", r->match.list, 0);
+            field(&w, "id", r->match.id, 1);
+            field(&w, "name", r->match.name, 1);
+            field(&w, "matched_name", r->match.matched_name, 1);
+            field(&w, "query", r->match.query, 1);
+            clr__jsonw_raw(&w, ",\"score\":");
+            clr__jsonw_num(&w, (double)(int)(r->match.score * 1000 + 0.5) / 1000);
+            field(&w, "status", r->match.possible ? "possible" : "hit", 1);
+            clr__jsonw_raw(&w, "}");
+        }
         clr__jsonw_raw(&w, "}");
     }
     clr__jsonw_raw(&w, "]");

@@ -70,6 +70,7 @@ int clr__eval(const clr__ctx *ctx, const clr__node *n)
             if (ctx->model->tags[i] == n->sym)
                 return 1;
         return 0;
+    case OP_ON: return clr__screen_test(ctx, n);
     }
     return 0;
 }

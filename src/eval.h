@@ -14,7 +14,16 @@ typedef struct clr__ctx {
     const char *str[CLR__NSYMATTR]; /* NUL-terminated; "" when absent */
     double units;
     const clr__model *model;
+    /* screening: with screen NULL, no "on" test may be reached */
+    const clr_request *req;
+    const clr_lists *lists;
+    struct clr__screening *screen;
+    int possible_as_hit; /* count a possible match as a hit (to find review reasons) */
 } clr__ctx;
+
+/* The outcome of an "on" test (decide_screen.c): 1 for a hit (or, with
+ * ctx->possible_as_hit, a possible match), else 0. */
+int clr__screen_test(const clr__ctx *ctx, const clr__node *n);
 
 /* The truth of n for ctx. Recursion depth is bounded by the parser's nesting
  * limit. Never allocates. */

@@ -1,5 +1,6 @@
 /* A readable account of a decision, for people reviewing it. */
 #include "decide.h"
+#include "decide_screen.h"
 
 #include <math.h>
 #include <string.h>
@@ -38,8 +39,8 @@ static void describe_model(FILE *f, const clr_ruleset *rs, const clr__ctx *ctx, 
     fputs(any ? "\n" : " none\n", f);
 }
 
-void clr_decision_explain(const clr_ruleset *rs, const clr_request *req, const clr_decision *d,
-                          FILE *f)
+void clr_decision_explain(const clr_ruleset *rs, const clr_lists *lists, const clr_request *req,
+                          const clr_decision *d, FILE *f)
 {
     char at[32] = "?";
     clr_time_format(at, sizeof at, req->time);
@@ -73,6 +74,12 @@ void clr_decision_explain(const clr_ruleset *rs, const clr_request *req, const c
                 req->model);
         return;
     }
+    clr__screening screening;
+    clr__screening_reset(&screening);
+    ctx.req = req;
+    ctx.lists = lists;
+    ctx.screen = &screening;
+    ctx.possible_as_hit = 0;
     describe_model(f, rs, &ctx, ctx.model == &mbuf);
     for (size_t i = 0; i < rs->nrulebooks; i++) {
         const clr__rulebook *rb = &rs->rulebooks[i];
@@ -110,11 +117,27 @@ void clr_decision_explain(const clr_ruleset *rs, const clr_request *req, const c
                 fprintf(f, "                citation: %s\n", r->citation);
             if (r->message[0] && live && !x)
                 fprintf(f, "                %s\n", r->message);
+            if (r->screens && screening.last && !screening.last->possible)
+                fprintf(f,
+                        "                %s is on %s: entry %s, %s (matched \"%s\", score %.2f)\n",
+                        screening.last->query, screening.last->list, screening.last->id,
+                        screening.last->name, screening.last->matched_name, screening.last->score);
             if (x)
                 fprintf(f, "                switched off by exemption %s%s%s\n", x->exemption,
                         x->citation[0] ? ": " : "", x->citation);
             if (!live)
                 fprintf(f, "                the condition holds, but not at %s\n", at);
+        }
+        for (size_t k = 0; k < d->nreasons; k++) {
+            const clr_reason *rr = &d->reasons[k];
+            if (!rr->match.list || !rr->match.possible || strcmp(rr->rulebook, rb->id) != 0)
+                continue;
+            shown = 1;
+            fprintf(f,
+                    "  possible      review %s: %s may be on %s: entry %s, %s (matched \"%s\", "
+                    "score %.2f); a reviewer must decide\n",
+                    rr->rule, rr->match.query, rr->match.list, rr->match.id, rr->match.name,
+                    rr->match.matched_name, rr->match.score);
         }
         if (!shown)
             fputs("  no rule's condition holds\n", f);

@@ -129,7 +129,8 @@ static const char *dup_string(parser *p, const clr__token *t)
     return out;
 }
 
-static const char *const KEYWORDS[] = {"and", "or", "not", "in", "has", "true", "false", NULL};
+static const char *const KEYWORDS[] = {"and", "or",   "not",   "in", "has",
+                                       "on",  "true", "false", NULL};
 
 static int reserved(const clr__token *t)
 {
@@ -240,7 +241,8 @@ static clr__ast_name *parse_name_list(parser *p, clr__token_kind close, size_t *
 
 /* comparison = attribute ( cmp-op operand
  *                        | [ "not" ] "in" ( group-name | "{" name-list "}" )
- *                        | "has" name )
+ *                        | "has" name
+ *                        | "on" ( list-id | "{" list-id, ... "}" ) )
  *            | attribute                       (a boolean attribute)
  * operand    = name | STRING | "true" | "false"
  */
@@ -295,6 +297,19 @@ static clr__ast_expr *parse_comparison(parser *p)
                 return NULL;
             n->l = e;
             return n;
+        }
+        return e;
+    }
+    if (accept_word(p, "on")) {
+        clr__ast_expr *e = new_expr(p, AST_ON, &at);
+        if (!e)
+            return NULL;
+        e->attr = attr;
+        if (accept(p, TK_LBRACE)) {
+            e->items = parse_name_list(p, TK_RBRACE, &e->nitems, "a list's id");
+            expect(p, TK_RBRACE, "to close the set of lists");
+        } else {
+            parse_name(p, &e->group, "a list's id (e.g. entity-list, sdn) or a set in braces", 1);
         }
         return e;
     }

@@ -36,10 +36,12 @@ typedef enum {
     ATTR_M_OPEN_WEIGHTS, /* boolean */
     ATTR_M_TAGS,         /* sets */
     ATTR_M_CLASS,
+    ATTR_P_NAME, /* names, screened against lists with "on" */
+    ATTR_P_ORG_NAME,
     CLR__NATTR
 } clr__attr;
 
-typedef enum { TYPE_SYM, TYPE_NUM, TYPE_BOOL, TYPE_SET } clr__attr_type;
+typedef enum { TYPE_SYM, TYPE_NUM, TYPE_BOOL, TYPE_SET, TYPE_NAME } clr__attr_type;
 
 typedef struct clr__attr_info {
     const char *name;
@@ -81,7 +83,8 @@ typedef enum {
     OP_IN,      /* attr in set */
     OP_NUM,     /* attr cmp num */
     OP_BOOL,    /* attr is true */
-    OP_HAS      /* set attr has sym (tags) or class index (class) */
+    OP_HAS,     /* set attr has sym (tags) or class index (class) */
+    OP_ON       /* a name attr is on one of lists (screening) */
 } clr__op;
 
 typedef enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE } clr__cmp;
@@ -93,6 +96,9 @@ typedef struct clr__node {
     double num;
     const clr__set *set;
     const struct clr__node *l, *r;
+    const char *const *lists; /* OP_ON: list ids */
+    uint32_t nlists;
+    uint32_t screen_slot; /* OP_ON: its place in a decision's screening cache */
 } clr__node;
 
 typedef struct clr__model {
@@ -127,6 +133,7 @@ typedef struct clr__rule {
     size_t nexempts;
     const uint32_t *exempted_by; /* rules: indices of the exemptions naming them */
     size_t nexempted_by;
+    int screens; /* the condition screens names against lists */
     clr__pos pos;
 } clr__rule;
 
@@ -142,7 +149,8 @@ typedef struct clr__slot {
     const clr__node *when;
     uint32_t rule; /* index into rules */
     uint16_t rulebook;
-    uint8_t exact; /* for a catalogue model, being in the index rows is the condition */
+    uint8_t exact;   /* for a catalogue model, being in the index rows is the condition */
+    uint8_t screens; /* the condition screens names against lists */
 } clr__slot;
 
 /* One dimension of the index. row_of[sym] is the row of candidate slots for a
@@ -183,12 +191,13 @@ struct clr_ruleset {
     size_t nrulebooks;
     clr__rule *rules; /* exemptions first, then rules, in declaration order */
     size_t nrules, nexemptions;
-
     int attr_used[CLR__NDIM]; /* some condition reads the attribute */
+    uint32_t nscreens;        /* "on" tests in the set: the screening cache's size */
     clr__dim_index index[CLR__NDIM];
     uint32_t *order;         /* index bit -> rule index; rules are ordered so that rules
                                 alike in their constraints sit together */
     struct clr__slot *slots; /* index bit -> what deciding reads of the rule */
+    uint32_t *slot_of;       /* rule index - nexemptions -> index bit */
     size_t nbits;            /* rules in the index (exemptions are looked up, not indexed) */
     size_t nwords;           /* 64-bit words per index row */
     size_t nsum;             /* 64-bit words per row summary */

@@ -91,6 +91,8 @@ float clr__token_sim(const char *a, size_t la, const char *b, size_t lb)
 }
 
 #define MAXT CLR_SCREEN_MAX_TOKENS
+#define LENIENT_FULL_WEIGHT 12.0
+#define LENIENT_RAMP 6.0
 
 /* Similarity of the concatenation x + y against z, for joined/split tokens. */
 static float joined_sim(const clr__stok *x, const clr__stok *y, const clr__stok *z)
@@ -260,13 +262,21 @@ double clr__score_name(const clr__stok *q, size_t nq, const clr__stok *c, size_t
     for (size_t j = 0; j < nc; j++)
         if (ca[j] < 0 && (heaviest < 0 || c[j].w > c[heaviest].w))
             heaviest = (int)j;
+    /* leaving out a name is cheap only when what matched is informative:
+     * "Mohammed Ibrahim" says little about "IBRAHIM, Mohammed Hassan" */
+    double wmatched = 0;
+    for (size_t i = 0; i < nq; i++)
+        if (qa[i] >= 0 && qk[i] != 'i' && qk[i] != 'l')
+            wmatched += qw[i];
+    double common = (LENIENT_FULL_WEIGHT - wmatched) / LENIENT_RAMP;
+    double middle_cost = 0.4 + 0.5 * (common < 0 ? 0 : common > 1 ? 1 : common);
     for (size_t j = 0; j < nc; j++) {
         if (ca[j] >= 0)
             continue;
         double cost = 0.9;
         if (!substitution && matched >= 2) {
             if (person_like && (middle >> j & 1))
-                cost = 0.4;
+                cost = middle_cost;
             else if (!person_like && (int)j == heaviest && nc >= 3)
                 cost = 0.6;
         }

@@ -52,7 +52,7 @@ printf 'rulebook x {\n  scope destination = DE\n}\n' >"$tmp/bad.rules"
 check "a broken rulebook is exit 3" 3 $? 'bad.rules:2:21: error' "$tmp/out"
 
 "$bin" lint "$root/rules" >"$tmp/out" 2>&1
-check "lint the default rulebooks" 0 $? '4 rulebooks, 11 rules: 0 errors, 0 warnings' "$tmp/out"
+check "lint the default rulebooks" 0 $? '4 rulebooks, 13 rules: 0 errors, 0 warnings' "$tmp/out"
 
 printf 'rulebook x { }\nrule r { effect deny when destination == UK }\n' >"$tmp/warn.rules"
 "$bin" lint "$tmp/warn.rules" >"$tmp/out" 2>&1

@@ -315,6 +315,46 @@ static void test_fail_closed(void **state)
     clr_ruleset_unref(rs);
 }
 
+static void test_screening_fails_closed(void **state)
+{
+    (void)state;
+    char text[4096];
+    snprintf(text, sizeof text,
+             "%srulebook r { }\n"
+             "rule listed { effect deny when principal.org_name on { sdn, entity-list } }\n"
+             "rule typo { effect deny when principal.name on no-such-list }\n",
+             BASE);
+    clr_ruleset *rs = compile(text);
+    assert_true(clr_ruleset_uses_screening(rs));
+    clr_decision d;
+    clr_request q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"country\":\"US\","
+                            "\"org_name\":\"Banco Nacional de Cuba\"},\"use\":\"research\","
+                            "\"integration\":\"api\"}");
+    /* rules that screen, and no lists: deny */
+    assert_int_equal(clr_decide(rs, &q, &d, NULL), 0);
+    assert_int_equal(d.outcome, CLR_DENY);
+    assert_string_equal(d.reasons[d.nreasons - 1].rule, "screening-unavailable");
+    /* no name to screen: nothing to fail */
+    q.principal.org_name[0] = '\0';
+    clr_decide(rs, &q, &d, NULL);
+    assert_int_equal(d.outcome, CLR_ALLOW);
+    clr_lists *lists = NULL;
+    assert_int_equal(clr_lists_load_defaults(&lists, CLR_SOURCE_DIR "/data", NULL), 0);
+    strcpy(q.principal.org_name, "Banco Nacional de Cuba");
+    clr_decide_screened(rs, lists, &q, &d, NULL);
+    assert_int_equal(d.outcome, CLR_DENY);
+    assert_string_equal(d.reasons[0].rule, "listed");
+    assert_string_equal(d.reasons[0].match.list, "sdn");
+    assert_string_equal(d.reasons[0].match.id, "306");
+    assert_false(d.reasons[0].match.possible);
+    /* a list the rules name but the lists lack: deny, not a silent allow */
+    strcpy(q.principal.name, "Jane Example");
+    clr_decide_screened(rs, lists, &q, &d, NULL);
+    assert_string_equal(d.reasons[d.nreasons - 1].rule, "screening-unavailable");
+    clr_lists_unref(lists);
+    clr_ruleset_unref(rs);
+}
+
 static void test_many_reasons_are_counted(void **state)
 {
     (void)state;
@@ -603,6 +643,7 @@ int main(void)
         cmocka_unit_test(test_exemptions),
         cmocka_unit_test(test_models_classes_and_inline),
         cmocka_unit_test(test_fail_closed),
+        cmocka_unit_test(test_screening_fails_closed),
         cmocka_unit_test(test_many_reasons_are_counted),
         cmocka_unit_test(test_decision_ids_are_unique_uuidv7),
         cmocka_unit_test(test_index_matches_exhaustive_evaluation),

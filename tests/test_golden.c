@@ -1,5 +1,6 @@
 /* Golden tests for the rulebook language. Each folder under tests/golden/lang
  * holds rulebooks (*.rules, or a file named DEFAULTS for the built-in set),
+ * optionally a file named LISTS (screen against the shipped lists),
  * requests.jsonl and expected.jsonl: for each request, the decision as JSON
  * with its decision_id replaced by "-", or {"error": ..., "path": ...} for a
  * request that is refused. CLR_GOLDEN_UPDATE=1 rewrites expected.jsonl (then
@@ -39,17 +40,28 @@ static char *slurp(const char *path)
     return buf;
 }
 
-static void blank_id(char *json)
+/* Replaces the value of "key":"..." with "-". */
+static void blank(char *json, const char *key)
 {
-    char *p = strstr(json, "\"decision_id\":\"");
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":\"", key);
+    char *p = strstr(json, pat);
     if (!p)
         return;
-    p += strlen("\"decision_id\":\"");
+    p += strlen(pat);
     char *q = strchr(p, '"');
     if (!q)
         return;
     *p = '-';
     memmove(p + 1, q, strlen(q) + 1);
+}
+
+/* The decision id is new each time; the rules version changes with any edit
+ * of the rulebooks, which the decisions themselves show. */
+static void blank_id(char *json)
+{
+    blank(json, "decision_id");
+    blank(json, "rules_version");
 }
 
 /* Runs one case; returns the number of mismatching lines. */
@@ -70,6 +82,11 @@ static int run_case(const char *dir)
         fail_msg("%s: rulebooks do not compile", dir);
     }
     clr_diags_free(diags);
+    /* a file named LISTS: screen against the shipped default lists */
+    clr_lists *lists = NULL;
+    snprintf(path, sizeof path, "%s/LISTS", dir);
+    if (stat(path, &st) == 0)
+        assert_int_equal(clr_lists_load_defaults(&lists, CLR_SOURCE_DIR "/data", NULL), 0);
     snprintf(path, sizeof path, "%s/requests.jsonl", dir);
     char *requests = slurp(path);
     assert_non_null(requests);
@@ -86,7 +103,7 @@ static int run_case(const char *dir)
         char out[16384];
         rc = clr_request_parse(&q, line, strlen(line), 0, &err);
         if (rc == 0)
-            rc = clr_decide(rs, &q, &d, &err);
+            rc = clr_decide_screened(rs, lists, &q, &d, &err);
         if (rc == CLR_EREQUEST)
             snprintf(out, sizeof out, "{\"error\":\"%s\",\"path\":\"%s\"}", err.message, err.path);
         else
@@ -123,6 +140,7 @@ static int run_case(const char *dir)
     free(actual);
     free(requests);
     clr_ruleset_unref(rs);
+    clr_lists_unref(lists);
     return bad;
 }
 

@@ -159,6 +159,11 @@ static void test_semantic_errors(void **state)
     expect_error("group G { US }\n", 8, 7, "defined twice");
     expect_error("model m1 { origin US }\n", 8, 7, "in the catalogue twice");
     expect_error("class c when destination == DE\n", 8, 14, "derived from the model alone");
+    expect_error("rule a { effect deny when destination on sdn }\n", 8, 27, "'on' screens a name");
+    expect_error("rule a { effect deny when principal.name == x }\n", 8, 27,
+                 "test it with 'on LIST'");
+    expect_error("rule a { effect deny when principal.org_name on {} }\n", 8, 27,
+                 "at least one list");
     /* a class with an error is not evaluated for the catalogue (found by fuzzing) */
     expect_error("class c when model.training_ops >= 1e26 and not oodel.open_weights\n", 8, 49,
                  "unknown attribute");
