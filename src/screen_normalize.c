@@ -509,6 +509,18 @@ static int stopword(const char *s, size_t n)
     return 0;
 }
 
+/* The one- and two-letter legal forms kept: others ("yu", "in", "ii") are too
+ * often part of a person's name. */
+static int short_form(const char *s)
+{
+    static const char *const forms[] = {"sa", "ag", "nv", "bv", "kg", "oy", "ab", "ao",
+                                        "ad", "dd", "sl", "se", "lp", "gp", "pc", "kk"};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        if (!strcmp(forms[i], s))
+            return 1;
+    return 0;
+}
+
 static void lf_init(void)
 {
     size_t nslots = 0;
@@ -520,7 +532,8 @@ static void lf_init(void)
         normalize_plain(&c, canon, strlen(canon));
         if (a.ntok == 0 || a.ntok > PHRASE_MAX || c.ntok == 0)
             continue;
-        if (a.ntok == 1 && stopword(a.text + a.tok[0].off, a.tok[0].len))
+        if (a.ntok == 1 && (stopword(a.text + a.tok[0].off, a.tok[0].len) ||
+                            (a.tok[0].len <= 2 && !short_form(a.text + a.tok[0].off))))
             continue; /* "Ö.F." would turn every "of" into a legal form */
         char key[CLR__NORM_TEXT_MAX];
         size_t kn = 0;

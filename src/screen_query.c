@@ -342,7 +342,7 @@ int clr_screen_run(const clr_lists *l, const clr_screen_query *q, clr_match *out
             /* one or two consonants say less than a longer skeleton */
             float sim = !qn.translit ? SKEL_SIM
                         : sn == 1    ? 0.75f
-                        : sn == 2    ? 0.85f
+                        : sn == 2    ? 0.8f
                                      : SKEL_SIM_TRANSLIT;
             note(s, id, i, sim);
         }

@@ -132,6 +132,9 @@ double clr__score_name(const clr__stok *q, size_t nq, const clr__stok *c, size_t
         qspan[i] = 0;
         for (size_t j = 0; j < nc; j++) {
             float s = sim(ctx, i, j);
+            if (s == 0 && q[i].len == c[j].len && q[i].len <= 2 &&
+                !memcmp(q[i].s, c[j].s, c[j].len))
+                s = 1; /* one- and two-letter tokens are not looked up */
             uint8_t k = s >= 1.f ? 'e' : 'f';
             if (q[i].legal && c[j].legal) {
                 s = s >= 1.f ? 1.f : 0.7f;

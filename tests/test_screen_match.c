@@ -95,6 +95,14 @@ static void test_alignment(void **state)
     }
     assert_int_equal(exact, 2);
     assert_int_equal(fuzzy, 1);
+    /* one-letter tokens match themselves exactly (they are not looked up) */
+    q.name = "Yu Chol U";
+    assert_int_equal(clr_screen_run(lists, &q, m, 3, &n), 0);
+    assert_true(n >= 1);
+    assert_true(m[0].score > 0.999);
+    assert_int_equal(m[0].nalign, 3);
+    for (size_t i = 0; i < m[0].nalign; i++)
+        assert_int_equal(m[0].align[i].kind, 'e');
     /* best first, scores in range */
     for (size_t i = 1; i < n; i++)
         assert_true(m[i - 1].score >= m[i].score);
