@@ -200,14 +200,15 @@ typedef struct clr_model_attrs {
 /* A request, fully parsed. Fixed-size: it lives on the stack and needs no
  * freeing. */
 typedef struct clr_request {
+    /* what every decision reads comes first, together */
     char model[CLR_ID_MAX];
-    clr_principal principal;
     char destination[3]; /* defaults to principal.country */
     char use[CLR_ID_MAX];
     char integration[CLR_ID_MAX];
+    clr_time time; /* defaults to the time of parsing */
+    int64_t units; /* 0 when absent */
+    clr_principal principal;
     char app[CLR_ID_MAX]; /* "" when absent */
-    clr_time time;        /* defaults to the time of parsing */
-    int64_t units;        /* 0 when absent */
     char source_ip[46];   /* "" when absent */
     clr_model_attrs model_attributes;
 } clr_request;

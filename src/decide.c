@@ -478,7 +478,8 @@ int clr_decide_screened(const clr_ruleset *rs, const clr_lists *lists, const clr
             uint64_t bits = ~0ULL;
             if (w == rs->nwords - 1 && rs->nbits % 64)
                 bits = (1ULL << (rs->nbits % 64)) - 1;
-            for (size_t k = 0; k < nrows && bits; k++)
+            /* no early exit: the loads are independent and overlap */
+            for (size_t k = 0; k < nrows; k++)
                 bits &= rows[k][w];
             while (bits) {
                 size_t b = w * 64 + (size_t)__builtin_ctzll(bits);
