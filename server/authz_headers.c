@@ -18,6 +18,8 @@ enum field {
     F_APP,
     F_TIME,
     F_UNITS,
+    F_NAME,
+    F_ORG_NAME,
     F_COUNT
 };
 
@@ -34,6 +36,8 @@ static const srv_authz_header headers[F_COUNT] = {
     [F_APP] = {"X-Clearance-App", "$.app", 0},
     [F_TIME] = {"X-Clearance-Time", "$.time", 0},
     [F_UNITS] = {"X-Clearance-Units", "$.units", 0},
+    [F_NAME] = {"X-Clearance-Name", "$.principal.name", 0},
+    [F_ORG_NAME] = {"X-Clearance-Org-Name", "$.principal.org_name", 0},
 };
 
 const srv_authz_header *srv_authz_headers(size_t *n)
@@ -137,6 +141,12 @@ int srv_authz_request_from_headers(clr_request *out, srv_header_get_fn get, void
                                     len[F_ORG], F_ORG, err)))
         return rc;
     if (val[F_APP] && (rc = copy_id(out->app, sizeof out->app, val[F_APP], len[F_APP], F_APP, err)))
+        return rc;
+    if (val[F_NAME] && (rc = copy_id(out->principal.name, sizeof out->principal.name, val[F_NAME],
+                                     len[F_NAME], F_NAME, err)))
+        return rc;
+    if (val[F_ORG_NAME] && (rc = copy_id(out->principal.org_name, sizeof out->principal.org_name,
+                                         val[F_ORG_NAME], len[F_ORG_NAME], F_ORG_NAME, err)))
         return rc;
     if (val[F_NAT] &&
         (rc = copy_country(out->principal.nationality, val[F_NAT], len[F_NAT], F_NAT, err)))

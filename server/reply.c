@@ -52,7 +52,7 @@ int srv_put_decision(srv_req *r, const clr_decision *d)
 int srv_decide(srv_req *r, const clr_request *req, clr_decision *d, clr_request_error *err)
 {
     const clr_ruleset *rs = srv_worker_rules(r->w);
-    int rc = clr_decide(rs, req, d, err);
+    int rc = clr_decide_screened(rs, r->st->lists, req, d, err);
     if (rc != CLR_EREQUEST)
         srv_metrics_decision(r->w->metrics, d);
     return rc;

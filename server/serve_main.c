@@ -114,6 +114,9 @@ int clr_cmd_serve(int argc, char **argv)
         goto done;
     }
     clr_ruleset *rs = clr_engine_acquire(st.engine);
+    if (rs && !st.lists && clr_ruleset_uses_screening(rs))
+        fprintf(stderr, "clearance serve: the rules screen names but no lists are loaded: "
+                        "such decisions are deny (screening-unavailable)\n");
     fprintf(stderr,
             "clearance serve: listening on http://%s%s%s:%u (%zu rulebooks, %zu rules, %s)\n",
             strchr(cfg.host, ':') ? "[" : "", cfg.host, strchr(cfg.host, ':') ? "]" : "",

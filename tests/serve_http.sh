@@ -39,7 +39,7 @@ cp "$ROOT"/rules/*.rules "$TMP/rules/"
 start_server() {
     rm -f "$TMP/port"
     "$BIN" serve --listen 127.0.0.1:0 --port-file "$TMP/port" --threads 2 \
-        --rules "$TMP/rules" --admin-token-file "$TMP/token" --max-body 65536 \
+        --rules "$TMP/rules" --lists "$ROOT/data/lists" --admin-token-file "$TMP/token" --max-body 65536 \
         --idle-timeout 2 --request-timeout 2 --drain-timeout 10 "$@" 2>>"$TMP/server.log" &
     SERVER_PID=$!
     echo "$SERVER_PID" >"$TMP/pid"
@@ -88,6 +88,10 @@ contains "decide: bad country path" '"path":"$.principal.nationality"' "$(body)"
 expect "decide: use outside the vocabulary is 400" 400 "$(status POST /v1/decide \
     -d "${ALLOW/software-development/juggling}")"
 contains "decide: vocabulary path" '"path":"$.use"' "$(body)"
+ENTITY='{"model":"small-1","principal":{"id":"user:ed","org_name":"Afghan-German Construction Company","country":"DE"},"use":"research","integration":"api"}'
+expect "decide: a screened party" 200 "$(status POST /v1/decide -d "$ENTITY")"
+contains "decide: Entity List hit" '"rule":"entity-list"' "$(body)"
+contains "decide: the matched entry" '"match":{"list":"entity-list"' "$(body)"
 expect "decide: GET is 405" 405 "$(status GET /v1/decide)"
 expect "decide: 405 names the allowed method" POST "$(header Allow)"
 
@@ -131,6 +135,10 @@ expect "authz: missing model is 403 (fail closed)" 403 "$(status GET /v1/authz "
     -H 'X-Clearance-Country: DE')"
 contains "authz: error names the header" "X-Clearance-Model" "$(header X-Clearance-Error)"
 contains "authz: error body path" '"path":"X-Clearance-Model"' "$(body)"
+expect "authz: a screened organisation is 403" 403 "$(status GET /v1/authz "${H[@]}" \
+    -H 'X-Clearance-Model: small-1' -H 'X-Clearance-Country: DE' \
+    -H 'X-Clearance-Org-Name: Afghan-German Construction Company')"
+contains "authz: Entity List reason" "us-ear/entity-list" "$(header X-Clearance-Reasons)"
 expect "authz: bad destination is 403" 403 "$(status GET /v1/authz "${H[@]}" \
     -H 'X-Clearance-Model: small-1' -H 'X-Clearance-Destination: Narnia')"
 contains "authz: bad destination path" '"path":"X-Clearance-Destination"' "$(body)"
@@ -144,15 +152,12 @@ expect "classify: bad origin is 400" 400 "$(status POST /v1/classify -d '{"origi
 contains "classify: path" '"path":"$.origin"' "$(body)"
 
 # --- POST /v1/screen -------------------------------------------------------------
-code=$(status POST /v1/screen -d '{"name":"Acme Trading","limit":3}')
-if grep -q "no default restricted-party lists" "$TMP/server.log"; then
-    expect "screen: 503 without lists" 503 "$code"
-else
-    expect "screen: 200" 200 "$code"
-    contains "screen: matches" '"matches":[' "$(body)"
-    expect "screen: missing name is 400" 400 "$(status POST /v1/screen -d '{"type":"org"}')"
-    contains "screen: path" '"path":"$.name"' "$(body)"
-fi
+expect "screen: 200" 200 "$(status POST /v1/screen -d '{"name":"Afghan-German Construction Co","limit":3}')"
+contains "screen: the entry matches" '"matched_name":"Afghan-German Construction Company"' "$(body)"
+expect "screen: missing name is 400" 400 "$(status POST /v1/screen -d '{"type":"org"}')"
+contains "screen: path" '"path":"$.name"' "$(body)"
+expect "screen: unknown list is 400" 400 "$(status POST /v1/screen -d '{"name":"x","lists":["nope"]}')"
+contains "screen: list path" '"path":"$.lists"' "$(body)"
 
 # --- rules ------------------------------------------------------------------------
 expect "rules: GET" 200 "$(status GET /v1/rules)"
