@@ -69,8 +69,17 @@ int clr_cmd_serve(int argc, char **argv)
     srv_config cfg;
     srv_state st;
     srv_http *http = NULL;
-    sigset_t sigs;
+    sigset_t sigs, old_mask;
     int rc = CLR_EXIT_BADINPUT;
+
+    /* first of all, before any library starts a thread: every thread inherits
+     * this mask, so only this one takes the signals, in sigwait below */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, &old_mask);
+    signal(SIGPIPE, SIG_IGN);
 
     memset(&st, 0, sizeof st);
     srv_config_init(&cfg);
@@ -100,14 +109,6 @@ int clr_cmd_serve(int argc, char **argv)
     }
     if (srv_lists_init(&st))
         goto done;
-
-    /* the workers inherit this mask; only this thread takes the signals */
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     if (srv_http_start(&http, &st)) {
         rc = CLR_EXIT_FAILED;
@@ -150,5 +151,6 @@ done:
     srv_metrics_free(st.metrics);
     pthread_mutex_destroy(&st.rules_lock);
     srv_config_free(&cfg);
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     return rc;
 }

@@ -276,6 +276,21 @@ SERVER_PID=""
 expect "drain: exit status 0" 0 "$rc"
 contains "drain: logged" "SIGTERM: draining" "$(cat "$TMP/server.log")"
 
+# --- a config file; SIGTERM with nothing in flight ----------------------------------
+printf 'listen = 127.0.0.1:0   # any free port\nport-file = %s\nthreads = 1\nmax-body = 1k\n' \
+    "$TMP/port2" >"$TMP/good.conf"
+"$BIN" serve --config "$TMP/good.conf" 2>>"$TMP/server.log" &
+SERVER_PID=$!
+for _ in $(seq 100); do [ -s "$TMP/port2" ] && break; sleep 0.1; done
+URL="http://127.0.0.1:$(cat "$TMP/port2")"
+expect "config file: serving" 200 "$(status GET /healthz)"
+expect "config file: max-body 1k applies" 413 "$(status POST /v1/decide --data-binary @"$TMP/big")"
+kill -TERM "$SERVER_PID"
+rc=0
+wait "$SERVER_PID" || rc=$?
+SERVER_PID=""
+expect "idle server: SIGTERM exits 0" 0 "$rc"
+
 # --- start-up errors ------------------------------------------------------------------
 rc=0
 "$BIN" serve --listen 127.0.0.1:0 --rules "$TMP/nonexistent" 2>/dev/null || rc=$?
