@@ -64,20 +64,21 @@ void clr__decision_id(char out[37])
     clock_gettime(CLOCK_REALTIME_COARSE, &ts);
     uint64_t ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
     uint64_t r1 = rng_next(), r2 = rng_next();
-    unsigned char b[16];
-    for (int i = 0; i < 6; i++)
-        b[i] = (unsigned char)(ms >> (40 - 8 * i));
-    b[6] = (unsigned char)(0x70 | (r1 & 0x0F));
-    b[7] = (unsigned char)(r1 >> 8);
-    b[8] = (unsigned char)(0x80 | ((r1 >> 16) & 0x3F));
-    for (int i = 9; i < 16; i++)
-        b[i] = (unsigned char)(r2 >> (8 * (i - 9)));
-    int o = 0;
-    for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
+    /* 48 bits of time, version 7, 12 random bits, variant 10, 62 random bits */
+    uint64_t hi = (ms << 16) | 0x7000 | (r1 & 0x0FFF);
+    uint64_t lo = (r2 & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+    static const unsigned char dash_after[] = {8, 13, 18, 23};
+    int o = 0, d = 0;
+    for (int i = 15; i >= 0; i--) {
+        uint64_t v = i >= 8 ? hi : lo;
+        int shift = (i % 8) * 8;
+        unsigned b = (unsigned)(v >> shift) & 0xFF;
+        out[o++] = hex[b >> 4];
+        out[o++] = hex[b & 15];
+        if (d < 4 && o == dash_after[d]) {
             out[o++] = '-';
-        out[o++] = hex[b[i] >> 4];
-        out[o++] = hex[b[i] & 15];
+            d++;
+        }
     }
     out[o] = '\0';
 }
@@ -360,7 +361,7 @@ static int consider(clr__ctx *ctx, const clr_ruleset *rs, const uint8_t *applies
         f->match = sl->screens ? ctx->screen->last : NULL;
         return 1;
     }
-    if (!sl->screens)
+    if (!sl->screens || !ctx->screen->names)
         return 0;
     ctx->possible_as_hit = 1;
     int would = clr__eval(ctx, sl->when);
@@ -423,6 +424,7 @@ int clr_decide_screened(const clr_ruleset *rs, const clr_lists *lists, const clr
     ctx.possible_as_hit = 0;
     if (rs->nscreens) {
         clr__screening_reset(&screening);
+        screening.names = req->principal.name[0] || req->principal.org_name[0];
         ctx.screen = &screening;
     }
     for (size_t c = 0; c < rs->nclasses; c++)

@@ -13,6 +13,7 @@ typedef struct clr__screening {
     uint8_t state[CLR__SCREEN_CACHE]; /* SCREEN_* */
     clr_reason_match match[CLR__SCREEN_CACHE];
     int failed;                   /* lists missing, or a list id they lack */
+    int names;                    /* the request carries a name to screen */
     const clr_reason_match *last; /* the match behind the last test that held */
 } clr__screening;
 

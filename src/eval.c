@@ -8,6 +8,14 @@ int clr__set_contains(const clr__set *set, clr__sym sym, clr_time t)
 {
     if (sym == 0)
         return 0;
+    if (set->n <= 16) {
+        /* small sets: a scan beats a binary search */
+        for (size_t i = 0; i < set->n && set->members[i].sym <= sym; i++)
+            if (set->members[i].sym == sym && t >= set->members[i].from &&
+                t < set->members[i].until)
+                return 1;
+        return 0;
+    }
     size_t lo = 0, hi = set->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;

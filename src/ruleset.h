@@ -211,15 +211,23 @@ enum { SYMF_VOCAB_USE = 1, SYMF_VOCAB_INTEGRATION = 2 };
 /* The symbol for len bytes of s, or 0 when s was never interned. Thread-safe. */
 clr__sym clr__sym_lookup(const clr_ruleset *rs, const char *s, size_t len);
 
-/* 64-bit FNV-1a. */
+/* A 64-bit hash of len bytes, eight at a time. */
 static inline uint64_t clr__hash(const char *s, size_t len)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ len;
+    while (len >= 8) {
+        uint64_t w;
+        __builtin_memcpy(&w, s, 8);
+        h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+        h ^= h >> 31;
+        s += 8;
+        len -= 8;
     }
-    return h;
+    uint64_t w = 0;
+    for (size_t i = 0; i < len; i++)
+        w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+    h = (h ^ w) * 0x94D049BB133111EBULL;
+    return h ^ (h >> 29);
 }
 
 /* Membership of sym in set at instant t. */
