@@ -845,6 +845,8 @@ static int build_index(clr_ruleset *rs)
                group), sort together; rules free in this dimension last */
             if (!constrained[i][d])
                 sr[i].key[d] = UINT32_MAX;
+            else if (u == 0)
+                sr[i].key[d] = 0x80000000u; /* never true: nothing to require */
             else if (u == 1)
                 sr[i].key[d] = l->v[0];
             else
