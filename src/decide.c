@@ -56,31 +56,42 @@ static uint64_t rng_next(void)
     return rng_state[1] + s0;
 }
 
+/* "00" "01" ... "ff": two characters for each byte */
+static const char HEX2[513] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+                              "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+                              "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+                              "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+                              "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+                              "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+                              "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+                              "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
+static void put_hex(char *out, uint64_t v, int bytes)
+{
+    for (int i = bytes - 1; i >= 0; i--, v >>= 8)
+        __builtin_memcpy(out + 2 * i, HEX2 + 2 * (v & 0xFF), 2);
+}
+
 void clr__decision_id(char out[37])
 {
-    static const char hex[] = "0123456789abcdef";
     struct timespec ts;
     /* the coarse clock (a few ms of resolution) is enough to order ids, and cheap */
     clock_gettime(CLOCK_REALTIME_COARSE, &ts);
     uint64_t ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
     uint64_t r1 = rng_next(), r2 = rng_next();
-    /* 48 bits of time, version 7, 12 random bits, variant 10, 62 random bits */
-    uint64_t hi = (ms << 16) | 0x7000 | (r1 & 0x0FFF);
+    /* xxxxxxxx-xxxx-7xxx-Vxxx-xxxxxxxxxxxx: 48 bits of time, version 7, 12
+       random bits, variant 10, 62 random bits */
     uint64_t lo = (r2 & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
-    static const unsigned char dash_after[] = {8, 13, 18, 23};
-    int o = 0, d = 0;
-    for (int i = 15; i >= 0; i--) {
-        uint64_t v = i >= 8 ? hi : lo;
-        int shift = (i % 8) * 8;
-        unsigned b = (unsigned)(v >> shift) & 0xFF;
-        out[o++] = hex[b >> 4];
-        out[o++] = hex[b & 15];
-        if (d < 4 && o == dash_after[d]) {
-            out[o++] = '-';
-            d++;
-        }
-    }
-    out[o] = '\0';
+    put_hex(out, ms >> 16, 4);
+    out[8] = '-';
+    put_hex(out + 9, ms & 0xFFFF, 2);
+    out[13] = '-';
+    put_hex(out + 14, 0x7000 | (r1 & 0x0FFF), 2);
+    out[18] = '-';
+    put_hex(out + 19, lo >> 48, 2);
+    out[23] = '-';
+    put_hex(out + 24, lo & 0xFFFFFFFFFFFFULL, 6);
+    out[36] = '\0';
 }
 
 /* ---- resolution --------------------------------------------------------------- */

@@ -25,7 +25,8 @@ static clr_ruleset *compile(const char *effect)
 typedef struct reader {
     clr_engine *e;
     volatile int *stop;
-    uint64_t decisions, bad;
+    uint64_t decisions; /* atomic: the writer watches it */
+    uint64_t bad;
 } reader;
 
 static void *read_loop(void *arg)
@@ -45,7 +46,7 @@ static void *read_loop(void *arg)
         /* every set in play decides review or deny; never a half-swapped allow */
         if (d.outcome != CLR_REVIEW && d.outcome != CLR_DENY)
             r->bad++;
-        r->decisions++;
+        __atomic_add_fetch(&r->decisions, 1, __ATOMIC_RELAXED);
     }
     clr_ruleset_unref(cached);
     return NULL;
@@ -64,11 +65,18 @@ static void test_swap_under_readers(void **state)
         rd[i] = (reader){e, &stop, 0, 0};
         assert_int_equal(pthread_create(&t[i], NULL, read_loop, &rd[i]), 0);
     }
-    for (int i = 0; i < 2000; i++) {
+    /* at least 2,000 swaps, and until every reader has decided a good many
+       times across them (on a loaded machine readers may start late) */
+    for (int i = 0;; i++) {
         /* a fresh set each time, so freed sets would be noticed by ASan */
         clr_ruleset *fresh = compile(i % 2 ? "deny" : "review");
         clr_engine_swap(e, fresh);
         clr_ruleset_unref(fresh);
+        int slow = 0;
+        for (int k = 0; k < 3; k++)
+            slow |= __atomic_load_n(&rd[k].decisions, __ATOMIC_RELAXED) < 1000;
+        if (i >= 2000 && !slow)
+            break;
     }
     stop = 1;
     uint64_t total = 0;
