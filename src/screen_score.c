@@ -93,6 +93,9 @@ float clr__token_sim(const char *a, size_t la, const char *b, size_t lb)
 #define MAXT CLR_SCREEN_MAX_TOKENS
 #define LENIENT_FULL_WEIGHT 12.0
 #define LENIENT_RAMP 6.0
+#define SUBST_FLOOR 1.2
+#define DISTINCT_SIM 0.8
+#define DISTINCT_PENALTY 0.5
 
 /* Similarity of the concatenation x + y against z, for joined/split tokens. */
 static float joined_sim(const clr__stok *x, const clr__stok *y, const clr__stok *z)
@@ -236,6 +239,28 @@ double clr__score_name(const clr__stok *q, size_t nq, const clr__stok *c, size_t
         }
     }
     double num = 0, den = 0;
+    int substitution = 0;
+    size_t matched = 0, matched_plain = 0;
+    for (size_t i = 0; i < nq; i++) {
+        if (qa[i] < 0 && q[i].len > 1)
+            substitution = 1;
+        matched += qa[i] >= 0;
+        matched_plain += qa[i] >= 0 && qk[i] != 'l';
+    }
+    int name_unmatched = 0;
+    for (size_t j = 0; j < nc; j++)
+        name_unmatched |= ca[j] < 0 && !c[j].legal;
+    double wbar = 0, nplain = 0;
+    for (size_t j = 0; j < nc; j++)
+        if (!c[j].legal) {
+            wbar += c[j].w;
+            nplain++;
+        }
+    wbar = nplain > 0 ? wbar / nplain : 0;
+    /* a substitution (a query token and a name token both unmatched) is
+     * evidence of another party however common the two tokens are: each
+     * counts at least SUBST_FLOOR times the name's mean token weight */
+    double floor_w = substitution && name_unmatched ? SUBST_FLOOR * wbar : 0;
     for (size_t i = 0; i < nq; i++) {
         if (qa[i] >= 0 && qk[i] == 'i' && q[i].len > 1 && qspan[i] == 1) {
             /* a full query token against an initial on the list: the initial
@@ -247,20 +272,15 @@ double clr__score_name(const clr__stok *q, size_t nq, const clr__stok *c, size_t
             num += 2.0 * qw[i] * qs[i];
             den += 2.0 * qw[i];
         } else {
-            den += q[i].w;
+            den += q[i].len > 1 && q[i].w < floor_w ? floor_w : q[i].w;
         }
     }
     /* Unmatched name tokens: a person's middle names, or an organisation's
-     * weightiest word, may simply be left out and cost little; anything else
+     * weightiest word when two other words matched ("Alphabet Inc." says
+     * little about "ALPHABET INTERNATIONAL DMCC"), may simply be left out and
+     * cost little; anything else
      * costs nearly its full weight, as does everything when a query token is
      * unmatched too (a substitution, not an omission). */
-    int substitution = 0;
-    size_t matched = 0;
-    for (size_t i = 0; i < nq; i++) {
-        if (qa[i] < 0 && q[i].len > 1)
-            substitution = 1;
-        matched += qa[i] >= 0;
-    }
     int heaviest = -1;
     for (size_t j = 0; j < nc; j++)
         if (ca[j] < 0 && (heaviest < 0 || c[j].w > c[heaviest].w))
@@ -280,10 +300,10 @@ double clr__score_name(const clr__stok *q, size_t nq, const clr__stok *c, size_t
         if (!substitution && matched >= 2) {
             if (person_like && (middle >> j & 1))
                 cost = middle_cost;
-            else if (!person_like && (int)j == heaviest && nc >= 3)
+            else if (!person_like && (int)j == heaviest && nc >= 3 && matched_plain >= 2)
                 cost = 0.6;
         }
-        den += cost * c[j].w;
+        den += cost * (c[j].w < floor_w && !c[j].legal ? floor_w : c[j].w);
     }
     double score = den > 0 ? num / den : 0;
     if (score > 1)
@@ -295,6 +315,14 @@ double clr__score_name(const clr__stok *q, size_t nq, const clr__stok *c, size_t
             evidence = 1;
     if (!evidence)
         score *= 0.7;
+    /* the name's most distinctive token matched only loosely ("Bill" for
+     * "BILAL") is weak evidence, however well the common tokens match */
+    int hv = -1;
+    for (size_t j = 0; j < nc; j++)
+        if (!c[j].legal && (hv < 0 || c[j].w > c[hv].w))
+            hv = (int)j;
+    if (hv >= 0 && ca[hv] >= 0 && qs[ca[hv]] < DISTINCT_SIM)
+        score *= 1 - DISTINCT_PENALTY * (DISTINCT_SIM - qs[ca[hv]]);
     if (align && nalign) {
         size_t na = 0;
         for (size_t i = 0; i < nq; i++) {
