@@ -247,16 +247,23 @@ double clr__score_name(const clr__stok *q, size_t nq, const clr__stok *c, size_t
         matched += qa[i] >= 0;
         matched_plain += qa[i] >= 0 && qk[i] != 'l';
     }
-    int name_unmatched = 0;
-    for (size_t j = 0; j < nc; j++)
-        name_unmatched |= ca[j] < 0 && !c[j].legal;
-    double wbar = 0, nplain = 0;
-    for (size_t j = 0; j < nc; j++)
-        if (!c[j].legal) {
-            wbar += c[j].w;
-            nplain++;
-        }
-    wbar = nplain > 0 ? wbar / nplain : 0;
+    /* one pass over the name: unmatched tokens, the weightiest unmatched and
+     * the weightiest overall (legal forms aside), the mean weight */
+    int name_unmatched = 0, heaviest = -1, hv = -1;
+    double wbar = 0;
+    size_t nplain = 0;
+    for (size_t j = 0; j < nc; j++) {
+        if (ca[j] < 0 && (heaviest < 0 || c[j].w > c[heaviest].w))
+            heaviest = (int)j;
+        if (c[j].legal)
+            continue;
+        name_unmatched |= ca[j] < 0;
+        wbar += c[j].w;
+        nplain++;
+        if (hv < 0 || c[j].w > c[hv].w)
+            hv = (int)j;
+    }
+    wbar = nplain ? wbar / (double)nplain : 0;
     /* a substitution (a query token and a name token both unmatched) is
      * evidence of another party however common the two tokens are: each
      * counts at least SUBST_FLOOR times the name's mean token weight */
@@ -281,10 +288,6 @@ double clr__score_name(const clr__stok *q, size_t nq, const clr__stok *c, size_t
      * cost little; anything else
      * costs nearly its full weight, as does everything when a query token is
      * unmatched too (a substitution, not an omission). */
-    int heaviest = -1;
-    for (size_t j = 0; j < nc; j++)
-        if (ca[j] < 0 && (heaviest < 0 || c[j].w > c[heaviest].w))
-            heaviest = (int)j;
     /* leaving out a name is cheap only when what matched is informative:
      * "Mohammed Ibrahim" says little about "IBRAHIM, Mohammed Hassan" */
     double wmatched = 0;
@@ -317,10 +320,6 @@ double clr__score_name(const clr__stok *q, size_t nq, const clr__stok *c, size_t
         score *= 0.7;
     /* the name's most distinctive token matched only loosely ("Bill" for
      * "BILAL") is weak evidence, however well the common tokens match */
-    int hv = -1;
-    for (size_t j = 0; j < nc; j++)
-        if (!c[j].legal && (hv < 0 || c[j].w > c[hv].w))
-            hv = (int)j;
     if (hv >= 0 && ca[hv] >= 0 && qs[ca[hv]] < DISTINCT_SIM)
         score *= 1 - DISTINCT_PENALTY * (DISTINCT_SIM - qs[ca[hv]]);
     if (align && nalign) {
