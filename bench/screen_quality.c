@@ -11,7 +11,9 @@
  * labelled/sdn_2024_treated_queries.csv. The unlisted names are the names of
  * labelled/nomenklatura/name_bench_cases.csv (synthetic groups) that are not
  * on a list under any spelling that the labels tie them to, and names
- * recombined from their parts. Everything is split into a
+ * recombined from their parts (one script, not already labelled); any of them
+ * that the listed queries could have produced from a listed name (see
+ * listed_spelling) is left out. Everything is split into a
  * development half (used to tune) and a held-out half (seed 2, rows 0 mod 5). */
 #include <math.h>
 #include <stdio.h>
