@@ -330,9 +330,11 @@ void srv_http_drain_and_stop(srv_http *h, unsigned timeout_s)
     if (!h)
         return;
     atomic_store(&h->st->draining, 1);
+    /* stop accepting: new connections are refused at once; the descriptor
+     * itself may only be closed once the workers have stopped */
     MHD_socket fd = MHD_quiesce_daemon(h->daemon);
     if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+        shutdown(fd, SHUT_RDWR);
     uint64_t deadline = srv_now_ns() + (uint64_t)timeout_s * 1000000000u;
     while (atomic_load(&h->st->inflight) > 0 && srv_now_ns() < deadline) {
         struct timespec ts = {0, 5 * 1000 * 1000};
@@ -342,5 +344,7 @@ void srv_http_drain_and_stop(srv_http *h, unsigned timeout_s)
     if (left > 0)
         fprintf(stderr, "clearance serve: drain timed out with %ld requests in flight\n", left);
     MHD_stop_daemon(h->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
     free(h);
 }

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#define SRV_BATCH_MAX_LINES 10000
+
 void srv_route_decide(srv_req *r)
 {
     clr_request req;
@@ -53,7 +55,10 @@ void srv_route_decide_batch(srv_req *r)
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *e = nl ? nl : end;
-        lineno++;
+        if (++lineno > SRV_BATCH_MAX_LINES) {
+            srv_reply_error(r, 413, SRV_ERR_TOO_LARGE, "a batch holds at most 10000 lines", NULL);
+            return;
+        }
         const char *q = p;
         while (q < e && (*q == ' ' || *q == '\t' || *q == '\r'))
             q++;

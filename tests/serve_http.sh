@@ -105,6 +105,8 @@ contains "batch: bad line keeps its number" '"line":4' "$(body | sed -n 3p)"
 contains "batch: bad line has a path" '"path":"$"' "$(body | sed -n 3p)"
 expect "batch: line 4" license_required "$(body | sed -n 4p | python3 -c 'import json,sys; print(json.load(sys.stdin)["decision"])')"
 expect "batch: content type" application/x-ndjson "$(header Content-Type)"
+seq 10001 | sed "s/.*/x/" >"$TMP/many.jsonl"
+expect "batch: more than 10000 lines is 413" 413 "$(status POST /v1/decide/batch --data-binary @"$TMP/many.jsonl")"
 
 # --- POST /v1/data/clearance/decision (OPA data API) -----------------------------
 expect "opa: 200" 200 "$(status POST /v1/data/clearance/decision -d "{\"input\":$EMBARGO}")"
