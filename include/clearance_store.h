@@ -1,0 +1,205 @@
+/*
+ * clearance: the store and the tamper-evident audit log (docs/store.md).
+ *
+ * Same conventions as clearance.h: clr_<module>_<verb>, int return 0 or a
+ * negative CLR_E* code, out-parameters first, the caller owns **out. The
+ * detailed message of a store failure lives on the store (clr_store_errmsg).
+ */
+#ifndef CLEARANCE_STORE_H
+#define CLEARANCE_STORE_H
+
+#include "clearance.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------- */
+/* Store                                                                      */
+/* ------------------------------------------------------------------------- */
+
+/* A connection to the store: an embedded SQLite file today; the interface
+ * (src/store.h) lets another backend, such as PostgreSQL, provide it too. A
+ * store handle is used by one thread at a time; open one per thread. */
+typedef struct clr_store clr_store;
+
+typedef struct clr_store_options {
+    unsigned version;    /* CLR_STORE_OPTIONS_VERSION */
+    int busy_timeout_ms; /* how long to wait for another writer; default 5000 */
+    int read_only;       /* non-zero: open an existing store for reading only */
+} clr_store_options;
+
+#define CLR_STORE_OPTIONS_VERSION 1
+#define CLR_STORE_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        CLR_STORE_OPTIONS_VERSION, 5000, 0                                                         \
+    }
+
+/* The schema version this build creates and migrates to. */
+#define CLR_STORE_SCHEMA_VERSION 3
+
+/* Opens (creating when absent, unless read_only) the SQLite store at path
+ * (":memory:" for a private in-memory store), in WAL mode with full
+ * synchronous commits, and applies every pending schema migration in one
+ * transaction (table schema_version). opts may be NULL for the defaults. On
+ * success *out is a store the caller owns and releases with clr_store_close.
+ * On failure returns CLR_ESTORE, CLR_EINVAL or CLR_ENOMEM, writes the reason
+ * into errbuf (may be NULL) of errcap bytes, and sets *out to NULL. A store
+ * whose schema is newer than this build is refused (CLR_ESTORE). Thread-safe. */
+int clr_store_open(clr_store **out, const char *path, const clr_store_options *opts, char *errbuf,
+                   size_t errcap);
+
+/* Closes the store. NULL is allowed. */
+void clr_store_close(clr_store *s);
+
+/* The message of the store's last failure ("" when none). Lives as long as s. */
+const char *clr_store_errmsg(const clr_store *s);
+
+/* The schema version the store is at. Returns 0 and sets *out, or CLR_ESTORE. */
+int clr_store_schema_version(int *out, clr_store *s);
+
+/* ------------------------------------------------------------------------- */
+/* Audit log: appending                                                       */
+/* ------------------------------------------------------------------------- */
+
+/* Sync: clr_audit_append returns once the record is durable (committed and
+ * fsynced); many callers' records share one commit (group commit).
+ * Async: clr_audit_append returns once the record is queued; the writer thread
+ * commits it soon after. When the bounded queue is full the caller blocks
+ * until the writer has made room (backpressure): no record is ever dropped.
+ * How long callers waited is counted in clr_audit_stats. */
+typedef enum { CLR_AUDIT_SYNC = 0, CLR_AUDIT_ASYNC = 1 } clr_audit_mode;
+
+typedef struct clr_audit_options {
+    unsigned version;            /* CLR_AUDIT_OPTIONS_VERSION */
+    clr_audit_mode mode;         /* default CLR_AUDIT_SYNC */
+    const char *key_path;        /* Ed25519 signing key; NULL: "<store path>.key" */
+    size_t queue_cap;            /* records the queue holds; 0: 65536 */
+    size_t batch_max;            /* records per transaction at most; 0: 8192 */
+    uint64_t checkpoint_every;   /* a signed checkpoint every this many records; 0: 1000 */
+    unsigned checkpoint_seconds; /* ... or when this many seconds passed; 0: 10 */
+} clr_audit_options;
+
+#define CLR_AUDIT_OPTIONS_VERSION 1
+#define CLR_AUDIT_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        CLR_AUDIT_OPTIONS_VERSION, CLR_AUDIT_SYNC, NULL, 0, 0, 0, 0                                \
+    }
+
+/* An audit log writer: a queue and one writer thread over a store. */
+typedef struct clr_audit clr_audit;
+
+typedef struct clr_audit_stats {
+    uint64_t appended;     /* records accepted */
+    uint64_t committed;    /* records durable */
+    uint64_t transactions; /* commits */
+    uint64_t checkpoints;  /* checkpoints signed */
+    uint64_t full_waits;   /* appends that found the queue full and waited */
+    uint64_t full_wait_ns; /* total time spent waiting for room */
+} clr_audit_stats;
+
+/* Starts an audit writer over store, which it uses exclusively (from its own
+ * thread) until clr_audit_close; store_path is where the store lives, for the
+ * default key path (may be NULL when opts->key_path is set). Loads the signing
+ * key from the key file, generating it (mode 0600) on first use, and records
+ * the public key in the store (a store signed by a different key is refused:
+ * CLR_EINVAL). opts may be NULL for the defaults. On success *out is a writer
+ * the caller owns and stops with clr_audit_close. Returns 0, CLR_EIO (key
+ * file), CLR_ESTORE, CLR_EINVAL or CLR_ENOMEM; the message goes to errbuf
+ * (may be NULL) of errcap bytes. */
+int clr_audit_open(clr_audit **out, clr_store *store, const char *store_path,
+                   const clr_audit_options *opts, char *errbuf, size_t errcap);
+
+/* Drains the queue, commits it, signs a final checkpoint over everything
+ * appended and stops the writer. The store stays open (the caller closes it).
+ * Returns 0, or the first error the writer met (CLR_ESTORE). NULL is allowed. */
+int clr_audit_close(clr_audit *a);
+
+/* Appends one record for decision d about request req: sequence number,
+ * decision id, time (d->at), the request (clr_request_to_json), the outcome,
+ * the decision (clr_decision_to_json) and the rules version; its hash chains
+ * to the previous record's. Copies what it needs: req and d may be reused at
+ * once. Sync mode waits until the record is durable. Returns 0, CLR_ENOMEM,
+ * CLR_ELIMIT (the JSON exceeds 1 MiB), or CLR_ESTORE once the writer has
+ * failed (sticky; nothing more is accepted). Thread-safe. */
+int clr_audit_append(clr_audit *a, const clr_request *req, const clr_decision *d);
+
+/* Appends n records (reqs[i], ds[i]) together: in sync mode, one wait for all
+ * of them. Same contract as clr_audit_append; on error, the records before the
+ * failing one may have been appended. Thread-safe. */
+int clr_audit_append_batch(clr_audit *a, const clr_request *reqs, const clr_decision *ds, size_t n);
+
+/* The record's fields already written as JSON (a server has the decision JSON
+ * at hand for its reply): same contract as clr_audit_append. */
+int clr_audit_append_json(clr_audit *a, const char *decision_id, clr_time at, clr_outcome outcome,
+                          const char *rules_version, const char *request_json, size_t request_len,
+                          const char *decision_json, size_t decision_len);
+
+/* Waits until every record appended so far is durable. Returns 0 or
+ * CLR_ESTORE. Thread-safe. */
+int clr_audit_flush(clr_audit *a);
+
+/* Counters since clr_audit_open. Thread-safe. */
+void clr_audit_stats_get(const clr_audit *a, clr_audit_stats *out);
+
+/* ------------------------------------------------------------------------- */
+/* Audit log: keys, verification, proofs, export                              */
+/* ------------------------------------------------------------------------- */
+
+#define CLR_AUDIT_HASH_BYTES 32 /* BLAKE2b-256 */
+#define CLR_AUDIT_PK_BYTES 32   /* Ed25519 public key */
+#define CLR_AUDIT_SIG_BYTES 64  /* Ed25519 signature */
+
+/* The public key recorded in the store (by the first clr_audit_open). Returns
+ * 0, CLR_ENOTFOUND when the store has none, or CLR_ESTORE. */
+int clr_audit_public_key(unsigned char out[CLR_AUDIT_PK_BYTES], clr_store *s);
+
+/* Reads a public key file: 64 hex digits, optional trailing newline. Returns
+ * 0, CLR_EIO or CLR_EINVAL. */
+int clr_audit_public_key_read(unsigned char out[CLR_AUDIT_PK_BYTES], const char *path);
+
+/* What verification found. */
+typedef struct clr_audit_report {
+    int ok;                    /* 1: the chain and every checkpoint verified */
+    uint64_t records;          /* records read */
+    uint64_t checkpoints;      /* checkpoints whose signature verified */
+    int64_t last_checkpoint;   /* sequence number the last checkpoint covers; 0 if none */
+    uint64_t unsigned_records; /* records after the last checkpoint */
+    int64_t bad_seq;           /* when !ok: the first bad record's sequence number */
+    char bad_decision_id[64];  /* ... its decision id, "" when unknown */
+    char problem[512];         /* ... what is wrong, one sentence */
+} clr_audit_report;
+
+/* Recomputes the chain of every record in sequence order and checks each
+ * checkpoint's hash and Ed25519 signature under pk (NULL: the key recorded in
+ * the store; pass an independently held key for a check that does not trust
+ * the store). Finds changed, deleted, inserted and reordered records and names
+ * the first bad one in *out. Returns 0 when the check ran (the verdict is
+ * out->ok), or CLR_ESTORE / CLR_ENOTFOUND (no key) / CLR_ENOMEM when it could
+ * not. Reads one consistent snapshot. Not thread-safe on one store. */
+int clr_audit_verify(clr_audit_report *out, clr_store *s, const unsigned char *pk);
+
+/* Writes to f, as one JSON object, the proof that the record of decision_id
+ * is covered by a signed checkpoint: the record, the chain hash before it,
+ * the leaf hashes of the records after it up to the first checkpoint at or
+ * beyond it, and that checkpoint with its signature and public key; the
+ * proof is checked (under pk, or the stored key when NULL) before it is
+ * written. Returns 0, CLR_ENOTFOUND (no such decision, or no checkpoint covers
+ * it yet), CLR_EINVAL (the proof does not verify: the log is damaged) or
+ * CLR_ESTORE. */
+int clr_audit_proof(clr_store *s, const char *decision_id, const unsigned char *pk, FILE *f);
+
+/* Writes the records whose time lies in [from, until) to f as JSON Lines:
+ * {"seq","decision_id","time","outcome","rules_version","request","decision",
+ * "hash"}. Returns 0, CLR_EIO or CLR_ESTORE. */
+int clr_audit_export(clr_store *s, clr_time from, clr_time until, FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,633 @@
+/* The audit log's writer: hash-chained records, a queue with one writer thread
+ * that commits batches (group commit), and Ed25519-signed checkpoints. */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RECORD_MAX (1u << 20) /* bytes of a record's JSON */
+#define META_PUBLIC_KEY "audit_public_key"
+
+/* ------------------------------------------------------------------------- */
+/* Hashes                                                                     */
+/* ------------------------------------------------------------------------- */
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+
+static void hash_field(crypto_generichash_state *h, clr__bytes b)
+{
+    unsigned char len[8];
+    put_u64(len, b.n);
+    crypto_generichash_update(h, len, 8);
+    if (b.n)
+        crypto_generichash_update(h, (const unsigned char *)b.p, b.n);
+}
+
+void clr__audit_leaf(unsigned char out[CLR_AUDIT_HASH_BYTES], const clr__audit_row *r)
+{
+    static const char domain[] = "clearance.record.v1"; /* with its NUL */
+    crypto_generichash_state h;
+    unsigned char num[16];
+    put_u64(num, (uint64_t)r->seq);
+    put_u64(num + 8, (uint64_t)r->time);
+    crypto_generichash_init(&h, NULL, 0, CLR_AUDIT_HASH_BYTES);
+    crypto_generichash_update(&h, (const unsigned char *)domain, sizeof domain);
+    crypto_generichash_update(&h, num, sizeof num);
+    hash_field(&h, r->decision_id);
+    hash_field(&h, r->outcome);
+    hash_field(&h, r->rules_version);
+    hash_field(&h, r->request);
+    hash_field(&h, r->decision);
+    crypto_generichash_final(&h, out, CLR_AUDIT_HASH_BYTES);
+}
+
+void clr__audit_link(unsigned char out[CLR_AUDIT_HASH_BYTES],
+                     const unsigned char prev[CLR_AUDIT_HASH_BYTES],
+                     const unsigned char leaf[CLR_AUDIT_HASH_BYTES])
+{
+    unsigned char both[2 * CLR_AUDIT_HASH_BYTES];
+    memcpy(both, prev, CLR_AUDIT_HASH_BYTES);
+    memcpy(both + CLR_AUDIT_HASH_BYTES, leaf, CLR_AUDIT_HASH_BYTES);
+    crypto_generichash(out, CLR_AUDIT_HASH_BYTES, both, sizeof both, NULL, 0);
+}
+
+void clr__checkpoint_message(unsigned char out[CLR__CHECKPOINT_MSG], int64_t seq,
+                             const unsigned char hash[CLR_AUDIT_HASH_BYTES], int64_t time)
+{
+    static const char domain[24] = "clearance.checkpoint.v1"; /* 23 bytes and a NUL */
+    memcpy(out, domain, 24);
+    put_u64(out + 24, (uint64_t)seq);
+    memcpy(out + 32, hash, CLR_AUDIT_HASH_BYTES);
+    put_u64(out + 32 + CLR_AUDIT_HASH_BYTES, (uint64_t)time);
+}
+
+void clr__hex(char *out, const unsigned char *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int clr__unhex(unsigned char *out, size_t n, const char *hex, size_t len)
+{
+    if (len != 2 * n)
+        return CLR_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return CLR_EINVAL;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Keys                                                                       */
+/* ------------------------------------------------------------------------- */
+
+static int errf(char *buf, size_t cap, int rc, const char *fmt, const char *a, const char *b)
+{
+    if (buf && cap)
+        snprintf(buf, cap, fmt, a, b);
+    return rc;
+}
+
+/* Reads exactly the hex text of n bytes (and an optional newline) from path. */
+static int read_hex_file(unsigned char *out, size_t n, const char *path)
+{
+    char text[256];
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return CLR_EIO;
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    int err = ferror(f);
+    fclose(f);
+    if (err)
+        return CLR_EIO;
+    while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+        len--;
+    return clr__unhex(out, n, text, len);
+}
+
+static int write_hex_file(const char *path, const unsigned char *p, size_t n, mode_t mode)
+{
+    char hex[2 * 64 + 2];
+    clr__hex(hex, p, n);
+    strcat(hex, "\n");
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode);
+    if (fd < 0)
+        return CLR_EIO;
+    size_t len = strlen(hex);
+    int ok = write(fd, hex, len) == (ssize_t)len && fsync(fd) == 0;
+    return close(fd) == 0 && ok ? 0 : CLR_EIO;
+}
+
+/* Loads the key pair from the seed in path, generating it when absent. */
+static int load_key(unsigned char pk[crypto_sign_PUBLICKEYBYTES],
+                    unsigned char sk[crypto_sign_SECRETKEYBYTES], const char *path, char *errbuf,
+                    size_t errcap)
+{
+    unsigned char seed[crypto_sign_SEEDBYTES];
+    struct stat st;
+    int rc;
+    if (stat(path, &st) != 0) {
+        if (errno != ENOENT)
+            return errf(errbuf, errcap, CLR_EIO, "cannot read the key file %s%s", path, "");
+        randombytes_buf(seed, sizeof seed);
+        if (write_hex_file(path, seed, sizeof seed, 0600))
+            return errf(errbuf, errcap, CLR_EIO, "cannot create the key file %s%s", path, "");
+        crypto_sign_seed_keypair(pk, sk, seed);
+        /* the public half beside it, for verifiers; best effort */
+        char pub[4096];
+        if ((size_t)snprintf(pub, sizeof pub, "%s.pub", path) < sizeof pub)
+            write_hex_file(pub, pk, crypto_sign_PUBLICKEYBYTES, 0644);
+        sodium_memzero(seed, sizeof seed);
+        return 0;
+    }
+    if (st.st_mode & 077)
+        return errf(errbuf, errcap, CLR_EIO,
+                    "the key file %s is readable by others (mode %s); chmod 600 it", path,
+                    (st.st_mode & 044) ? "o+r or g+r" : "g/o bits set");
+    if ((rc = read_hex_file(seed, sizeof seed, path)))
+        return errf(errbuf, errcap, rc, "the key file %s does not hold a 64-hex-digit seed%s", path,
+                    "");
+    crypto_sign_seed_keypair(pk, sk, seed);
+    sodium_memzero(seed, sizeof seed);
+    return 0;
+}
+
+int clr_audit_public_key(unsigned char out[CLR_AUDIT_PK_BYTES], clr_store *s)
+{
+    char hex[2 * CLR_AUDIT_PK_BYTES + 1];
+    int rc = s->ops->meta_get(s, META_PUBLIC_KEY, hex, sizeof hex);
+    if (rc == CLR_ELIMIT)
+        return clr__store_fail(s, "the stored public key is malformed");
+    if (rc)
+        return rc;
+    if (clr__unhex(out, CLR_AUDIT_PK_BYTES, hex, strlen(hex)))
+        return clr__store_fail(s, "the stored public key is malformed");
+    return 0;
+}
+
+int clr_audit_public_key_read(unsigned char out[CLR_AUDIT_PK_BYTES], const char *path)
+{
+    return read_hex_file(out, CLR_AUDIT_PK_BYTES, path);
+}
+
+/* ------------------------------------------------------------------------- */
+/* The writer                                                                 */
+/* ------------------------------------------------------------------------- */
+
+/* A queued record: its fields, then the bytes they point at. */
+typedef struct rec {
+    struct rec *next;
+    uint64_t ticket;
+    int64_t time;
+    size_t id_n, outcome_n, rv_n, req_n, dec_n;
+    char data[];
+} rec;
+
+struct clr_audit {
+    clr_store *store;
+    clr_audit_mode mode;
+    size_t queue_cap, batch_max;
+    uint64_t cp_every;
+    unsigned cp_seconds;
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+    unsigned char sk[crypto_sign_SECRETKEYBYTES];
+
+    pthread_mutex_t mu;
+    pthread_cond_t nonempty; /* the writer waits for records */
+    pthread_cond_t room;     /* appenders wait for space */
+    pthread_cond_t durable;  /* appenders wait for their commit */
+    rec *head, *tail;
+    size_t queued;
+    uint64_t next_ticket; /* tickets handed out */
+    uint64_t done_ticket; /* tickets committed */
+    int error;            /* sticky */
+    int stop;
+    clr_audit_stats stats;
+    pthread_t thread;
+
+    /* the writer thread's own */
+    int64_t last_cp_seq;
+    clr_time last_cp_time;
+    uint64_t signed_count; /* published to stats under mu */
+};
+
+static int sign_checkpoint(clr_audit *a, int64_t seq, const unsigned char hash[32])
+{
+    unsigned char msg[CLR__CHECKPOINT_MSG], sig[crypto_sign_BYTES];
+    clr_time now = clr_time_now();
+    clr__checkpoint_message(msg, seq, hash, now);
+    crypto_sign_detached(sig, NULL, msg, sizeof msg, a->sk);
+    clr__checkpoint_row cp = {.seq = seq,
+                              .hash = {(const char *)hash, CLR_AUDIT_HASH_BYTES},
+                              .time = now,
+                              .signature = {(const char *)sig, sizeof sig}};
+    int rc = a->store->ops->checkpoint_insert(a->store, &cp);
+    if (!rc) {
+        a->last_cp_seq = seq;
+        a->last_cp_time = now;
+        a->signed_count++;
+    }
+    return rc;
+}
+
+/* Writes the batch (and the checkpoints it reaches) in one transaction. When
+ * final, or when checkpoint_seconds have passed, the tail gets a checkpoint. */
+static int write_batch(clr_audit *a, rec *batch, int final)
+{
+    clr_store *s = a->store;
+    unsigned char hash[CLR_AUDIT_HASH_BYTES];
+    int64_t seq;
+    int rc;
+    if ((rc = s->ops->begin(s, 1)))
+        return rc;
+    /* the tail as stored, so that another process appending too cannot fork the chain */
+    if ((rc = s->ops->audit_tail(s, &seq, hash)))
+        goto fail;
+    for (rec *r = batch; r; r = r->next) {
+        clr__audit_row row;
+        unsigned char leaf[CLR_AUDIT_HASH_BYTES];
+        const char *p = r->data;
+        row.seq = ++seq;
+        row.time = r->time;
+        row.decision_id = (clr__bytes){p, r->id_n};
+        p += r->id_n;
+        row.outcome = (clr__bytes){p, r->outcome_n};
+        p += r->outcome_n;
+        row.rules_version = (clr__bytes){p, r->rv_n};
+        p += r->rv_n;
+        row.request = (clr__bytes){p, r->req_n};
+        p += r->req_n;
+        row.decision = (clr__bytes){p, r->dec_n};
+        clr__audit_leaf(leaf, &row);
+        clr__audit_link(hash, hash, leaf);
+        row.hash = (clr__bytes){(const char *)hash, sizeof hash};
+        if ((rc = s->ops->audit_insert(s, &row)))
+            goto fail;
+        if ((uint64_t)(seq - a->last_cp_seq) >= a->cp_every && (rc = sign_checkpoint(a, seq, hash)))
+            goto fail;
+    }
+    if (seq > a->last_cp_seq &&
+        (final || clr_time_now() - a->last_cp_time >= (clr_time)a->cp_seconds) &&
+        (rc = sign_checkpoint(a, seq, hash)))
+        goto fail;
+    if ((rc = s->ops->commit(s)))
+        goto fail;
+    return 0;
+fail:
+    s->ops->rollback(s);
+    return rc;
+}
+
+static void *writer_main(void *arg)
+{
+    clr_audit *a = arg;
+    pthread_mutex_lock(&a->mu);
+    for (;;) {
+        while (!a->head && !a->stop && !a->error) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += a->cp_seconds;
+            if (pthread_cond_timedwait(&a->nonempty, &a->mu, &until) == ETIMEDOUT)
+                break; /* time for a checkpoint, perhaps */
+        }
+        if (a->error)
+            break;
+        rec *batch = a->head, *last = NULL;
+        size_t k = 0;
+        for (rec *r = batch; r && k < a->batch_max; r = r->next, k++)
+            last = r;
+        if (last) {
+            a->head = last->next;
+            if (!a->head)
+                a->tail = NULL;
+            last->next = NULL;
+            a->queued -= k;
+            pthread_cond_broadcast(&a->room);
+        }
+        int final = a->stop && !a->head;
+        uint64_t last_ticket = last ? last->ticket : 0;
+        pthread_mutex_unlock(&a->mu);
+        int rc = 0;
+        if (batch || final || clr_time_now() - a->last_cp_time >= (clr_time)a->cp_seconds)
+            rc = write_batch(a, batch, final);
+        while (batch) {
+            rec *next = batch->next;
+            free(batch);
+            batch = next;
+        }
+        pthread_mutex_lock(&a->mu);
+        if (rc) {
+            a->error = rc;
+        } else if (last) {
+            a->done_ticket = last_ticket;
+            a->stats.committed += k;
+            a->stats.transactions++;
+        }
+        a->stats.checkpoints = a->signed_count;
+        pthread_cond_broadcast(&a->durable);
+        if (final || a->error)
+            break;
+    }
+    /* wake anyone still waiting: nothing more will be committed */
+    pthread_cond_broadcast(&a->durable);
+    pthread_cond_broadcast(&a->room);
+    pthread_mutex_unlock(&a->mu);
+    return NULL;
+}
+
+int clr_audit_open(clr_audit **out, clr_store *store, const char *store_path,
+                   const clr_audit_options *opts, char *errbuf, size_t errcap)
+{
+    clr_audit_options defaults = CLR_AUDIT_OPTIONS_INIT;
+    char keypath[4096], hex[2 * CLR_AUDIT_PK_BYTES + 1];
+    clr_audit *a = NULL;
+    int rc = CLR_EINVAL, have_key = 0;
+    *out = NULL;
+    if (errbuf && errcap)
+        errbuf[0] = '\0';
+    if (!opts)
+        opts = &defaults;
+    if (!store || opts->version != CLR_AUDIT_OPTIONS_VERSION ||
+        (opts->mode != CLR_AUDIT_SYNC && opts->mode != CLR_AUDIT_ASYNC))
+        return errf(errbuf, errcap, CLR_EINVAL, "invalid audit options%s%s", "", "");
+    if (opts->key_path)
+        snprintf(keypath, sizeof keypath, "%s", opts->key_path);
+    else if (!store_path ||
+             (size_t)snprintf(keypath, sizeof keypath, "%s.key", store_path) >= sizeof keypath)
+        return errf(errbuf, errcap, CLR_EINVAL, "no key path%s%s", "", "");
+    if (sodium_init() < 0)
+        return errf(errbuf, errcap, CLR_ENOMEM, "libsodium failed to start%s%s", "", "");
+    if (!(a = calloc(1, sizeof *a)))
+        return CLR_ENOMEM;
+    a->store = store;
+    a->mode = opts->mode;
+    a->queue_cap = opts->queue_cap ? opts->queue_cap : 65536;
+    a->batch_max = opts->batch_max ? opts->batch_max : 8192;
+    a->cp_every = opts->checkpoint_every ? opts->checkpoint_every : 1000;
+    a->cp_seconds = opts->checkpoint_seconds ? opts->checkpoint_seconds : 10;
+    if ((rc = load_key(a->pk, a->sk, keypath, errbuf, errcap)))
+        goto fail_free;
+    /* the store remembers its key: refuse to sign its log with another */
+    clr__hex(hex, a->pk, sizeof a->pk);
+    char stored[2 * CLR_AUDIT_PK_BYTES + 1];
+    rc = store->ops->meta_get(store, META_PUBLIC_KEY, stored, sizeof stored);
+    if (rc == 0) {
+        have_key = 1;
+        if (strcmp(stored, hex) != 0) {
+            rc = errf(errbuf, errcap, CLR_EINVAL,
+                      "the store's audit log is signed by another key than %s%s", keypath, "");
+            goto fail_free;
+        }
+    } else if (rc != CLR_ENOTFOUND) {
+        errf(errbuf, errcap, rc, "%s%s", clr_store_errmsg(store), "");
+        goto fail_free;
+    }
+    if (!have_key && (rc = store->ops->meta_set(store, META_PUBLIC_KEY, hex))) {
+        errf(errbuf, errcap, rc, "%s%s", clr_store_errmsg(store), "");
+        goto fail_free;
+    }
+    /* where the last checkpoint is, so that the first one comes on time */
+    int64_t tail;
+    unsigned char h[CLR_AUDIT_HASH_BYTES];
+    if ((rc = store->ops->audit_tail(store, &tail, h))) {
+        errf(errbuf, errcap, rc, "%s%s", clr_store_errmsg(store), "");
+        goto fail_free;
+    }
+    a->last_cp_seq = tail; /* at worst, one interval late */
+    a->last_cp_time = clr_time_now();
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->nonempty, NULL);
+    pthread_cond_init(&a->room, NULL);
+    pthread_cond_init(&a->durable, NULL);
+    if (pthread_create(&a->thread, NULL, writer_main, a) != 0) {
+        rc = CLR_ENOMEM;
+        goto fail_sync;
+    }
+    *out = a;
+    return 0;
+fail_sync:
+    pthread_cond_destroy(&a->durable);
+    pthread_cond_destroy(&a->room);
+    pthread_cond_destroy(&a->nonempty);
+    pthread_mutex_destroy(&a->mu);
+fail_free:
+    sodium_memzero(a->sk, sizeof a->sk);
+    free(a);
+    return rc;
+}
+
+int clr_audit_close(clr_audit *a)
+{
+    if (!a)
+        return 0;
+    pthread_mutex_lock(&a->mu);
+    a->stop = 1;
+    pthread_cond_signal(&a->nonempty);
+    pthread_mutex_unlock(&a->mu);
+    pthread_join(a->thread, NULL);
+    int rc = a->error;
+    while (a->head) { /* left over after a failure */
+        rec *next = a->head->next;
+        free(a->head);
+        a->head = next;
+    }
+    pthread_cond_destroy(&a->durable);
+    pthread_cond_destroy(&a->room);
+    pthread_cond_destroy(&a->nonempty);
+    pthread_mutex_destroy(&a->mu);
+    sodium_memzero(a->sk, sizeof a->sk);
+    free(a);
+    return rc;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Queues r, waiting for room; sets *ticket. Takes ownership of r. */
+static int enqueue(clr_audit *a, rec *r, uint64_t *ticket)
+{
+    pthread_mutex_lock(&a->mu);
+    if (a->queued >= a->queue_cap && !a->error && !a->stop) {
+        uint64_t t0 = now_ns();
+        a->stats.full_waits++;
+        while (a->queued >= a->queue_cap && !a->error && !a->stop)
+            pthread_cond_wait(&a->room, &a->mu);
+        a->stats.full_wait_ns += now_ns() - t0;
+    }
+    if (a->error || a->stop) {
+        int rc = a->error ? a->error : CLR_EINVAL;
+        pthread_mutex_unlock(&a->mu);
+        free(r);
+        return rc;
+    }
+    r->ticket = *ticket = ++a->next_ticket;
+    r->next = NULL;
+    if (a->tail)
+        a->tail->next = r;
+    else
+        a->head = r;
+    a->tail = r;
+    if (a->queued++ == 0)
+        pthread_cond_signal(&a->nonempty);
+    a->stats.appended++;
+    pthread_mutex_unlock(&a->mu);
+    return 0;
+}
+
+static int wait_durable(clr_audit *a, uint64_t ticket)
+{
+    int rc = 0;
+    pthread_mutex_lock(&a->mu);
+    while (a->done_ticket < ticket && !a->error)
+        pthread_cond_wait(&a->durable, &a->mu);
+    if (a->done_ticket < ticket)
+        rc = a->error;
+    pthread_mutex_unlock(&a->mu);
+    return rc;
+}
+
+static rec *make_rec(const char *id, clr_time at, clr_outcome outcome, const char *rv,
+                     const char *req, size_t req_n, const char *dec, size_t dec_n)
+{
+    const char *oname = clr_outcome_name(outcome);
+    size_t id_n = strlen(id), o_n = strlen(oname), rv_n = strlen(rv ? rv : "");
+    rec *r = malloc(sizeof *r + id_n + o_n + rv_n + req_n + dec_n);
+    if (!r)
+        return NULL;
+    r->time = at;
+    r->id_n = id_n;
+    r->outcome_n = o_n;
+    r->rv_n = rv_n;
+    r->req_n = req_n;
+    r->dec_n = dec_n;
+    char *p = r->data;
+    memcpy(p, id, id_n);
+    memcpy(p += id_n, oname, o_n);
+    memcpy(p += o_n, rv ? rv : "", rv_n);
+    memcpy(p += rv_n, req, req_n);
+    memcpy(p += req_n, dec, dec_n);
+    return r;
+}
+
+int clr_audit_append_json(clr_audit *a, const char *decision_id, clr_time at, clr_outcome outcome,
+                          const char *rules_version, const char *request_json, size_t request_len,
+                          const char *decision_json, size_t decision_len)
+{
+    uint64_t ticket;
+    if (!a || !decision_id || !request_json || !decision_json)
+        return CLR_EINVAL;
+    if (request_len > RECORD_MAX || decision_len > RECORD_MAX)
+        return CLR_ELIMIT;
+    rec *r = make_rec(decision_id, at, outcome, rules_version, request_json, request_len,
+                      decision_json, decision_len);
+    if (!r)
+        return CLR_ENOMEM;
+    int rc = enqueue(a, r, &ticket);
+    if (!rc && a->mode == CLR_AUDIT_SYNC)
+        rc = wait_durable(a, ticket);
+    return rc;
+}
+
+/* Serializes (req, d) into a record. */
+static int build(rec **out, const clr_request *req, const clr_decision *d)
+{
+    char reqbuf[4096], decbuf[16384];
+    char *rq = reqbuf, *dc = decbuf;
+    int rc = CLR_ENOMEM;
+    size_t rn = clr_request_to_json(req, reqbuf, sizeof reqbuf);
+    size_t dn = clr_decision_to_json(d, decbuf, sizeof decbuf);
+    *out = NULL;
+    if (rn > RECORD_MAX || dn > RECORD_MAX)
+        return CLR_ELIMIT;
+    if (rn >= sizeof reqbuf) {
+        if (!(rq = malloc(rn + 1)))
+            goto done;
+        clr_request_to_json(req, rq, rn + 1);
+    }
+    if (dn >= sizeof decbuf) {
+        if (!(dc = malloc(dn + 1)))
+            goto done;
+        clr_decision_to_json(d, dc, dn + 1);
+    }
+    *out = make_rec(d->decision_id, d->at, d->outcome, d->rules_version, rq, rn, dc, dn);
+    rc = *out ? 0 : CLR_ENOMEM;
+done:
+    if (rq != reqbuf)
+        free(rq);
+    if (dc != decbuf)
+        free(dc);
+    return rc;
+}
+
+int clr_audit_append_batch(clr_audit *a, const clr_request *reqs, const clr_decision *ds, size_t n)
+{
+    uint64_t ticket = 0;
+    int rc = 0;
+    if (!a || (n && (!reqs || !ds)))
+        return CLR_EINVAL;
+    for (size_t i = 0; i < n && !rc; i++) {
+        rec *r;
+        if (!(rc = build(&r, &reqs[i], &ds[i])))
+            rc = enqueue(a, r, &ticket);
+    }
+    if (a->mode == CLR_AUDIT_SYNC && ticket) {
+        int wrc = wait_durable(a, ticket);
+        if (!rc)
+            rc = wrc;
+    }
+    return rc;
+}
+
+int clr_audit_append(clr_audit *a, const clr_request *req, const clr_decision *d)
+{
+    return clr_audit_append_batch(a, req, d, 1);
+}
+
+int clr_audit_flush(clr_audit *a)
+{
+    pthread_mutex_lock(&a->mu);
+    uint64_t ticket = a->next_ticket;
+    pthread_mutex_unlock(&a->mu);
+    return wait_durable(a, ticket);
+}
+
+void clr_audit_stats_get(const clr_audit *a, clr_audit_stats *out)
+{
+    pthread_mutex_lock((pthread_mutex_t *)&a->mu);
+    *out = a->stats;
+    pthread_mutex_unlock((pthread_mutex_t *)&a->mu);
+}

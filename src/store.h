@@ -1,0 +1,118 @@
+/* The store interface: what a backend provides (docs/store.md). The SQLite
+ * backend is store_sqlite.c; a PostgreSQL backend fills in the same table of
+ * operations. Library-internal. */
+#ifndef CLR_STORE_H
+#define CLR_STORE_H
+
+#include "clearance_store.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One audit record as stored. Strings are byte ranges (not NUL-terminated,
+ * possibly NULL when the column is NULL). type_bad has bit i set when column i
+ * (CLR__COL_*) holds a value of the wrong type: a sign of tampering. */
+enum {
+    CLR__COL_SEQ = 0,
+    CLR__COL_DECISION_ID,
+    CLR__COL_TIME,
+    CLR__COL_OUTCOME,
+    CLR__COL_RULES_VERSION,
+    CLR__COL_REQUEST,
+    CLR__COL_DECISION,
+    CLR__COL_HASH,
+};
+
+typedef struct clr__bytes {
+    const char *p;
+    size_t n;
+} clr__bytes;
+
+typedef struct clr__audit_row {
+    int64_t seq;
+    clr__bytes decision_id;
+    int64_t time;
+    clr__bytes outcome;
+    clr__bytes rules_version;
+    clr__bytes request;
+    clr__bytes decision;
+    clr__bytes hash;
+    unsigned type_bad;
+} clr__audit_row;
+
+typedef struct clr__checkpoint_row {
+    int64_t seq;
+    clr__bytes hash;
+    int64_t time;
+    clr__bytes signature;
+    unsigned type_bad; /* bit 0 seq, 1 hash, 2 time, 3 signature */
+} clr__checkpoint_row;
+
+/* A scan calls fn for each row in ascending sequence order; fn returns 0 to go
+ * on or non-zero to stop, and the scan returns that value. The row's bytes live
+ * until fn returns. */
+typedef int (*clr__audit_fn)(void *arg, const clr__audit_row *row);
+typedef int (*clr__checkpoint_fn)(void *arg, const clr__checkpoint_row *row);
+
+typedef struct clr__store_ops {
+    const char *name;
+    void (*close)(clr_store *s);
+    int (*schema_version)(clr_store *s, int *out);
+    /* Transactions: write takes the store's write lock at once (so the tail read
+     * inside stays the tail); read gives a consistent snapshot. */
+    int (*begin)(clr_store *s, int write);
+    int (*commit)(clr_store *s);
+    void (*rollback)(clr_store *s);
+    /* The last record's sequence number and hash; *seq = 0 when empty. */
+    int (*audit_tail)(clr_store *s, int64_t *seq, unsigned char hash[CLR_AUDIT_HASH_BYTES]);
+    int (*audit_insert)(clr_store *s, const clr__audit_row *row);
+    int (*checkpoint_insert)(clr_store *s, const clr__checkpoint_row *row);
+    /* Records with from_seq <= seq (<= to_seq when to_seq >= 0) and
+     * from_time <= time < until_time. */
+    int (*audit_scan)(clr_store *s, int64_t from_seq, int64_t to_seq, clr_time from_time,
+                      clr_time until_time, clr__audit_fn fn, void *arg);
+    int (*checkpoint_scan)(clr_store *s, int64_t from_seq, clr__checkpoint_fn fn, void *arg);
+    /* The sequence number of decision_id's record: 0 or CLR_ENOTFOUND. */
+    int (*audit_find)(clr_store *s, const char *decision_id, int64_t *seq);
+    /* A small named value: 0, CLR_ENOTFOUND, CLR_ELIMIT (cap too small). */
+    int (*meta_get)(clr_store *s, const char *key, char *buf, size_t cap);
+    int (*meta_set)(clr_store *s, const char *key, const char *value);
+} clr__store_ops;
+
+/* Every backend's handle starts with this. */
+struct clr_store {
+    const clr__store_ops *ops;
+    char errmsg[512];
+};
+
+/* Sets s's message (printf-style) and returns CLR_ESTORE. */
+int clr__store_fail(clr_store *s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+struct sqlite3;
+
+/* The SQLite connection of a SQLite store (for tests and fuzzing that tamper
+ * with the file); NULL for another backend. */
+struct sqlite3 *clr__store_sqlite_db(clr_store *s);
+
+/* The record's leaf hash: BLAKE2b-256 over its canonical bytes. */
+void clr__audit_leaf(unsigned char out[CLR_AUDIT_HASH_BYTES], const clr__audit_row *row);
+
+/* The chain hash: BLAKE2b-256 over the previous chain hash and the leaf. */
+void clr__audit_link(unsigned char out[CLR_AUDIT_HASH_BYTES],
+                     const unsigned char prev[CLR_AUDIT_HASH_BYTES],
+                     const unsigned char leaf[CLR_AUDIT_HASH_BYTES]);
+
+/* The bytes a checkpoint's signature covers (CLR__CHECKPOINT_MSG bytes). */
+#define CLR__CHECKPOINT_MSG (24 + 8 + CLR_AUDIT_HASH_BYTES + 8)
+void clr__checkpoint_message(unsigned char out[CLR__CHECKPOINT_MSG], int64_t seq,
+                             const unsigned char hash[CLR_AUDIT_HASH_BYTES], int64_t time);
+
+/* Hex helpers: writes 2n digits and a NUL; parses exactly 2n digits. */
+void clr__hex(char *out, const unsigned char *p, size_t n);
+int clr__unhex(unsigned char *out, size_t n, const char *hex, size_t len);
+
+#endif

@@ -1,0 +1,470 @@
+/* The store on embedded SQLite: one file, WAL, versioned schema migrations. */
+#include "store.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct sqlite_store {
+    clr_store base; /* first: a clr_store * is a sqlite_store * */
+    sqlite3 *db;
+    sqlite3_stmt *insert;
+    sqlite3_stmt *tail;
+    sqlite3_stmt *cp_insert;
+} sqlite_store;
+
+/* The schema, one migration per version; migration i takes the store from
+ * version i to i + 1. Never edit a released migration: add one. */
+static const char *const migrations[CLR_STORE_SCHEMA_VERSION] = {
+    /* 1: the audit log and small named values */
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, decision_id TEXT NOT NULL,"
+    " time INTEGER NOT NULL, outcome TEXT NOT NULL, rules_version TEXT NOT NULL,"
+    " request TEXT NOT NULL, decision TEXT NOT NULL, hash BLOB NOT NULL);",
+    /* 2: finding a decision and exporting a time range */
+    "CREATE INDEX audit_log_decision_id ON audit_log (decision_id);"
+    "CREATE INDEX audit_log_time ON audit_log (time);",
+    /* 3: signed checkpoints */
+    "CREATE TABLE audit_checkpoint (seq INTEGER PRIMARY KEY, hash BLOB NOT NULL,"
+    " time INTEGER NOT NULL, signature BLOB NOT NULL);",
+};
+
+int clr__store_fail(clr_store *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->errmsg, sizeof s->errmsg, fmt, ap);
+    va_end(ap);
+    return CLR_ESTORE;
+}
+
+static int fail_db(sqlite_store *q, const char *what)
+{
+    return clr__store_fail(&q->base, "%s: %s", what, sqlite3_errmsg(q->db));
+}
+
+static int exec(sqlite_store *q, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(q->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+        return 0;
+    clr__store_fail(&q->base, "%s", msg ? msg : sqlite3_errmsg(q->db));
+    sqlite3_free(msg);
+    return CLR_ESTORE;
+}
+
+static int q_schema_version(clr_store *s, int *out)
+{
+    sqlite_store *q = (sqlite_store *)s;
+    sqlite3_stmt *st = NULL;
+    *out = 0;
+    /* no schema_version table: a new, empty store */
+    if (sqlite3_prepare_v2(q->db,
+                           "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = "
+                           "'schema_version'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail_db(q, "reading the schema");
+    int has = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+    sqlite3_finalize(st);
+    if (!has)
+        return 0;
+    if (sqlite3_prepare_v2(q->db, "SELECT coalesce(max(version), 0) FROM schema_version", -1, &st,
+                           NULL) != SQLITE_OK)
+        return fail_db(q, "reading the schema version");
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *out = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+/* Brings the schema to CLR_STORE_SCHEMA_VERSION in one transaction. */
+static int migrate(sqlite_store *q)
+{
+    int rc, version;
+    if ((rc = exec(q, "BEGIN IMMEDIATE")))
+        return rc;
+    if ((rc = exec(q, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
+                      " applied_at INTEGER NOT NULL)")))
+        goto fail;
+    if ((rc = q_schema_version(&q->base, &version)))
+        goto fail;
+    if (version > CLR_STORE_SCHEMA_VERSION) {
+        rc = clr__store_fail(&q->base,
+                             "the store's schema is version %d, newer than this build's (%d)",
+                             version, CLR_STORE_SCHEMA_VERSION);
+        goto fail;
+    }
+    for (int v = version; v < CLR_STORE_SCHEMA_VERSION; v++) {
+        char sql[128];
+        if ((rc = exec(q, migrations[v])))
+            goto fail;
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO schema_version (version, applied_at) VALUES (%d, %lld)", v + 1,
+                 (long long)clr_time_now());
+        if ((rc = exec(q, sql)))
+            goto fail;
+    }
+    return exec(q, "COMMIT");
+fail:
+    sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+static void q_close(clr_store *s)
+{
+    sqlite_store *q = (sqlite_store *)s;
+    sqlite3_finalize(q->insert);
+    sqlite3_finalize(q->tail);
+    sqlite3_finalize(q->cp_insert);
+    sqlite3_close(q->db);
+    free(q);
+}
+
+static int q_begin(clr_store *s, int write)
+{
+    return exec((sqlite_store *)s, write ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+static int q_commit(clr_store *s)
+{
+    return exec((sqlite_store *)s, "COMMIT");
+}
+
+static void q_rollback(clr_store *s)
+{
+    sqlite3_exec(((sqlite_store *)s)->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int prepare(sqlite_store *q, sqlite3_stmt **st, const char *sql)
+{
+    if (*st) {
+        sqlite3_reset(*st);
+        sqlite3_clear_bindings(*st);
+        return 0;
+    }
+    if (sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+        return fail_db(q, "preparing a statement");
+    return 0;
+}
+
+static int q_audit_tail(clr_store *s, int64_t *seq, unsigned char hash[CLR_AUDIT_HASH_BYTES])
+{
+    sqlite_store *q = (sqlite_store *)s;
+    int rc;
+    *seq = 0;
+    memset(hash, 0, CLR_AUDIT_HASH_BYTES);
+    if ((rc = prepare(q, &q->tail, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")))
+        return rc;
+    int step = sqlite3_step(q->tail);
+    if (step == SQLITE_ROW) {
+        *seq = sqlite3_column_int64(q->tail, 0);
+        const void *h = sqlite3_column_blob(q->tail, 1);
+        if (h && sqlite3_column_bytes(q->tail, 1) == CLR_AUDIT_HASH_BYTES)
+            memcpy(hash, h, CLR_AUDIT_HASH_BYTES);
+        else
+            rc = clr__store_fail(s, "the last audit record (%lld) has no valid hash",
+                                 (long long)*seq);
+    } else if (step != SQLITE_DONE) {
+        rc = fail_db(q, "reading the audit log's tail");
+    }
+    sqlite3_reset(q->tail);
+    return rc;
+}
+
+static int bind_bytes(sqlite3_stmt *st, int i, clr__bytes b, int blob)
+{
+    const char *p = b.p ? b.p : "";
+    return blob ? sqlite3_bind_blob(st, i, p, (int)b.n, SQLITE_STATIC)
+                : sqlite3_bind_text(st, i, p, (int)b.n, SQLITE_STATIC);
+}
+
+static int q_audit_insert(clr_store *s, const clr__audit_row *r)
+{
+    sqlite_store *q = (sqlite_store *)s;
+    int rc;
+    if ((rc = prepare(q, &q->insert,
+                      "INSERT INTO audit_log (seq, decision_id, time, outcome, rules_version,"
+                      " request, decision, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")))
+        return rc;
+    sqlite3_bind_int64(q->insert, 1, r->seq);
+    bind_bytes(q->insert, 2, r->decision_id, 0);
+    sqlite3_bind_int64(q->insert, 3, r->time);
+    bind_bytes(q->insert, 4, r->outcome, 0);
+    bind_bytes(q->insert, 5, r->rules_version, 0);
+    bind_bytes(q->insert, 6, r->request, 0);
+    bind_bytes(q->insert, 7, r->decision, 0);
+    bind_bytes(q->insert, 8, r->hash, 1);
+    if (sqlite3_step(q->insert) != SQLITE_DONE)
+        rc = fail_db(q, "appending an audit record");
+    sqlite3_reset(q->insert);
+    return rc;
+}
+
+static int q_checkpoint_insert(clr_store *s, const clr__checkpoint_row *r)
+{
+    sqlite_store *q = (sqlite_store *)s;
+    int rc;
+    if ((rc = prepare(q, &q->cp_insert,
+                      "INSERT OR REPLACE INTO audit_checkpoint (seq, hash, time, signature)"
+                      " VALUES (?, ?, ?, ?)")))
+        return rc;
+    sqlite3_bind_int64(q->cp_insert, 1, r->seq);
+    bind_bytes(q->cp_insert, 2, r->hash, 1);
+    sqlite3_bind_int64(q->cp_insert, 3, r->time);
+    bind_bytes(q->cp_insert, 4, r->signature, 1);
+    if (sqlite3_step(q->cp_insert) != SQLITE_DONE)
+        rc = fail_db(q, "writing a checkpoint");
+    sqlite3_reset(q->cp_insert);
+    return rc;
+}
+
+/* Column i as bytes; sets bit i of *bad when its type is not want. */
+static clr__bytes col_bytes(sqlite3_stmt *st, int i, int want, unsigned *bad)
+{
+    clr__bytes b;
+    int type = sqlite3_column_type(st, i);
+    if (type != want)
+        *bad |= 1u << i;
+    if (type == SQLITE_BLOB) {
+        b.p = sqlite3_column_blob(st, i);
+    } else {
+        b.p = (const char *)sqlite3_column_text(st, i);
+    }
+    b.n = (size_t)sqlite3_column_bytes(st, i);
+    if (!b.p)
+        b.n = 0;
+    return b;
+}
+
+static int64_t col_int(sqlite3_stmt *st, int i, unsigned *bad)
+{
+    if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
+        *bad |= 1u << i;
+    return sqlite3_column_int64(st, i);
+}
+
+static int q_audit_scan(clr_store *s, int64_t from_seq, int64_t to_seq, clr_time from_time,
+                        clr_time until_time, clr__audit_fn fn, void *arg)
+{
+    sqlite_store *q = (sqlite_store *)s;
+    sqlite3_stmt *st = NULL;
+    int rc = 0, step;
+    /* without a time range, every row: a tampered time of the wrong type must
+     * still reach the verifier */
+    int timed = from_time != CLR_TIME_MIN || until_time != CLR_TIME_MAX;
+    if (sqlite3_prepare_v2(q->db,
+                           timed ? "SELECT seq, decision_id, time, outcome, rules_version, request,"
+                                   " decision, hash FROM audit_log WHERE seq >= ? AND seq <= ?"
+                                   " AND time >= ? AND time < ? ORDER BY seq"
+                                 : "SELECT seq, decision_id, time, outcome, rules_version, request,"
+                                   " decision, hash FROM audit_log WHERE seq >= ? AND seq <= ?"
+                                   " ORDER BY seq",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail_db(q, "reading the audit log");
+    sqlite3_bind_int64(st, 1, from_seq);
+    sqlite3_bind_int64(st, 2, to_seq >= 0 ? to_seq : INT64_MAX);
+    if (timed) {
+        sqlite3_bind_int64(st, 3, from_time);
+        sqlite3_bind_int64(st, 4, until_time);
+    }
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        clr__audit_row r;
+        r.type_bad = 0;
+        r.seq = col_int(st, CLR__COL_SEQ, &r.type_bad);
+        r.decision_id = col_bytes(st, CLR__COL_DECISION_ID, SQLITE_TEXT, &r.type_bad);
+        r.time = col_int(st, CLR__COL_TIME, &r.type_bad);
+        r.outcome = col_bytes(st, CLR__COL_OUTCOME, SQLITE_TEXT, &r.type_bad);
+        r.rules_version = col_bytes(st, CLR__COL_RULES_VERSION, SQLITE_TEXT, &r.type_bad);
+        r.request = col_bytes(st, CLR__COL_REQUEST, SQLITE_TEXT, &r.type_bad);
+        r.decision = col_bytes(st, CLR__COL_DECISION, SQLITE_TEXT, &r.type_bad);
+        r.hash = col_bytes(st, CLR__COL_HASH, SQLITE_BLOB, &r.type_bad);
+        if ((rc = fn(arg, &r)))
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = fail_db(q, "reading the audit log");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int q_checkpoint_scan(clr_store *s, int64_t from_seq, clr__checkpoint_fn fn, void *arg)
+{
+    sqlite_store *q = (sqlite_store *)s;
+    sqlite3_stmt *st = NULL;
+    int rc = 0, step;
+    if (sqlite3_prepare_v2(q->db,
+                           "SELECT seq, hash, time, signature FROM audit_checkpoint"
+                           " WHERE seq >= ? ORDER BY seq",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail_db(q, "reading the checkpoints");
+    sqlite3_bind_int64(st, 1, from_seq);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        clr__checkpoint_row r;
+        r.type_bad = 0;
+        r.seq = col_int(st, 0, &r.type_bad);
+        r.hash = col_bytes(st, 1, SQLITE_BLOB, &r.type_bad);
+        r.time = col_int(st, 2, &r.type_bad);
+        r.signature = col_bytes(st, 3, SQLITE_BLOB, &r.type_bad);
+        if ((rc = fn(arg, &r)))
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = fail_db(q, "reading the checkpoints");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int q_audit_find(clr_store *s, const char *decision_id, int64_t *seq)
+{
+    sqlite_store *q = (sqlite_store *)s;
+    sqlite3_stmt *st = NULL;
+    int rc = CLR_ENOTFOUND, step;
+    if (sqlite3_prepare_v2(q->db, "SELECT seq FROM audit_log WHERE decision_id = ? ORDER BY seq",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail_db(q, "finding a decision");
+    sqlite3_bind_text(st, 1, decision_id, -1, SQLITE_STATIC);
+    if ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        *seq = sqlite3_column_int64(st, 0);
+        rc = 0;
+    } else if (step != SQLITE_DONE) {
+        rc = fail_db(q, "finding a decision");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int q_meta_get(clr_store *s, const char *key, char *buf, size_t cap)
+{
+    sqlite_store *q = (sqlite_store *)s;
+    sqlite3_stmt *st = NULL;
+    int rc = CLR_ENOTFOUND, step;
+    if (sqlite3_prepare_v2(q->db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) !=
+        SQLITE_OK)
+        return fail_db(q, "reading a setting");
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        size_t n = v ? (size_t)sqlite3_column_bytes(st, 0) : 0;
+        if (n >= cap) {
+            rc = CLR_ELIMIT;
+        } else {
+            memcpy(buf, v ? v : "", n);
+            buf[n] = '\0';
+            rc = 0;
+        }
+    } else if (step != SQLITE_DONE) {
+        rc = fail_db(q, "reading a setting");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int q_meta_set(clr_store *s, const char *key, const char *value)
+{
+    sqlite_store *q = (sqlite_store *)s;
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+    if (sqlite3_prepare_v2(q->db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", -1, &st,
+                           NULL) != SQLITE_OK)
+        return fail_db(q, "writing a setting");
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = fail_db(q, "writing a setting");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static const clr__store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = q_close,
+    .schema_version = q_schema_version,
+    .begin = q_begin,
+    .commit = q_commit,
+    .rollback = q_rollback,
+    .audit_tail = q_audit_tail,
+    .audit_insert = q_audit_insert,
+    .checkpoint_insert = q_checkpoint_insert,
+    .audit_scan = q_audit_scan,
+    .checkpoint_scan = q_checkpoint_scan,
+    .audit_find = q_audit_find,
+    .meta_get = q_meta_get,
+    .meta_set = q_meta_set,
+};
+
+int clr_store_open(clr_store **out, const char *path, const clr_store_options *opts, char *errbuf,
+                   size_t errcap)
+{
+    clr_store_options defaults = CLR_STORE_OPTIONS_INIT;
+    sqlite_store *q = NULL;
+    int rc = CLR_EINVAL;
+    *out = NULL;
+    if (errbuf && errcap)
+        errbuf[0] = '\0';
+    if (!opts)
+        opts = &defaults;
+    if (!path || opts->version != CLR_STORE_OPTIONS_VERSION)
+        goto done;
+    rc = CLR_ENOMEM;
+    if (!(q = calloc(1, sizeof *q)))
+        goto done;
+    q->base.ops = &sqlite_ops;
+    int flags =
+        SQLITE_OPEN_NOMUTEX |
+        (opts->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (sqlite3_open_v2(path, &q->db, flags, NULL) != SQLITE_OK) {
+        rc = clr__store_fail(&q->base, "cannot open %s: %s", path,
+                             q->db ? sqlite3_errmsg(q->db) : "out of memory");
+        goto done;
+    }
+    sqlite3_busy_timeout(q->db, opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : 5000);
+    sqlite3_extended_result_codes(q->db, 1);
+    if (opts->read_only) {
+        int version = 0;
+        if ((rc = q_schema_version(&q->base, &version)))
+            goto done;
+        if (version != CLR_STORE_SCHEMA_VERSION) {
+            rc = clr__store_fail(&q->base, "%s is not a clearance store at schema version %d", path,
+                                 CLR_STORE_SCHEMA_VERSION);
+            goto done;
+        }
+    } else {
+        /* WAL: readers never block the writer; FULL: a commit is durable */
+        if ((rc = exec(q, "PRAGMA journal_mode = WAL")) ||
+            (rc = exec(q, "PRAGMA synchronous = FULL")) || (rc = migrate(q)))
+            goto done;
+    }
+    *out = &q->base;
+    q = NULL;
+    rc = 0;
+done:
+    if (q) {
+        if (errbuf && errcap)
+            snprintf(errbuf, errcap, "%s", q->base.errmsg);
+        q_close(&q->base);
+    }
+    return rc;
+}
+
+void clr_store_close(clr_store *s)
+{
+    if (s)
+        s->ops->close(s);
+}
+
+const char *clr_store_errmsg(const clr_store *s)
+{
+    return s ? s->errmsg : "";
+}
+
+int clr_store_schema_version(int *out, clr_store *s)
+{
+    return s->ops->schema_version(s, out);
+}
+
+sqlite3 *clr__store_sqlite_db(clr_store *s)
+{
+    return s && s->ops == &sqlite_ops ? ((sqlite_store *)s)->db : NULL;
+}

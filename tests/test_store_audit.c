@@ -1,0 +1,619 @@
+/* The SQLite store and the audit log, against real files in a temporary
+ * folder: migrations, appending, verification, tampering with the file
+ * directly, checkpoints and keys, proofs, export, async mode and a crash. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "clearance.h"
+#include "clearance_store.h"
+#include "store.h"
+
+static const char REQUEST[] =
+    "{\"model\": \"mythos-5\", \"principal\": {\"id\": \"user:ana\", \"org\": \"org:acme\", "
+    "\"nationality\": \"DE\", \"country\": \"DE\", \"hq\": \"DE\"}, \"use\": "
+    "\"software-development\", \"integration\": \"api\", \"time\": \"2026-06-20T12:00:00Z\"}";
+
+static clr_ruleset *rules;
+static char dir[64];
+static char db[128];
+static char key[128];
+
+/* The ids of the decisions appended by make_log, by sequence number. */
+static char ids[6000][37];
+
+static int setup(void **state)
+{
+    (void)state;
+    strcpy(dir, "/tmp/clr-audit-XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(db, sizeof db, "%s/audit.db", dir);
+    snprintf(key, sizeof key, "%s/audit.key", dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+static void decide(clr_request *q, clr_decision *d)
+{
+    assert_int_equal(clr_request_parse(q, REQUEST, strlen(REQUEST), 0, NULL), 0);
+    assert_int_equal(clr_decide(rules, q, d, NULL), 0);
+}
+
+static clr_store *open_store(void)
+{
+    clr_store *s = NULL;
+    char err[256];
+    int rc = clr_store_open(&s, db, NULL, err, sizeof err);
+    if (rc)
+        fail_msg("clr_store_open: %s", err);
+    return s;
+}
+
+/* Appends n records to the store at db (sync mode, checkpoints every `every`). */
+static void make_log(size_t first, size_t n, uint64_t every)
+{
+    clr_store *s = open_store();
+    clr_audit *a = NULL;
+    clr_audit_options o = CLR_AUDIT_OPTIONS_INIT;
+    char err[256];
+    o.checkpoint_every = every;
+    o.key_path = key;
+    if (clr_audit_open(&a, s, db, &o, err, sizeof err))
+        fail_msg("clr_audit_open: %s", err);
+    for (size_t i = 0; i < n; i++) {
+        clr_request q;
+        clr_decision d;
+        decide(&q, &d);
+        strcpy(ids[first + i + 1], d.decision_id);
+        assert_int_equal(clr_audit_append(a, &q, &d), 0);
+    }
+    assert_int_equal(clr_audit_close(a), 0);
+    clr_store_close(s);
+}
+
+static clr_audit_report verify(const unsigned char *pk)
+{
+    clr_audit_report r;
+    clr_store *s = open_store();
+    assert_int_equal(clr_audit_verify(&r, s, pk), 0);
+    clr_store_close(s);
+    return r;
+}
+
+static void sql(const char *text)
+{
+    sqlite3 *h;
+    char *msg = NULL;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    if (sqlite3_exec(h, text, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", text, msg);
+    sqlite3_close(h);
+}
+
+static void expect_bad(clr_audit_report r, int64_t seq, const char *id, const char *words)
+{
+    if (r.ok || r.bad_seq != seq || (id && strcmp(r.bad_decision_id, id) != 0) ||
+        !strstr(r.problem, words))
+        fail_msg("ok %d, bad record %lld (%s): %s; expected %lld (%s) /%s/", r.ok,
+                 (long long)r.bad_seq, r.bad_decision_id, r.problem, (long long)seq, id ? id : "-",
+                 words);
+}
+
+/* ------------------------------------------------------------------------- */
+
+static void test_fresh_store_is_at_the_latest_schema(void **state)
+{
+    (void)state;
+    clr_store *s = open_store();
+    int v = 0;
+    assert_int_equal(clr_store_schema_version(&v, s), 0);
+    assert_int_equal(v, CLR_STORE_SCHEMA_VERSION);
+    clr_store_close(s);
+    /* opening again migrates nothing */
+    s = open_store();
+    assert_int_equal(clr_store_schema_version(&v, s), 0);
+    assert_int_equal(v, CLR_STORE_SCHEMA_VERSION);
+    clr_store_close(s);
+}
+
+static int count(const char *query)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    int n = -1;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, query, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return n;
+}
+
+static void test_old_version_file_is_migrated(void **state)
+{
+    (void)state;
+    /* a store as version 1 left it, with a record in it */
+    sql("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);"
+        "INSERT INTO schema_version VALUES (1, 0);"
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, decision_id TEXT NOT NULL,"
+        " time INTEGER NOT NULL, outcome TEXT NOT NULL, rules_version TEXT NOT NULL,"
+        " request TEXT NOT NULL, decision TEXT NOT NULL, hash BLOB NOT NULL);");
+    make_log(0, 3, 1000);
+    sql("DROP INDEX audit_log_decision_id; DROP INDEX audit_log_time;"
+        "DROP TABLE audit_checkpoint; DELETE FROM schema_version WHERE version > 1;");
+    assert_int_equal(count("SELECT max(version) FROM schema_version"), 1);
+    clr_store *s = open_store();
+    int v = 0;
+    assert_int_equal(clr_store_schema_version(&v, s), 0);
+    assert_int_equal(v, CLR_STORE_SCHEMA_VERSION);
+    clr_store_close(s);
+    assert_int_equal(count("SELECT count(*) FROM schema_version"), CLR_STORE_SCHEMA_VERSION);
+    assert_int_equal(count("SELECT count(*) FROM sqlite_master WHERE name = "
+                           "'audit_log_decision_id'"),
+                     1);
+    assert_int_equal(count("SELECT count(*) FROM audit_checkpoint"), 0);
+    assert_int_equal(count("SELECT count(*) FROM audit_log"), 3);
+    /* the records survived; without their checkpoint they are unsigned, not bad */
+    clr_audit_report r = verify(NULL);
+    assert_true(r.ok);
+    assert_int_equal(r.records, 3);
+    assert_int_equal(r.unsigned_records, 3);
+}
+
+static void test_newer_schema_is_refused(void **state)
+{
+    (void)state;
+    clr_store_close(open_store());
+    sql("INSERT INTO schema_version VALUES (99, 0)");
+    clr_store *s = NULL;
+    char err[256];
+    assert_int_equal(clr_store_open(&s, db, NULL, err, sizeof err), CLR_ESTORE);
+    assert_null(s);
+    assert_non_null(strstr(err, "newer than this build"));
+}
+
+static void test_append_and_verify(void **state)
+{
+    (void)state;
+    make_log(0, 2500, 1000);
+    clr_audit_report r = verify(NULL);
+    assert_true(r.ok);
+    assert_int_equal(r.records, 2500);
+    assert_int_equal(r.checkpoints, 3); /* 1000, 2000, and the last on closing */
+    assert_int_equal(r.last_checkpoint, 2500);
+    assert_int_equal(r.unsigned_records, 0);
+    /* appending again continues the chain */
+    make_log(2500, 10, 1000);
+    r = verify(NULL);
+    assert_true(r.ok);
+    assert_int_equal(r.records, 2510);
+    assert_int_equal(r.last_checkpoint, 2510);
+    /* the key file is private; its public half is readable and the store's */
+    struct stat st;
+    assert_int_equal(stat(key, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    unsigned char pk[CLR_AUDIT_PK_BYTES], pk2[CLR_AUDIT_PK_BYTES];
+    char pub[160];
+    snprintf(pub, sizeof pub, "%s.pub", key);
+    assert_int_equal(clr_audit_public_key_read(pk, pub), 0);
+    clr_store *s = open_store();
+    assert_int_equal(clr_audit_public_key(pk2, s), 0);
+    clr_store_close(s);
+    assert_memory_equal(pk, pk2, sizeof pk);
+    r = verify(pk);
+    assert_true(r.ok);
+}
+
+static void test_changed_record(void **state)
+{
+    (void)state;
+    make_log(0, 50, 10);
+    sql("UPDATE audit_log SET outcome = 'allow' WHERE seq = 17");
+    expect_bad(verify(NULL), 17, ids[17], "contents were changed");
+}
+
+static void test_changed_type(void **state)
+{
+    (void)state;
+    make_log(0, 50, 10);
+    sql("UPDATE audit_log SET time = 'yesterday' WHERE seq = 5");
+    expect_bad(verify(NULL), 5, ids[5], "time of the wrong type");
+}
+
+static void test_deleted_record(void **state)
+{
+    (void)state;
+    make_log(0, 50, 10);
+    sql("DELETE FROM audit_log WHERE seq = 23");
+    expect_bad(verify(NULL), 23, ids[24], "record 23 is missing");
+}
+
+static void test_deleted_and_renumbered(void **state)
+{
+    (void)state;
+    make_log(0, 50, 10);
+    sql("DELETE FROM audit_log WHERE seq = 23; UPDATE audit_log SET seq = seq - 1 WHERE seq > 23");
+    expect_bad(verify(NULL), 23, ids[24], "does not match its hash");
+}
+
+static void test_deleted_tail(void **state)
+{
+    (void)state;
+    make_log(0, 50, 10);
+    sql("DELETE FROM audit_log WHERE seq > 45");
+    expect_bad(verify(NULL), 46, NULL, "records were deleted from its end");
+}
+
+static void test_inserted_record(void **state)
+{
+    (void)state;
+    make_log(0, 50, 10);
+    /* make room at 30 and copy record 5 (with its hash) there */
+    sql("UPDATE audit_log SET seq = seq + 1000 WHERE seq >= 30;"
+        "UPDATE audit_log SET seq = seq - 999 WHERE seq >= 1000;"
+        "INSERT INTO audit_log SELECT 30, decision_id, time, outcome, rules_version, request,"
+        " decision, hash FROM audit_log WHERE seq = 5");
+    expect_bad(verify(NULL), 30, ids[5], "inserted or moved here");
+}
+
+static void test_inserted_before_the_first(void **state)
+{
+    (void)state;
+    make_log(0, 5, 10);
+    sql("INSERT INTO audit_log SELECT 0, decision_id, time, outcome, rules_version, request,"
+        " decision, hash FROM audit_log WHERE seq = 1");
+    expect_bad(verify(NULL), 0, ids[1], "precedes the first record");
+}
+
+static void test_reordered_records(void **state)
+{
+    (void)state;
+    make_log(0, 50, 10);
+    sql("CREATE TEMP TABLE t AS SELECT * FROM audit_log WHERE seq IN (12, 13);"
+        "DELETE FROM audit_log WHERE seq IN (12, 13);"
+        "INSERT INTO audit_log SELECT 25 - seq, decision_id, time, outcome, rules_version,"
+        " request, decision, hash FROM t;");
+    expect_bad(verify(NULL), 12, ids[13], "does not match its hash");
+}
+
+/* Rewrites record 17 and recomputes every hash after it, as an attacker
+ * without the signing key could: only the checkpoints catch it. */
+static void test_rewritten_chain(void **state)
+{
+    (void)state;
+    make_log(0, 50, 10);
+    sql("UPDATE audit_log SET outcome = 'allow' WHERE seq = 17");
+    sqlite3 *h;
+    sqlite3_stmt *rd, *wr;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h,
+                                        "SELECT seq, decision_id, time, outcome, rules_version,"
+                                        " request, decision, hash FROM audit_log ORDER BY seq",
+                                        -1, &rd, NULL),
+                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(h, "UPDATE audit_log SET hash = ? WHERE seq = ?", -1, &wr, NULL),
+        SQLITE_OK);
+    unsigned char chain[32] = {0};
+    sqlite3_exec(h, "BEGIN", NULL, NULL, NULL);
+    while (sqlite3_step(rd) == SQLITE_ROW) {
+        clr__audit_row r;
+        memset(&r, 0, sizeof r);
+        r.seq = sqlite3_column_int64(rd, 0);
+        r.time = sqlite3_column_int64(rd, 2);
+        clr__bytes *cols[] = {&r.decision_id,   NULL,       &r.outcome,
+                              &r.rules_version, &r.request, &r.decision};
+        for (int i = 1; i <= 6; i++) {
+            if (!cols[i - 1])
+                continue;
+            cols[i - 1]->p = (const char *)sqlite3_column_text(rd, i);
+            cols[i - 1]->n = (size_t)sqlite3_column_bytes(rd, i);
+        }
+        unsigned char leaf[32];
+        clr__audit_leaf(leaf, &r);
+        clr__audit_link(chain, chain, leaf);
+        sqlite3_bind_blob(wr, 1, chain, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(wr, 2, r.seq);
+        assert_int_equal(sqlite3_step(wr), SQLITE_DONE);
+        sqlite3_reset(wr);
+    }
+    sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
+    sqlite3_finalize(rd);
+    sqlite3_finalize(wr);
+    sqlite3_close(h);
+    expect_bad(verify(NULL), 11, NULL, "from 11 to 20 was rewritten");
+}
+
+static void test_checkpoint_tampered(void **state)
+{
+    (void)state;
+    make_log(0, 50, 10);
+    sql("UPDATE audit_checkpoint SET time = time + 1 WHERE seq = 20");
+    expect_bad(verify(NULL), 20, ids[20], "signature of the checkpoint at record 20");
+    sql("UPDATE audit_checkpoint SET time = time - 1 WHERE seq = 20;"
+        "UPDATE audit_checkpoint SET signature = zeroblob(64) WHERE seq = 30");
+    expect_bad(verify(NULL), 30, ids[30], "does not verify");
+    sql("UPDATE audit_checkpoint SET signature = x'00' WHERE seq = 30");
+    expect_bad(verify(NULL), 30, ids[30], "malformed");
+}
+
+static void test_wrong_key(void **state)
+{
+    (void)state;
+    make_log(0, 20, 10);
+    unsigned char pk[CLR_AUDIT_PK_BYTES], sk[64];
+    crypto_sign_keypair(pk, sk);
+    expect_bad(verify(pk), 10, ids[10], "signed by another key");
+    /* the store's key replaced: the signatures no longer verify under it */
+    char hex[65], q[200];
+    clr__hex(hex, pk, 32);
+    snprintf(q, sizeof q, "UPDATE meta SET value = '%s' WHERE key = 'audit_public_key'", hex);
+    sql(q);
+    expect_bad(verify(NULL), 10, ids[10], "signed by another key");
+}
+
+static void test_key_files(void **state)
+{
+    (void)state;
+    make_log(0, 1, 10);
+    clr_store *s = open_store();
+    clr_audit *a = NULL;
+    clr_audit_options o = CLR_AUDIT_OPTIONS_INIT;
+    char err[256], other[160];
+    o.key_path = key;
+    assert_int_equal(chmod(key, 0644), 0);
+    assert_int_equal(clr_audit_open(&a, s, db, &o, err, sizeof err), CLR_EIO);
+    assert_non_null(strstr(err, "readable by others"));
+    assert_int_equal(chmod(key, 0600), 0);
+    /* another key for the same store */
+    snprintf(other, sizeof other, "%s/other.key", dir);
+    o.key_path = other;
+    assert_int_equal(clr_audit_open(&a, s, db, &o, err, sizeof err), CLR_EINVAL);
+    assert_non_null(strstr(err, "another key"));
+    assert_null(a);
+    clr_store_close(s);
+}
+
+static char *capture(int (*fn)(clr_store *, FILE *, const char *), const char *arg, int *rc)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    clr_store *s = open_store();
+    *rc = fn(s, f, arg);
+    clr_store_close(s);
+    fclose(f);
+    return text;
+}
+
+static int do_proof(clr_store *s, FILE *f, const char *id)
+{
+    return clr_audit_proof(s, id, NULL, f);
+}
+
+static int do_export(clr_store *s, FILE *f, const char *range)
+{
+    clr_time from = CLR_TIME_MIN, until = CLR_TIME_MAX;
+    if (range)
+        clr_time_parse(&from, range, strlen(range));
+    return clr_audit_export(s, from, until, f);
+}
+
+static void test_proof(void **state)
+{
+    (void)state;
+    int rc;
+    make_log(0, 25, 10);
+    char *p = capture(do_proof, ids[15], &rc);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(p, ids[15]));
+    assert_non_null(strstr(p, "\"checkpoint\":{\"seq\":20,"));
+    assert_non_null(strstr(p, "\"signature\":\""));
+    free(p);
+    p = capture(do_proof, "no-such-decision", &rc);
+    assert_int_equal(rc, CLR_ENOTFOUND);
+    free(p);
+    /* damage between the record and its checkpoint: no proof */
+    sql("UPDATE audit_log SET outcome = 'allow' WHERE seq = 18");
+    p = capture(do_proof, ids[15], &rc);
+    assert_int_equal(rc, CLR_EINVAL);
+    free(p);
+}
+
+static void test_export(void **state)
+{
+    (void)state;
+    int rc;
+    make_log(0, 7, 10);
+    char *p = capture(do_export, NULL, &rc);
+    assert_int_equal(rc, 0);
+    int lines = 0;
+    for (char *c = p; *c; c++)
+        lines += *c == '\n';
+    assert_int_equal(lines, 7);
+    assert_non_null(strstr(p, "{\"seq\":1,\"decision_id\":\""));
+    assert_non_null(strstr(p, "\"request\":{\"model\":\"mythos-5\""));
+    free(p);
+    p = capture(do_export, "2100-01-01", &rc);
+    assert_int_equal(rc, 0);
+    assert_string_equal(p, "");
+    free(p);
+}
+
+typedef struct async_arg {
+    clr_audit *a;
+    int n;
+} async_arg;
+
+static void *async_worker(void *arg)
+{
+    async_arg *w = arg;
+    for (int i = 0; i < w->n; i++) {
+        clr_request q;
+        clr_decision d;
+        clr_request_parse(&q, REQUEST, strlen(REQUEST), 0, NULL);
+        clr_decide(rules, &q, &d, NULL);
+        if (clr_audit_append(w->a, &q, &d) != 0)
+            return (void *)1;
+    }
+    return NULL;
+}
+
+static void test_async_full_queue_blocks(void **state)
+{
+    (void)state;
+    clr_store *s = open_store();
+    clr_audit *a = NULL;
+    clr_audit_options o = CLR_AUDIT_OPTIONS_INIT;
+    o.mode = CLR_AUDIT_ASYNC;
+    o.queue_cap = 8;
+    o.batch_max = 4;
+    o.key_path = key;
+    assert_int_equal(clr_audit_open(&a, s, db, &o, NULL, 0), 0);
+    pthread_t t[3];
+    async_arg w = {a, 1000};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, async_worker, &w), 0);
+    for (int i = 0; i < 3; i++) {
+        void *res;
+        pthread_join(t[i], &res);
+        assert_null(res);
+    }
+    assert_int_equal(clr_audit_flush(a), 0);
+    clr_audit_stats st;
+    clr_audit_stats_get(a, &st);
+    assert_int_equal(st.appended, 3000);
+    assert_int_equal(st.committed, 3000);
+    assert_true(st.full_waits > 0); /* the queue filled, and appenders waited */
+    assert_int_equal(clr_audit_close(a), 0);
+    clr_store_close(s);
+    clr_audit_report r = verify(NULL);
+    assert_true(r.ok);
+    assert_int_equal(r.records, 3000);
+    assert_int_equal(r.unsigned_records, 0);
+}
+
+/* A child appends in sync mode and reports each acknowledged decision on a
+ * pipe; it is killed with SIGKILL. Every acknowledged decision must be in the
+ * log, and the chain must verify. */
+static void test_crash_keeps_every_acknowledged_record(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        clr_store *s = NULL;
+        clr_audit *a = NULL;
+        clr_audit_options o = CLR_AUDIT_OPTIONS_INIT;
+        o.key_path = key;
+        o.checkpoint_every = 7;
+        if (clr_store_open(&s, db, NULL, NULL, 0) || clr_audit_open(&a, s, db, &o, NULL, 0))
+            _exit(3);
+        for (;;) {
+            clr_request q;
+            clr_decision d;
+            clr_request_parse(&q, REQUEST, strlen(REQUEST), 0, NULL);
+            clr_decide(rules, &q, &d, NULL);
+            if (clr_audit_append(a, &q, &d))
+                _exit(4);
+            d.decision_id[36] = '\n';
+            if (write(fds[1], d.decision_id, 37) != 37)
+                _exit(5);
+        }
+    }
+    close(fds[1]);
+    static char acked[300][38];
+    int n = 0;
+    size_t got = 0;
+    char buf[37];
+    while (n < 300) {
+        ssize_t k = read(fds[0], buf + got, sizeof buf - got);
+        assert_true(k > 0);
+        got += (size_t)k;
+        if (got == sizeof buf) {
+            memcpy(acked[n], buf, 36);
+            acked[n++][36] = '\0';
+            got = 0;
+        }
+    }
+    kill(pid, SIGKILL);
+    int status;
+    waitpid(pid, &status, 0);
+    close(fds[0]);
+    assert_true(WIFSIGNALED(status));
+    clr_store *s = open_store();
+    for (int i = 0; i < n; i++) {
+        int64_t seq;
+        if (s->ops->audit_find(s, acked[i], &seq) != 0)
+            fail_msg("acknowledged decision %s (%d) is not in the log", acked[i], i);
+    }
+    clr_store_close(s);
+    clr_audit_report r = verify(NULL);
+    if (!r.ok)
+        fail_msg("after the crash: %s", r.problem);
+    assert_true(r.records >= 300);
+    /* a restarted writer continues the chain */
+    make_log(0, 5, 7);
+    r = verify(NULL);
+    assert_true(r.ok);
+    assert_int_equal(r.unsigned_records, 0);
+}
+
+int main(void)
+{
+    if (clr_ruleset_load_defaults(&rules, NULL) != 0 || sodium_init() < 0)
+        return 1;
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_fresh_store_is_at_the_latest_schema),
+        T(test_old_version_file_is_migrated),
+        T(test_newer_schema_is_refused),
+        T(test_append_and_verify),
+        T(test_changed_record),
+        T(test_changed_type),
+        T(test_deleted_record),
+        T(test_deleted_and_renumbered),
+        T(test_deleted_tail),
+        T(test_inserted_record),
+        T(test_inserted_before_the_first),
+        T(test_reordered_records),
+        T(test_rewritten_chain),
+        T(test_checkpoint_tampered),
+        T(test_wrong_key),
+        T(test_key_files),
+        T(test_proof),
+        T(test_export),
+        T(test_async_full_queue_blocks),
+        T(test_crash_keeps_every_acknowledged_record),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    clr_ruleset_unref(rules);
+    return rc;
+}
