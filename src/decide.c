@@ -479,7 +479,7 @@ int clr_decide_screened(const clr_ruleset *rs, const clr_lists *lists, const clr
     firing fired[MAX_FIRED];
     size_t nfired = 0;
     int overflow = 0;
-    for (size_t sw = 0; sw < rs->nsum; sw++) {
+    for (size_t sw = 0; sw < rs->nsum && rs->nbits; sw++) {
         uint64_t live_words = ~0ULL;
         if (sw == rs->nsum - 1 && rs->nwords % 64)
             live_words = (1ULL << (rs->nwords % 64)) - 1;

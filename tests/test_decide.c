@@ -379,6 +379,21 @@ static void test_many_reasons_are_counted(void **state)
     clr_ruleset_unref(rs);
 }
 
+static void test_rulebook_without_rules(void **state)
+{
+    (void)state;
+    /* found by fuzzing: the index of an empty set has no rule to look at */
+    clr_ruleset *rs = compile("model m1 { origin US }\nrulebook empty { title \"no rules\" }\n");
+    clr_decision d;
+    clr_request q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"country\":\"US\"},"
+                            "\"use\":\"research\",\"integration\":\"api\"}");
+    assert_int_equal(clr_decide(rs, &q, &d, NULL), 0);
+    assert_int_equal(d.outcome, CLR_ALLOW);
+    assert_int_equal(d.nreasons, 0);
+    assert_int_equal(d.nrulebooks, 1);
+    clr_ruleset_unref(rs);
+}
+
 static void test_decision_ids_are_unique_uuidv7(void **state)
 {
     (void)state;
@@ -645,6 +660,7 @@ int main(void)
         cmocka_unit_test(test_fail_closed),
         cmocka_unit_test(test_screening_fails_closed),
         cmocka_unit_test(test_many_reasons_are_counted),
+        cmocka_unit_test(test_rulebook_without_rules),
         cmocka_unit_test(test_decision_ids_are_unique_uuidv7),
         cmocka_unit_test(test_index_matches_exhaustive_evaluation),
     };
