@@ -1,4 +1,5 @@
 /* clearance check: decide one request or a stream of JSON Lines. */
+#include "cli_audit.h" /* --audit (issue 5) */
 #include "cli_util.h"
 #include "commands.h"
 
@@ -16,7 +17,8 @@ typedef struct check_ctx {
     int has_at;
     clr_time at;
     clr_time now;
-    int bad; /* some request was malformed */
+    int bad;          /* some request was malformed */
+    cli_audit *audit; /* --audit: every decision is appended to this log */
     char out[65536];
 } check_ctx;
 
@@ -69,6 +71,8 @@ static int decide_one(void *arg, char *text, size_t len, size_t line)
         print_error(c, &err, line);
         return 0;
     }
+    if (c->audit) /* --audit: a failure is reported and fails the run at close */
+        cli_audit_append(c->audit, &req, &d);
     if (c->explain) {
         clr_decision_explain(c->rs, c->lists, &req, &d, stdout);
         fputc('\n', stdout);
@@ -95,15 +99,20 @@ static void usage(FILE *f)
             "  --lists PATH  restricted-party list files or folders for rules that screen\n"
             "                names (repeatable; default: the shipped lists)\n"
             "  --at TIME     evaluate at this instant (RFC 3339 or a date), not the request's\n"
-            "  --explain     print a readable account instead of JSON\n");
+            "  --explain     print a readable account instead of JSON\n"
+            "  --audit DB    append every decision to the audit log in store DB (docs/store.md)\n");
 }
 
 int clr_cmd_check(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"rules", required_argument, NULL, 'r'}, {"lists", required_argument, NULL, 'l'},
-        {"at", required_argument, NULL, 'a'},    {"explain", no_argument, NULL, 'e'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"rules", required_argument, NULL, 'r'},
+                                         {"lists", required_argument, NULL, 'l'},
+                                         {"at", required_argument, NULL, 'a'},
+                                         {"explain", no_argument, NULL, 'e'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"audit", required_argument, NULL, 'A'},
+                                         {NULL, 0, NULL, 0}};
+    const char *audit_path = NULL;
     check_ctx *c = calloc(1, sizeof(*c));
     cli_strv rules = {0}, lists = {0};
     int rc = CLR_EXIT_BADINPUT, opt;
@@ -113,7 +122,7 @@ int clr_cmd_check(int argc, char **argv)
         goto done;
     optind = 1;
     c->list_paths = &lists;
-    while ((opt = getopt_long(argc, argv, "r:l:a:eh", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "r:l:a:ehA:", opts, NULL)) != -1) {
         switch (opt) {
         case 'r':
             if (cli_strv_push(&rules, optarg))
@@ -131,6 +140,7 @@ int clr_cmd_check(int argc, char **argv)
             c->has_at = 1;
             break;
         case 'e': c->explain = 1; break;
+        case 'A': audit_path = optarg; break;
         case 'h':
             usage(stdout);
             rc = CLR_EXIT_OK;
@@ -145,6 +155,8 @@ int clr_cmd_check(int argc, char **argv)
     const char *input = optind < argc ? argv[optind] : "-";
     if ((rc = cli_load_rules(rules.v, rules.n, 0, &rs)))
         goto done;
+    if (audit_path && (rc = cli_audit_open(&c->audit, audit_path)))
+        goto done;
     size_t len = 0;
     rc = CLR_EXIT_BADINPUT;
     if (!(text = cli_read_all(input, &len)))
@@ -157,6 +169,8 @@ int clr_cmd_check(int argc, char **argv)
         cli_each_line(text, len, decide_one, c);
     rc = c->bad ? CLR_EXIT_BADINPUT : CLR_EXIT_OK;
 done:
+    if (c && cli_audit_close(c->audit) && rc == CLR_EXIT_OK)
+        rc = CLR_EXIT_FAILED; /* a decision was not logged */
     fflush(stdout);
     free(text);
     clr_ruleset_unref(rs);

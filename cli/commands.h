@@ -18,5 +18,6 @@ int clr_cmd_classify(int argc, char **argv);
 int clr_cmd_bench(int argc, char **argv);
 int clr_cmd_screen(int argc, char **argv);
 int clr_cmd_serve(int argc, char **argv);
+int clr_cmd_audit(int argc, char **argv);
 
 #endif

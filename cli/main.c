@@ -16,6 +16,7 @@ static const struct {
     {"classify", clr_cmd_classify, "derive a model's classes from its attributes"},
     {"bench", clr_cmd_bench, "measure decisions per second and latency"},
     {"screen", clr_cmd_screen, "screen a name against restricted-party lists"},
+    {"audit", clr_cmd_audit, "verify, prove and export the audit log (docs/store.md)"},
 #ifdef CLR_WITH_SERVER
     {"serve", clr_cmd_serve, "serve decisions over HTTP (docs/http-api.md)"},
 #endif

@@ -120,12 +120,12 @@ int clr_audit_open(clr_audit **out, clr_store *store, const char *store_path,
 int clr_audit_close(clr_audit *a);
 
 /* Appends one record for decision d about request req: sequence number,
- * decision id, time (d->at), the request (clr_request_to_json), the outcome,
- * the decision (clr_decision_to_json) and the rules version; its hash chains
- * to the previous record's. Copies what it needs: req and d may be reused at
- * once. Sync mode waits until the record is durable. Returns 0, CLR_ENOMEM,
- * CLR_ELIMIT (the JSON exceeds 1 MiB), or CLR_ESTORE once the writer has
- * failed (sticky; nothing more is accepted). Thread-safe. */
+ * decision id, time (when appended, wall clock; the
+ * instant the rules were evaluated at is in the decision), the request (clr_request_to_json), the
+ * outcome, the decision (clr_decision_to_json) and the rules version; its hash chains to the
+ * previous record's. Copies what it needs: req and d may be reused at once. Sync mode waits until
+ * the record is durable. Returns 0, CLR_ENOMEM, CLR_ELIMIT (the JSON exceeds 1 MiB), or CLR_ESTORE
+ * once the writer has failed (sticky; nothing more is accepted). Thread-safe. */
 int clr_audit_append(clr_audit *a, const clr_request *req, const clr_decision *d);
 
 /* Appends n records (reqs[i], ds[i]) together: in sync mode, one wait for all
@@ -134,7 +134,8 @@ int clr_audit_append(clr_audit *a, const clr_request *req, const clr_decision *d
 int clr_audit_append_batch(clr_audit *a, const clr_request *reqs, const clr_decision *ds, size_t n);
 
 /* The record's fields already written as JSON (a server has the decision JSON
- * at hand for its reply): same contract as clr_audit_append. */
+ * at hand for its reply); at is the wall-clock time to record, usually
+ * clr_time_now(). Same contract as clr_audit_append. */
 int clr_audit_append_json(clr_audit *a, const char *decision_id, clr_time at, clr_outcome outcome,
                           const char *rules_version, const char *request_json, size_t request_len,
                           const char *decision_json, size_t decision_len);

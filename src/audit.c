@@ -583,7 +583,7 @@ static int build(rec **out, const clr_request *req, const clr_decision *d)
             goto done;
         clr_decision_to_json(d, dc, dn + 1);
     }
-    *out = make_rec(d->decision_id, d->at, d->outcome, d->rules_version, rq, rn, dc, dn);
+    *out = make_rec(d->decision_id, clr_time_now(), d->outcome, d->rules_version, rq, rn, dc, dn);
     rc = *out ? 0 : CLR_ENOMEM;
 done:
     if (rq != reqbuf)

@@ -232,7 +232,7 @@ static void test_changed_record(void **state)
 {
     (void)state;
     make_log(0, 50, 10);
-    sql("UPDATE audit_log SET outcome = 'allow' WHERE seq = 17");
+    sql("UPDATE audit_log SET outcome = outcome || 'x' WHERE seq = 17");
     expect_bad(verify(NULL), 17, ids[17], "contents were changed");
 }
 
@@ -306,7 +306,7 @@ static void test_rewritten_chain(void **state)
 {
     (void)state;
     make_log(0, 50, 10);
-    sql("UPDATE audit_log SET outcome = 'allow' WHERE seq = 17");
+    sql("UPDATE audit_log SET outcome = outcome || 'x' WHERE seq = 17");
     sqlite3 *h;
     sqlite3_stmt *rd, *wr;
     assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
@@ -438,7 +438,7 @@ static void test_proof(void **state)
     assert_int_equal(rc, CLR_ENOTFOUND);
     free(p);
     /* damage between the record and its checkpoint: no proof */
-    sql("UPDATE audit_log SET outcome = 'allow' WHERE seq = 18");
+    sql("UPDATE audit_log SET outcome = outcome || 'x' WHERE seq = 18");
     p = capture(do_proof, ids[15], &rc);
     assert_int_equal(rc, CLR_EINVAL);
     free(p);
