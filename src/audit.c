@@ -39,9 +39,8 @@ void clr__audit_leaf(unsigned char out[CLR_AUDIT_HASH_BYTES], const clr__audit_r
 {
     static const char domain[] = "clearance.record.v1"; /* with its NUL */
     crypto_generichash_state h;
-    unsigned char num[16];
-    put_u64(num, (uint64_t)r->seq);
-    put_u64(num + 8, (uint64_t)r->time);
+    unsigned char num[8];
+    put_u64(num, (uint64_t)r->time);
     crypto_generichash_init(&h, NULL, 0, CLR_AUDIT_HASH_BYTES);
     crypto_generichash_update(&h, (const unsigned char *)domain, sizeof domain);
     crypto_generichash_update(&h, num, sizeof num);
@@ -54,13 +53,14 @@ void clr__audit_leaf(unsigned char out[CLR_AUDIT_HASH_BYTES], const clr__audit_r
 }
 
 void clr__audit_link(unsigned char out[CLR_AUDIT_HASH_BYTES],
-                     const unsigned char prev[CLR_AUDIT_HASH_BYTES],
+                     const unsigned char prev[CLR_AUDIT_HASH_BYTES], int64_t seq,
                      const unsigned char leaf[CLR_AUDIT_HASH_BYTES])
 {
-    unsigned char both[2 * CLR_AUDIT_HASH_BYTES];
-    memcpy(both, prev, CLR_AUDIT_HASH_BYTES);
-    memcpy(both + CLR_AUDIT_HASH_BYTES, leaf, CLR_AUDIT_HASH_BYTES);
-    crypto_generichash(out, CLR_AUDIT_HASH_BYTES, both, sizeof both, NULL, 0);
+    unsigned char all[2 * CLR_AUDIT_HASH_BYTES + 8];
+    memcpy(all, prev, CLR_AUDIT_HASH_BYTES);
+    put_u64(all + CLR_AUDIT_HASH_BYTES, (uint64_t)seq);
+    memcpy(all + CLR_AUDIT_HASH_BYTES + 8, leaf, CLR_AUDIT_HASH_BYTES);
+    crypto_generichash(out, CLR_AUDIT_HASH_BYTES, all, sizeof all, NULL, 0);
 }
 
 void clr__checkpoint_message(unsigned char out[CLR__CHECKPOINT_MSG], int64_t seq,
@@ -209,6 +209,7 @@ typedef struct rec {
     struct rec *next;
     uint64_t ticket;
     int64_t time;
+    unsigned char leaf[CLR_AUDIT_HASH_BYTES]; /* computed by the appender */
     size_t id_n, outcome_n, rv_n, req_n, dec_n;
     char data[];
 } rec;
@@ -275,7 +276,6 @@ static int write_batch(clr_audit *a, rec *batch, int final)
         goto fail;
     for (rec *r = batch; r; r = r->next) {
         clr__audit_row row;
-        unsigned char leaf[CLR_AUDIT_HASH_BYTES];
         const char *p = r->data;
         row.seq = ++seq;
         row.time = r->time;
@@ -288,8 +288,7 @@ static int write_batch(clr_audit *a, rec *batch, int final)
         row.request = (clr__bytes){p, r->req_n};
         p += r->req_n;
         row.decision = (clr__bytes){p, r->dec_n};
-        clr__audit_leaf(leaf, &row);
-        clr__audit_link(hash, hash, leaf);
+        clr__audit_link(hash, hash, row.seq, r->leaf);
         row.hash = (clr__bytes){(const char *)hash, sizeof hash};
         if ((rc = s->ops->audit_insert(s, &row)))
             goto fail;
@@ -540,6 +539,13 @@ static rec *make_rec(const char *id, clr_time at, clr_outcome outcome, const cha
     memcpy(p += o_n, rv ? rv : "", rv_n);
     memcpy(p += rv_n, req, req_n);
     memcpy(p += req_n, dec, dec_n);
+    clr__audit_row row = {.time = at,
+                          .decision_id = {r->data, id_n},
+                          .outcome = {r->data + id_n, o_n},
+                          .rules_version = {r->data + id_n + o_n, rv_n},
+                          .request = {r->data + id_n + o_n + rv_n, req_n},
+                          .decision = {r->data + id_n + o_n + rv_n + req_n, dec_n}};
+    clr__audit_leaf(r->leaf, &row); /* here, on the appender's thread */
     return r;
 }
 

@@ -155,7 +155,7 @@ static int verify_row(void *arg, const clr__audit_row *r)
                    r->hash.n, CLR_AUDIT_HASH_BYTES);
     unsigned char leaf[CLR_AUDIT_HASH_BYTES], chain[CLR_AUDIT_HASH_BYTES];
     clr__audit_leaf(leaf, r);
-    clr__audit_link(chain, c->prev_hash, leaf);
+    clr__audit_link(chain, c->prev_hash, r->seq, leaf);
     if (memcmp(chain, r->hash.p, CLR_AUDIT_HASH_BYTES) != 0)
         return bad(c, r->seq, r->decision_id,
                    "record %lld does not match its hash: its contents were changed, or it was "
@@ -330,7 +330,7 @@ static int proof_row(void *arg, const clr__audit_row *r)
         return CLR_EINVAL; /* a gap: the log is damaged */
     c->last = r->seq;
     clr__audit_leaf(leaf, r);
-    clr__audit_link(c->chain, c->chain, leaf);
+    clr__audit_link(c->chain, c->chain, r->seq, leaf);
     if (r->seq == c->seq) {
         fputs("\"record\":", c->f);
         json_record(c->f, r);
@@ -421,7 +421,7 @@ int clr_audit_proof(clr_store *s, const char *decision_id, const unsigned char *
     fputs(",\"public_key\":", f);
     json_hex(f, pk, CLR_AUDIT_PK_BYTES);
     fputs("},\"scheme\":\"leaf=BLAKE2b-256(record canonical bytes); "
-          "chain=BLAKE2b-256(previous chain || leaf); the checkpoint signs "
+          "chain=BLAKE2b-256(previous chain || seq || leaf); the checkpoint signs "
           "'clearance.checkpoint.v1' NUL, seq, chain, time (big-endian) with Ed25519\"}\n",
           f);
     rc = fflush(f) ? CLR_EIO : 0;

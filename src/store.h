@@ -98,12 +98,14 @@ struct sqlite3;
  * with the file); NULL for another backend. */
 struct sqlite3 *clr__store_sqlite_db(clr_store *s);
 
-/* The record's leaf hash: BLAKE2b-256 over its canonical bytes. */
+/* The record's leaf hash: BLAKE2b-256 over its canonical bytes (every field
+ * but seq and hash). Appenders compute it on their own threads. */
 void clr__audit_leaf(unsigned char out[CLR_AUDIT_HASH_BYTES], const clr__audit_row *row);
 
-/* The chain hash: BLAKE2b-256 over the previous chain hash and the leaf. */
+/* The chain hash of record seq: BLAKE2b-256 over the previous chain hash, seq
+ * (8 bytes, big-endian) and the leaf. */
 void clr__audit_link(unsigned char out[CLR_AUDIT_HASH_BYTES],
-                     const unsigned char prev[CLR_AUDIT_HASH_BYTES],
+                     const unsigned char prev[CLR_AUDIT_HASH_BYTES], int64_t seq,
                      const unsigned char leaf[CLR_AUDIT_HASH_BYTES]);
 
 /* The bytes a checkpoint's signature covers (CLR__CHECKPOINT_MSG bytes). */

@@ -335,7 +335,7 @@ static void test_rewritten_chain(void **state)
         }
         unsigned char leaf[32];
         clr__audit_leaf(leaf, &r);
-        clr__audit_link(chain, chain, leaf);
+        clr__audit_link(chain, chain, r.seq, leaf);
         sqlite3_bind_blob(wr, 1, chain, 32, SQLITE_TRANSIENT);
         sqlite3_bind_int64(wr, 2, r.seq);
         assert_int_equal(sqlite3_step(wr), SQLITE_DONE);
