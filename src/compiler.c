@@ -1130,6 +1130,51 @@ static void classify_models(clr_ruleset *rs)
     }
 }
 
+/* Whether n reads nothing but the model. */
+static int model_only(const clr__node *n)
+{
+    if (!n)
+        return 1;
+    if (n->op == OP_TRUE || n->op == OP_FALSE)
+        return 1;
+    if (n->op == OP_AND || n->op == OP_OR || n->op == OP_NOT)
+        return model_only(n->l) && model_only(n->r);
+    if (!clr__attrs[n->attr].of_model || n->op == OP_ON)
+        return 0;
+    if (n->op == OP_IN && n->set->dated)
+        return 0; /* depends on the instant */
+    return n->op != OP_EQ_ATTR || clr__attrs[n->attr2].of_model;
+}
+
+/* Precomputes, for each catalogue model, the rulebooks whose scope (reading
+ * the model alone) holds for it. */
+static void scope_models(clr_ruleset *rs)
+{
+    clr__ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.rs = rs;
+    for (size_t i = 0; i < CLR__NSYMATTR; i++)
+        ctx.str[i] = "";
+    for (size_t i = 0; i < rs->nrulebooks; i++)
+        rs->rulebooks[i].model_scope =
+            !rs->rulebooks[i].scope || model_only(rs->rulebooks[i].scope);
+    for (size_t m = 0; m < rs->nmodels; m++) {
+        clr__model *md = &rs->models[m];
+        ctx.model = md;
+        ctx.sym[ATTR_MODEL] = md->sym;
+        ctx.sym[ATTR_M_PROVIDER] = md->provider;
+        ctx.sym[ATTR_M_ORIGIN] = md->origin;
+        ctx.str[ATTR_MODEL] = md->id;
+        ctx.str[ATTR_M_PROVIDER] = md->provider_str;
+        ctx.str[ATTR_M_ORIGIN] = md->origin_str;
+        md->scopes = 0;
+        for (size_t i = 0; i < rs->nrulebooks; i++)
+            if (rs->rulebooks[i].model_scope &&
+                (!rs->rulebooks[i].scope || clr__eval(&ctx, rs->rulebooks[i].scope)))
+                md->scopes |= 1u << i;
+    }
+}
+
 static int find_rulebook(const builder *b, const clr__ast_decl *d)
 {
     for (size_t i = 0; i < b->rs->nrulebooks; i++)
@@ -1396,6 +1441,8 @@ int clr__compile_finish(clr_ruleset **out, clr__compile *c, clr__arena *arena)
         clr__compile_error(c, NULL,
                            "no rulebook was declared (start a file with 'rulebook ID { "
                            "... }')");
+    if (!b.oom && c->errors == 0)
+        scope_models(rs);
     if (!b.oom && c->errors == 0 && build_index(rs))
         b.oom = 1;
     compute_version(rs, c);

@@ -444,9 +444,13 @@ int clr_decide_screened(const clr_ruleset *rs, const clr_lists *lists, const clr
 
     /* which rulebooks apply */
     uint8_t applies[CLR_MAX_RULEBOOKS];
+    int catalogue_model = ctx.model != &mbuf;
     for (size_t i = 0; i < rs->nrulebooks; i++) {
         const clr__rulebook *rb = &rs->rulebooks[i];
-        applies[i] = (uint8_t)(!rb->scope || clr__eval(&ctx, rb->scope));
+        if (rb->model_scope && catalogue_model)
+            applies[i] = (uint8_t)((ctx.model->scopes >> i) & 1);
+        else
+            applies[i] = (uint8_t)(!rb->scope || clr__eval(&ctx, rb->scope));
         out->rulebooks[i].rulebook = rb->id;
         out->rulebooks[i].applicable = applies[i];
         out->rulebooks[i].outcome = CLR_ALLOW;

@@ -111,6 +111,7 @@ typedef struct clr__model {
     const clr__sym *tags;
     size_t ntags;
     uint64_t classes; /* bit i: class i applies */
+    uint32_t scopes;  /* bit i: rulebook i's scope holds (for model-only scopes) */
 } clr__model;
 
 typedef struct clr__class {
@@ -141,6 +142,7 @@ typedef struct clr__rulebook {
     const char *id, *title, *jurisdiction;
     const clr__node *scope; /* NULL: applies to every request */
     const char *scope_text;
+    int model_scope; /* the scope reads the model alone: precomputed per catalogue model */
 } clr__rulebook;
 
 /* What deciding reads of a rule, packed in index order. */
