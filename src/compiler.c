@@ -2,6 +2,7 @@
  * checks types, warns of what is legal but suspicious, precomputes every
  * catalogue model's classes and builds the rule index. */
 #include "compile.h"
+#include "decide.h"
 #include "diag.h"
 #include "eval.h"
 #include "lexer.h"
@@ -661,17 +662,10 @@ static int symlist_add(symlist *l, clr__sym s)
  * dimension, so this filter is exact for the catalogue. Returns 1. */
 static int model_syms(const clr_ruleset *rs, const clr__node *n, symlist *out)
 {
-    clr__ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.rs = rs;
-    for (size_t i = 0; i < CLR__NSYMATTR; i++)
-        ctx.str[i] = "";
     for (size_t m = 0; m < rs->nmodels; m++) {
         const clr__model *md = &rs->models[m];
-        ctx.model = md;
-        ctx.sym[ATTR_MODEL] = md->sym;
-        ctx.sym[ATTR_M_PROVIDER] = md->provider;
-        ctx.sym[ATTR_M_ORIGIN] = md->origin;
+        clr__ctx ctx;
+        clr__ctx_for_model(&ctx, rs, md);
         int hit = 0;
         if (n->op == OP_IN) {
             for (size_t i = 0; i < n->set->n && !hit; i++)
@@ -821,8 +815,7 @@ static int build_index(clr_ruleset *rs)
     sort_rule *sr = calloc(nbits ? nbits : 1, sizeof(*sr));
     uint32_t *bit_of = calloc(nbits ? nbits : 1, sizeof(*bit_of));
     uint32_t *row_of = NULL;
-    rs->order = clr__arena_alloc(&rs->arena, (nbits ? nbits : 1) * sizeof(uint32_t));
-    if (!req || !constrained || !sr || !bit_of || !rs->order) {
+    if (!req || !constrained || !sr || !bit_of) {
         rc = CLR_ENOMEM;
         goto done;
     }
@@ -887,7 +880,6 @@ static int build_index(clr_ruleset *rs)
     for (size_t b = 0; b < nbits; b++) {
         const clr__rule *r = &rs->rules[sr[b].rule];
         unsigned seen = 0;
-        rs->order[b] = sr[b].rule;
         bit_of[b] = sr[b].rule - (uint32_t)rs->nexemptions;
         rs->slot_of[bit_of[b]] = (uint32_t)b;
         rs->slots[b].from = r->from;
@@ -1108,26 +1100,8 @@ static void build_models(builder *b)
 
 static void classify_models(clr_ruleset *rs)
 {
-    clr__ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.rs = rs;
-    for (size_t m = 0; m < rs->nmodels; m++) {
-        clr__model *md = &rs->models[m];
-        ctx.model = md;
-        ctx.sym[ATTR_MODEL] = md->sym;
-        ctx.sym[ATTR_M_PROVIDER] = md->provider;
-        ctx.sym[ATTR_M_ORIGIN] = md->origin;
-        ctx.str[ATTR_MODEL] = md->id;
-        ctx.str[ATTR_M_PROVIDER] = md->provider_str;
-        ctx.str[ATTR_M_ORIGIN] = md->origin_str;
-        for (size_t i = 0; i < CLR__NSYMATTR; i++)
-            if (!ctx.str[i])
-                ctx.str[i] = "";
-        md->classes = 0;
-        for (size_t c = 0; c < rs->nclasses; c++)
-            if (clr__eval(&ctx, rs->classes[c].when))
-                md->classes |= 1ULL << c;
-    }
+    for (size_t m = 0; m < rs->nmodels; m++)
+        rs->models[m].classes = clr__model_classes(rs, &rs->models[m]);
 }
 
 /* Whether n reads nothing but the model. */
@@ -1150,23 +1124,13 @@ static int model_only(const clr__node *n)
  * the model alone) holds for it. */
 static void scope_models(clr_ruleset *rs)
 {
-    clr__ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.rs = rs;
-    for (size_t i = 0; i < CLR__NSYMATTR; i++)
-        ctx.str[i] = "";
     for (size_t i = 0; i < rs->nrulebooks; i++)
         rs->rulebooks[i].model_scope =
             !rs->rulebooks[i].scope || model_only(rs->rulebooks[i].scope);
     for (size_t m = 0; m < rs->nmodels; m++) {
         clr__model *md = &rs->models[m];
-        ctx.model = md;
-        ctx.sym[ATTR_MODEL] = md->sym;
-        ctx.sym[ATTR_M_PROVIDER] = md->provider;
-        ctx.sym[ATTR_M_ORIGIN] = md->origin;
-        ctx.str[ATTR_MODEL] = md->id;
-        ctx.str[ATTR_M_PROVIDER] = md->provider_str;
-        ctx.str[ATTR_M_ORIGIN] = md->origin_str;
+        clr__ctx ctx;
+        clr__ctx_for_model(&ctx, rs, md);
         md->scopes = 0;
         for (size_t i = 0; i < rs->nrulebooks; i++)
             if (rs->rulebooks[i].model_scope &&

@@ -135,17 +135,7 @@ static void inline_model(const clr_ruleset *rs, const clr_request *req, clr__mod
 uint64_t clr__model_classes(const clr_ruleset *rs, const clr__model *m)
 {
     clr__ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.rs = rs;
-    ctx.model = m;
-    for (size_t i = 0; i < CLR__NSYMATTR; i++)
-        ctx.str[i] = "";
-    ctx.sym[ATTR_MODEL] = m->sym;
-    ctx.sym[ATTR_M_PROVIDER] = m->provider;
-    ctx.sym[ATTR_M_ORIGIN] = m->origin;
-    ctx.str[ATTR_MODEL] = m->id;
-    ctx.str[ATTR_M_PROVIDER] = m->provider_str;
-    ctx.str[ATTR_M_ORIGIN] = m->origin_str;
+    clr__ctx_for_model(&ctx, rs, m);
     uint64_t classes = 0;
     for (size_t c = 0; c < rs->nclasses; c++)
         if (clr__eval(&ctx, rs->classes[c].when))

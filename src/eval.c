@@ -50,6 +50,21 @@ static double number(const clr__ctx *ctx, int attr)
     return ctx->model ? ctx->model->training_ops : __builtin_nan("");
 }
 
+void clr__ctx_for_model(clr__ctx *ctx, const clr_ruleset *rs, const clr__model *m)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->rs = rs;
+    for (size_t i = 0; i < CLR__NSYMATTR; i++)
+        ctx->str[i] = "";
+    ctx->model = m;
+    ctx->sym[ATTR_MODEL] = m->sym;
+    ctx->sym[ATTR_M_PROVIDER] = m->provider;
+    ctx->sym[ATTR_M_ORIGIN] = m->origin;
+    ctx->str[ATTR_MODEL] = m->id ? m->id : "";
+    ctx->str[ATTR_M_PROVIDER] = m->provider_str ? m->provider_str : "";
+    ctx->str[ATTR_M_ORIGIN] = m->origin_str ? m->origin_str : "";
+}
+
 int clr__eval(const clr__ctx *ctx, const clr__node *n)
 {
     switch ((clr__op)n->op) {

@@ -21,6 +21,10 @@ typedef struct clr__ctx {
     int possible_as_hit; /* count a possible match as a hit (to find review reasons) */
 } clr__ctx;
 
+/* Sets ctx up to evaluate conditions on model m alone (classes, scopes and
+ * index rows that read only the model); request attributes are absent. */
+void clr__ctx_for_model(clr__ctx *ctx, const clr_ruleset *rs, const clr__model *m);
+
 /* The outcome of an "on" test (decide_screen.c): 1 for a hit (or, with
  * ctx->possible_as_hit, a possible match), else 0. */
 int clr__screen_test(const clr__ctx *ctx, const clr__node *n);

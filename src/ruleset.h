@@ -196,9 +196,9 @@ struct clr_ruleset {
     int attr_used[CLR__NDIM]; /* some condition reads the attribute */
     uint32_t nscreens;        /* "on" tests in the set: the screening cache's size */
     clr__dim_index index[CLR__NDIM];
-    uint32_t *order;         /* index bit -> rule index; rules are ordered so that rules
-                                alike in their constraints sit together */
-    struct clr__slot *slots; /* index bit -> what deciding reads of the rule */
+    struct clr__slot *slots; /* index bit -> what deciding reads of the rule; rules are
+                                ordered so that rules alike in their constraints sit
+                                together */
     uint32_t *slot_of;       /* rule index - nexemptions -> index bit */
     size_t nbits;            /* rules in the index (exemptions are looked up, not indexed) */
     size_t nwords;           /* 64-bit words per index row */
