@@ -5,13 +5,17 @@
  *          meanwhile in one transaction): logged decisions/s.
  *   batch  THREADS callers each decide BATCH requests and append them with one
  *          clr_audit_append_batch (sync): logged decisions/s.
+ *   notify one thread decides and appends with clr_audit_append_json_notify,
+ *          keeping up to INFLIGHT records in flight; a decision counts once
+ *          its record is durable (sync semantics without a thread per caller,
+ *          as a server answering on completion would): logged decisions/s.
  *   none   one thread decides and writes the decision JSON (what a server does
  *          for its reply): decisions/s without the audit log.
  *   async  the same, plus clr_audit_append_json in async mode (the writer on
  *          its own thread): decisions/s, and the overhead against none.
  *
  * usage: audit_bench [--runs N] [--seconds S] [--threads T] [--batch B] [--dir DIR]
- *                    [--only sync|batch|none|async]
+ *                    [--inflight N] [--only sync|batch|notify|none|async]
  * Prints each run and the medians. Every run starts with a new store in DIR
  * (default: a temporary folder under /tmp, removed afterwards). */
 #include "clearance.h"
@@ -31,7 +35,7 @@
 
 static clr_ruleset *rules;
 static clr_request reqs[NREQ];
-static int seconds = 2, threads = 64, batch = 256;
+static int seconds = 2, threads = 64, batch = 256, inflight = 16384;
 static char dir[256];
 static const char *only = ""; /* run only this mode: sync, batch, none or async */
 
@@ -146,6 +150,56 @@ static double run_sync(void *(*fn)(void *), int n)
     return (double)done / dt;
 }
 
+static atomic_ulong acked, inflight_now;
+
+static void on_durable(void *arg, int rc)
+{
+    (void)arg;
+    if (rc == 0)
+        atomic_fetch_add(&acked, 1);
+    atomic_fetch_sub(&inflight_now, 1);
+}
+
+/* Logged decisions/s from one thread appending with completion callbacks. */
+static double run_notify(int n)
+{
+    clr_store *s;
+    clr_audit *a;
+    char json[16384], reqjson[4096];
+    if (open_log(&s, &a, CLR_AUDIT_SYNC, n))
+        return 0;
+    atomic_store(&acked, 0);
+    unsigned long i = 0;
+    double t0 = now(), t1;
+    do {
+        for (int k = 0; k < 256; k++, i++) {
+            while (atomic_load(&inflight_now) >= (unsigned long)inflight)
+                usleep(50);
+            clr_decision d;
+            const clr_request *q = &reqs[i % NREQ];
+            clr_decide(rules, q, &d, NULL);
+            size_t len = clr_decision_to_json(&d, json, sizeof json);
+            size_t rlen = clr_request_to_json(q, reqjson, sizeof reqjson);
+            atomic_fetch_add(&inflight_now, 1);
+            if (clr_audit_append_json_notify(a, d.decision_id, clr_time_now(), d.outcome,
+                                             d.rules_version, reqjson, rlen, json, len, on_durable,
+                                             NULL)) {
+                atomic_fetch_sub(&inflight_now, 1);
+                break;
+            }
+        }
+    } while ((t1 = now()) - t0 < seconds);
+    unsigned long done = atomic_load(&acked);
+    clr_audit_stats st;
+    clr_audit_stats_get(a, &st);
+    clr_audit_close(a);
+    clr_store_close(s);
+    printf("    %lu durable of %lu appended in %.2f s, %llu commits (%.0f records per commit)\n",
+           done, i, t1 - t0, (unsigned long long)st.transactions,
+           st.transactions ? (double)st.committed / (double)st.transactions : 0.0);
+    return (double)done / (t1 - t0);
+}
+
 /* Decisions/s on one thread, with (async) or without the audit log. */
 static double run_single(int with_audit, int n, clr_audit_stats *st)
 {
@@ -196,12 +250,14 @@ int main(int argc, char **argv)
             threads = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--batch"))
             batch = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--inflight"))
+            inflight = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--only"))
             only = argv[i + 1];
         else if (!strcmp(argv[i], "--dir"))
             userdir = argv[i + 1];
     }
-    if (runs < 1 || runs > 99 || seconds < 1 || threads < 1 || batch < 1) {
+    if (runs < 1 || runs > 99 || seconds < 1 || threads < 1 || batch < 1 || inflight < 1) {
         fprintf(stderr, "usage: audit_bench [--runs N] [--seconds S] [--threads T] [--batch B] "
                         "[--dir DIR]\n");
         return 2;
@@ -233,12 +289,12 @@ int main(int argc, char **argv)
         }
     }
     globfree(&g);
-    double sync[99], bat[99], none[99], async[99];
+    double sync[99], bat[99], notify[99], none[99], async[99];
     int n = 0;
     for (int r = 0; r < runs; r++) {
         clr_audit_stats st = {0};
         printf("run %d\n", r + 1);
-        sync[r] = bat[r] = none[r] = async[r] = 1;
+        sync[r] = bat[r] = notify[r] = none[r] = async[r] = 1;
         if (!*only || !strcmp(only, "sync"))
             sync[r] = run_sync(sync_worker, n++);
         printf("  sync, %d callers:              %10.0f logged decisions/s\n", threads, sync[r]);
@@ -246,6 +302,10 @@ int main(int argc, char **argv)
             bat[r] = run_sync(batch_worker, n++);
         printf("  sync, %d callers x batch %d:  %10.0f logged decisions/s\n", threads, batch,
                bat[r]);
+        if (!*only || !strcmp(only, "notify")) {
+            notify[r] = run_notify(n++);
+            printf("  sync, 1 thread, notify:        %10.0f logged decisions/s\n", notify[r]);
+        }
         if (!*only || !strcmp(only, "none") || !strcmp(only, "async"))
             none[r] = run_single(0, n++, NULL);
         printf("  no audit log, 1 thread:        %10.0f decisions/s\n", none[r]);
@@ -262,6 +322,8 @@ int main(int argc, char **argv)
            median(sync, runs));
     printf("  sync, %d callers x batch %d: %10.0f logged decisions/s (target >= 50000)\n", threads,
            batch, median(bat, runs));
+    printf("  sync, 1 thread, notify:       %10.0f logged decisions/s (target >= 50000)\n",
+           median(notify, runs));
     printf("  no audit log:                 %10.0f decisions/s\n", mn);
     printf("  async:                        %10.0f decisions/s, %.1f%% overhead (target <= 10%%)\n",
            ma, 100.0 * (1 - ma / mn));

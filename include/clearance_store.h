@@ -140,6 +140,23 @@ int clr_audit_append_json(clr_audit *a, const char *decision_id, clr_time at, cl
                           const char *rules_version, const char *request_json, size_t request_len,
                           const char *decision_json, size_t decision_len);
 
+/* Called once a record appended with clr_audit_append_json_notify is durable
+ * (rc 0) or never will be (rc CLR_ESTORE), on the writer's thread, in append
+ * order. It must be quick and must not call clr_audit functions. */
+typedef void (*clr_audit_done_fn)(void *arg, int rc);
+
+/* Like clr_audit_append_json, but returns once the record is queued, in
+ * either mode, and reports durability through done(arg, rc): a server can
+ * answer a request in sync fashion (only once its record is durable) without
+ * a blocked thread per request. Waits for room when the queue is full. On 0,
+ * done will be called exactly once (at the latest by clr_audit_close); on an
+ * error return it will not be. done may be NULL. Thread-safe. */
+int clr_audit_append_json_notify(clr_audit *a, const char *decision_id, clr_time at,
+                                 clr_outcome outcome, const char *rules_version,
+                                 const char *request_json, size_t request_len,
+                                 const char *decision_json, size_t decision_len,
+                                 clr_audit_done_fn done, void *arg);
+
 /* Waits until every record appended so far is durable. Returns 0 or
  * CLR_ESTORE. Thread-safe. */
 int clr_audit_flush(clr_audit *a);

@@ -210,6 +210,8 @@ typedef struct rec {
     uint64_t ticket;
     int64_t time;
     unsigned char leaf[CLR_AUDIT_HASH_BYTES]; /* computed by the appender */
+    clr_audit_done_fn done;                   /* or NULL */
+    void *done_arg;
     size_t id_n, outcome_n, rv_n, req_n, dec_n;
     char data[];
 } rec;
@@ -341,6 +343,8 @@ static void *writer_main(void *arg)
             rc = write_batch(a, batch, final);
         while (batch) {
             rec *next = batch->next;
+            if (batch->done)
+                batch->done(batch->done_arg, rc);
             free(batch);
             batch = next;
         }
@@ -428,7 +432,11 @@ int clr_audit_open(clr_audit **out, clr_store *store, const char *store_path,
     pthread_cond_init(&a->nonempty, NULL);
     pthread_cond_init(&a->room, NULL);
     pthread_cond_init(&a->durable, NULL);
+    if (store->ops->background) /* before the writer uses the store */
+        store->ops->background(store, 1);
     if (pthread_create(&a->thread, NULL, writer_main, a) != 0) {
+        if (store->ops->background)
+            store->ops->background(store, 0);
         rc = CLR_ENOMEM;
         goto fail_sync;
     }
@@ -454,9 +462,13 @@ int clr_audit_close(clr_audit *a)
     pthread_cond_signal(&a->nonempty);
     pthread_mutex_unlock(&a->mu);
     pthread_join(a->thread, NULL);
+    if (a->store->ops->background)
+        a->store->ops->background(a->store, 0);
     int rc = a->error;
     while (a->head) { /* left over after a failure */
         rec *next = a->head->next;
+        if (a->head->done)
+            a->head->done(a->head->done_arg, rc);
         free(a->head);
         a->head = next;
     }
@@ -546,12 +558,15 @@ static rec *make_rec(const char *id, clr_time at, clr_outcome outcome, const cha
                           .request = {r->data + id_n + o_n + rv_n, req_n},
                           .decision = {r->data + id_n + o_n + rv_n + req_n, dec_n}};
     clr__audit_leaf(r->leaf, &row); /* here, on the appender's thread */
+    r->done = NULL;
+    r->done_arg = NULL;
     return r;
 }
 
-int clr_audit_append_json(clr_audit *a, const char *decision_id, clr_time at, clr_outcome outcome,
-                          const char *rules_version, const char *request_json, size_t request_len,
-                          const char *decision_json, size_t decision_len)
+static int append_json(clr_audit *a, const char *decision_id, clr_time at, clr_outcome outcome,
+                       const char *rules_version, const char *request_json, size_t request_len,
+                       const char *decision_json, size_t decision_len, clr_audit_done_fn done,
+                       void *arg, int wait)
 {
     uint64_t ticket;
     if (!a || !decision_id || !request_json || !decision_json)
@@ -562,10 +577,30 @@ int clr_audit_append_json(clr_audit *a, const char *decision_id, clr_time at, cl
                       decision_json, decision_len);
     if (!r)
         return CLR_ENOMEM;
+    r->done = done;
+    r->done_arg = arg;
     int rc = enqueue(a, r, &ticket);
-    if (!rc && a->mode == CLR_AUDIT_SYNC)
+    if (!rc && wait)
         rc = wait_durable(a, ticket);
     return rc;
+}
+
+int clr_audit_append_json(clr_audit *a, const char *decision_id, clr_time at, clr_outcome outcome,
+                          const char *rules_version, const char *request_json, size_t request_len,
+                          const char *decision_json, size_t decision_len)
+{
+    return append_json(a, decision_id, at, outcome, rules_version, request_json, request_len,
+                       decision_json, decision_len, NULL, NULL, a && a->mode == CLR_AUDIT_SYNC);
+}
+
+int clr_audit_append_json_notify(clr_audit *a, const char *decision_id, clr_time at,
+                                 clr_outcome outcome, const char *rules_version,
+                                 const char *request_json, size_t request_len,
+                                 const char *decision_json, size_t decision_len,
+                                 clr_audit_done_fn done, void *arg)
+{
+    return append_json(a, decision_id, at, outcome, rules_version, request_json, request_len,
+                       decision_json, decision_len, done, arg, 0);
 }
 
 /* Serializes (req, d) into a record. */

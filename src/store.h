@@ -77,6 +77,10 @@ typedef struct clr__store_ops {
     /* A small named value: 0, CLR_ENOTFOUND, CLR_ELIMIT (cap too small). */
     int (*meta_get)(clr_store *s, const char *key, char *buf, size_t cap);
     int (*meta_set)(clr_store *s, const char *key, const char *value);
+    /* Optional (NULL: nothing to do): on, the backend moves maintenance that
+     * would stall commits (SQLite: WAL checkpoints) to a thread of its own;
+     * off stops it. The audit writer turns it on while it runs. */
+    int (*background)(clr_store *s, int on);
 } clr__store_ops;
 
 /* Every backend's handle starts with this. */

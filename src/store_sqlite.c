@@ -1,6 +1,7 @@
 /* The store on embedded SQLite: one file, WAL, versioned schema migrations. */
 #include "store.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,7 +14,16 @@ typedef struct sqlite_store {
     sqlite3_stmt *insert;
     sqlite3_stmt *tail;
     sqlite3_stmt *cp_insert;
+    char *path;
+    /* the background checkpointer (q_background) */
+    int bg_on, bg_stop, bg_wake;
+    pthread_t bg_thread;
+    pthread_mutex_t bg_mu;
+    pthread_cond_t bg_cond;
 } sqlite_store;
+
+#define WAL_CHECKPOINT_FRAMES 1000  /* as SQLite's own autocheckpoint */
+#define WAL_FOREGROUND_FRAMES 20000 /* the checkpointer lags (80 MB): the writer helps */
 
 /* The schema, one migration per version; migration i takes the store from
  * version i to i + 1. Never edit a released migration: add one. */
@@ -112,9 +122,13 @@ fail:
     return rc;
 }
 
+static int q_background(clr_store *s, int on);
+
 static void q_close(clr_store *s)
 {
     sqlite_store *q = (sqlite_store *)s;
+    q_background(s, 0);
+    free(q->path);
     sqlite3_finalize(q->insert);
     sqlite3_finalize(q->tail);
     sqlite3_finalize(q->cp_insert);
@@ -377,6 +391,81 @@ static int q_meta_set(clr_store *s, const char *key, const char *value)
     return rc;
 }
 
+/* The checkpointer copies the WAL back into the database on its own thread
+ * and connection, so that the writer's commits do not wait for it (SQLite's
+ * autocheckpoint would run it inside the commit that crosses the threshold). */
+static void *checkpointer(void *arg)
+{
+    sqlite_store *q = arg;
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(q->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) ==
+        SQLITE_OK) {
+        sqlite3_busy_timeout(db, 1000);
+        sqlite3_exec(db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+    }
+    pthread_mutex_lock(&q->bg_mu);
+    while (!q->bg_stop) {
+        while (!q->bg_wake && !q->bg_stop)
+            pthread_cond_wait(&q->bg_cond, &q->bg_mu);
+        q->bg_wake = 0;
+        pthread_mutex_unlock(&q->bg_mu);
+        if (db)
+            sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&q->bg_mu);
+    }
+    pthread_mutex_unlock(&q->bg_mu);
+    sqlite3_close(db);
+    return NULL;
+}
+
+/* After each commit: wake the checkpointer once the WAL has grown. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    sqlite_store *q = arg;
+    (void)name;
+    if (frames >= WAL_FOREGROUND_FRAMES) {
+        sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    } else if (frames >= WAL_CHECKPOINT_FRAMES) {
+        pthread_mutex_lock(&q->bg_mu);
+        q->bg_wake = 1;
+        pthread_cond_signal(&q->bg_cond);
+        pthread_mutex_unlock(&q->bg_mu);
+    }
+    return SQLITE_OK;
+}
+
+static int q_background(clr_store *s, int on)
+{
+    sqlite_store *q = (sqlite_store *)s;
+    if (!on == !q->bg_on)
+        return 0;
+    if (on) {
+        if (!q->path || !strcmp(q->path, ":memory:") || !q->path[0])
+            return 0; /* nothing to checkpoint */
+        pthread_mutex_init(&q->bg_mu, NULL);
+        pthread_cond_init(&q->bg_cond, NULL);
+        q->bg_stop = q->bg_wake = 0;
+        if (pthread_create(&q->bg_thread, NULL, checkpointer, q) != 0) {
+            pthread_cond_destroy(&q->bg_cond);
+            pthread_mutex_destroy(&q->bg_mu);
+            return 0; /* SQLite's own autocheckpoint stays */
+        }
+        sqlite3_wal_hook(q->db, wal_hook, q);
+        q->bg_on = 1;
+        return 0;
+    }
+    sqlite3_wal_autocheckpoint(q->db, WAL_CHECKPOINT_FRAMES); /* replaces our hook */
+    pthread_mutex_lock(&q->bg_mu);
+    q->bg_stop = 1;
+    pthread_cond_signal(&q->bg_cond);
+    pthread_mutex_unlock(&q->bg_mu);
+    pthread_join(q->bg_thread, NULL);
+    pthread_cond_destroy(&q->bg_cond);
+    pthread_mutex_destroy(&q->bg_mu);
+    q->bg_on = 0;
+    return 0;
+}
+
 static const clr__store_ops sqlite_ops = {
     .name = "sqlite",
     .close = q_close,
@@ -392,6 +481,7 @@ static const clr__store_ops sqlite_ops = {
     .audit_find = q_audit_find,
     .meta_get = q_meta_get,
     .meta_set = q_meta_set,
+    .background = q_background,
 };
 
 int clr_store_open(clr_store **out, const char *path, const clr_store_options *opts, char *errbuf,
@@ -411,6 +501,8 @@ int clr_store_open(clr_store **out, const char *path, const clr_store_options *o
     if (!(q = calloc(1, sizeof *q)))
         goto done;
     q->base.ops = &sqlite_ops;
+    if (!(q->path = strdup(path)))
+        goto done;
     int flags =
         SQLITE_OPEN_NOMUTEX |
         (opts->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);

@@ -517,6 +517,56 @@ static void test_async_full_queue_blocks(void **state)
     assert_int_equal(r.unsigned_records, 0);
 }
 
+typedef struct notified {
+    int n, failures;
+} notified;
+
+static void on_durable(void *arg, int rc)
+{
+    notified *w = arg;
+    w->failures += rc != 0;
+    w->n++;
+}
+
+static void on_durable_nth(void *arg, int rc)
+{
+    /* arg is the record's index; the callbacks come in append order */
+    static int expect;
+    intptr_t i = (intptr_t)arg;
+    if (i == 0)
+        expect = 0;
+    assert_int_equal(rc, 0);
+    assert_int_equal(i, expect++);
+}
+
+static void test_notify_reports_durability_in_order(void **state)
+{
+    (void)state;
+    clr_store *s = open_store();
+    clr_audit *a = NULL;
+    clr_audit_options o = CLR_AUDIT_OPTIONS_INIT;
+    o.key_path = key;
+    o.batch_max = 16;
+    assert_int_equal(clr_audit_open(&a, s, db, &o, NULL, 0), 0);
+    notified w = {0};
+    for (intptr_t i = 0; i < 500; i++) {
+        int last = i == 499;
+        assert_int_equal(clr_audit_append_json_notify(a, "0190a0b0-0000-7000-8000-000000000001",
+                                                      1781222400, CLR_DENY, "v", "{}", 2, "{}", 2,
+                                                      last ? on_durable : on_durable_nth,
+                                                      last ? (void *)&w : (void *)i),
+                         0);
+    }
+    assert_int_equal(clr_audit_flush(a), 0);
+    assert_int_equal(w.n, 1);
+    assert_int_equal(w.failures, 0);
+    assert_int_equal(clr_audit_close(a), 0);
+    clr_store_close(s);
+    clr_audit_report r = verify(NULL);
+    assert_true(r.ok);
+    assert_int_equal(r.records, 500);
+}
+
 /* A child appends in sync mode and reports each acknowledged decision on a
  * pipe; it is killed with SIGKILL. Every acknowledged decision must be in the
  * log, and the chain must verify. */
@@ -611,6 +661,7 @@ int main(void)
         T(test_proof),
         T(test_export),
         T(test_async_full_queue_blocks),
+        T(test_notify_reports_durability_in_order),
         T(test_crash_keeps_every_acknowledged_record),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
