@@ -368,6 +368,12 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+static int last_checkpoint(void *arg, const clr__checkpoint_row *row)
+{
+    *(int64_t *)arg = row->seq;
+    return 0;
+}
+
 int clr_audit_open(clr_audit **out, clr_store *store, const char *store_path,
                    const clr_audit_options *opts, char *errbuf, size_t errcap)
 {
@@ -426,7 +432,12 @@ int clr_audit_open(clr_audit **out, clr_store *store, const char *store_path,
         errf(errbuf, errcap, rc, "%s%s", clr_store_errmsg(store), "");
         goto fail_free;
     }
-    a->last_cp_seq = tail; /* at worst, one interval late */
+    if ((rc = store->ops->checkpoint_scan(store, INT64_MIN, last_checkpoint, &a->last_cp_seq)) <
+        0) {
+        errf(errbuf, errcap, rc, "%s%s", clr_store_errmsg(store), "");
+        goto fail_free;
+    }
+    rc = 0;
     a->last_cp_time = clr_time_now();
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->nonempty, NULL);

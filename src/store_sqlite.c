@@ -517,9 +517,16 @@ int clr_store_open(clr_store **out, const char *path, const clr_store_options *o
         int version = 0;
         if ((rc = q_schema_version(&q->base, &version)))
             goto done;
+        if (version == 0) {
+            rc = clr__store_fail(&q->base, "%s is not a clearance store", path);
+            goto done;
+        }
         if (version != CLR_STORE_SCHEMA_VERSION) {
-            rc = clr__store_fail(&q->base, "%s is not a clearance store at schema version %d", path,
-                                 CLR_STORE_SCHEMA_VERSION);
+            rc = clr__store_fail(&q->base, "%s is at schema version %d and this build reads %d%s",
+                                 path, version, CLR_STORE_SCHEMA_VERSION,
+                                 version < CLR_STORE_SCHEMA_VERSION
+                                     ? ": open it once for writing to migrate it"
+                                     : "");
             goto done;
         }
     } else {

@@ -166,7 +166,14 @@ static void test_old_version_file_is_migrated(void **state)
     sql("DROP INDEX audit_log_decision_id; DROP INDEX audit_log_time;"
         "DROP TABLE audit_checkpoint; DELETE FROM schema_version WHERE version > 1;");
     assert_int_equal(count("SELECT max(version) FROM schema_version"), 1);
-    clr_store *s = open_store();
+    /* reading only, it is not migrated but refused */
+    clr_store_options ro = CLR_STORE_OPTIONS_INIT;
+    clr_store *s = NULL;
+    char err[256];
+    ro.read_only = 1;
+    assert_int_equal(clr_store_open(&s, db, &ro, err, sizeof err), CLR_ESTORE);
+    assert_non_null(strstr(err, "open it once for writing to migrate it"));
+    s = open_store();
     int v = 0;
     assert_int_equal(clr_store_schema_version(&v, s), 0);
     assert_int_equal(v, CLR_STORE_SCHEMA_VERSION);
