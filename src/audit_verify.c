@@ -334,7 +334,18 @@ static int proof_row(void *arg, const clr__audit_row *r)
     if (r->seq == c->seq) {
         fputs("\"record\":", c->f);
         json_record(c->f, r);
-        fputs(",\"leaf_hash\":", c->f);
+        /* the exact bytes the leaf covers, as JSON strings, for checking elsewhere */
+        fprintf(c->f, ",\"canonical\":{\"time\":%lld,\"decision_id\":", (long long)r->time);
+        json_str(c->f, r->decision_id);
+        fputs(",\"outcome\":", c->f);
+        json_str(c->f, r->outcome);
+        fputs(",\"rules_version\":", c->f);
+        json_str(c->f, r->rules_version);
+        fputs(",\"request\":", c->f);
+        json_str(c->f, r->request);
+        fputs(",\"decision\":", c->f);
+        json_str(c->f, r->decision);
+        fputs("},\"leaf_hash\":", c->f);
         json_hex(c->f, leaf, sizeof leaf);
         fputs(",\"following_leaf_hashes\":[", c->f);
     } else {
@@ -395,6 +406,11 @@ int clr_audit_proof(clr_store *s, const char *decision_id, const unsigned char *
     c.last = c.seq - 1;
     rc = s->ops->audit_scan(s, c.seq, k->seq, CLR_TIME_MIN, CLR_TIME_MAX, proof_row, &c);
     fclose(c.f);
+    if (rc == CLR_EINVAL)
+        clr__store_fail(s,
+                        "a record between %lld and %lld is missing: the log is damaged (run "
+                        "clearance audit verify)",
+                        (long long)c.seq, (long long)k->seq);
     if (rc < 0)
         goto done;
     rc = CLR_EINVAL;

@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "clearance.h"
 #include "clearance_store.h"
 #include "store.h"
@@ -430,6 +432,80 @@ static int do_export(clr_store *s, FILE *f, const char *range)
     return clr_audit_export(s, from, until, f);
 }
 
+static void unhex(unsigned char *out, size_t n, const cJSON *hex)
+{
+    assert_true(cJSON_IsString(hex));
+    assert_int_equal(strlen(hex->valuestring), 2 * n);
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        assert_int_equal(sscanf(hex->valuestring + 2 * i, "%2x", &v), 1);
+        out[i] = (unsigned char)v;
+    }
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+
+/* Checks a proof as an outsider would: from its JSON alone, with libsodium,
+ * following docs/store.md (not the library's hashing code). */
+static void check_proof_independently(const char *text)
+{
+    cJSON *p = cJSON_Parse(text);
+    assert_non_null(p);
+    const cJSON *canon = cJSON_GetObjectItem(p, "canonical");
+    const cJSON *record = cJSON_GetObjectItem(p, "record");
+    const cJSON *cp = cJSON_GetObjectItem(p, "checkpoint");
+    assert_non_null(canon);
+    assert_non_null(cp);
+    /* the leaf */
+    crypto_generichash_state h;
+    unsigned char num[8], leaf[32], chain[32], given[32];
+    crypto_generichash_init(&h, NULL, 0, 32);
+    crypto_generichash_update(&h, (const unsigned char *)"clearance.record.v1", 20);
+    put64(num, (uint64_t)cJSON_GetObjectItem(canon, "time")->valuedouble);
+    crypto_generichash_update(&h, num, 8);
+    const char *fields[] = {"decision_id", "outcome", "rules_version", "request", "decision"};
+    for (int i = 0; i < 5; i++) {
+        const char *v = cJSON_GetObjectItem(canon, fields[i])->valuestring;
+        put64(num, strlen(v));
+        crypto_generichash_update(&h, num, 8);
+        crypto_generichash_update(&h, (const unsigned char *)v, strlen(v));
+    }
+    crypto_generichash_final(&h, leaf, 32);
+    unhex(given, 32, cJSON_GetObjectItem(p, "leaf_hash"));
+    assert_memory_equal(leaf, given, 32);
+    /* the chain to the checkpoint */
+    int64_t seq = (int64_t)cJSON_GetObjectItem(record, "seq")->valuedouble;
+    unhex(chain, 32, cJSON_GetObjectItem(p, "previous_hash"));
+    const cJSON *next = cJSON_GetObjectItem(p, "following_leaf_hashes");
+    for (int i = -1; i < cJSON_GetArraySize(next); i++, seq++) {
+        unsigned char all[72];
+        if (i >= 0)
+            unhex(leaf, 32, cJSON_GetArrayItem(next, i));
+        memcpy(all, chain, 32);
+        put64(all + 32, (uint64_t)seq);
+        memcpy(all + 40, leaf, 32);
+        crypto_generichash(chain, 32, all, 72, NULL, 0);
+    }
+    int64_t cpseq = (int64_t)cJSON_GetObjectItem(cp, "seq")->valuedouble;
+    assert_int_equal(seq - 1, cpseq);
+    unhex(given, 32, cJSON_GetObjectItem(cp, "hash"));
+    assert_memory_equal(chain, given, 32);
+    /* the signature */
+    unsigned char msg[24 + 8 + 32 + 8], sig[64], pk[32];
+    memcpy(msg, "clearance.checkpoint.v1", 24);
+    put64(msg + 24, (uint64_t)cpseq);
+    memcpy(msg + 32, chain, 32);
+    put64(msg + 64, (uint64_t)cJSON_GetObjectItem(cp, "time_unix")->valuedouble);
+    unhex(sig, 64, cJSON_GetObjectItem(cp, "signature"));
+    unhex(pk, 32, cJSON_GetObjectItem(cp, "public_key"));
+    assert_int_equal(crypto_sign_verify_detached(sig, msg, sizeof msg, pk), 0);
+    cJSON_Delete(p);
+}
+
 static void test_proof(void **state)
 {
     (void)state;
@@ -440,6 +516,7 @@ static void test_proof(void **state)
     assert_non_null(strstr(p, ids[15]));
     assert_non_null(strstr(p, "\"checkpoint\":{\"seq\":20,"));
     assert_non_null(strstr(p, "\"signature\":\""));
+    check_proof_independently(p);
     free(p);
     p = capture(do_proof, "no-such-decision", &rc);
     assert_int_equal(rc, CLR_ENOTFOUND);
