@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,10 +112,21 @@ int clr__unhex(unsigned char *out, size_t n, const char *hex, size_t len)
 /* Keys                                                                       */
 /* ------------------------------------------------------------------------- */
 
-static int errf(char *buf, size_t cap, int rc, const char *fmt, const char *a, const char *b)
+/* Writes a message into buf (may be NULL) and returns rc. */
+static int errf(char *buf, size_t cap, int rc, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+static int errf(char *buf, size_t cap, int rc, const char *fmt, ...)
 {
-    if (buf && cap)
-        snprintf(buf, cap, fmt, a, b);
+    va_list ap;
+    if (buf && cap) {
+        va_start(ap, fmt);
+        vsnprintf(buf, cap, fmt, ap);
+        va_end(ap);
+    }
     return rc;
 }
 
@@ -158,10 +170,12 @@ static int load_key(unsigned char pk[crypto_sign_PUBLICKEYBYTES],
     int rc;
     if (stat(path, &st) != 0) {
         if (errno != ENOENT)
-            return errf(errbuf, errcap, CLR_EIO, "cannot read the key file %s%s", path, "");
+            return errf(errbuf, errcap, CLR_EIO, "cannot read the key file %s", path);
         randombytes_buf(seed, sizeof seed);
-        if (write_hex_file(path, seed, sizeof seed, 0600))
-            return errf(errbuf, errcap, CLR_EIO, "cannot create the key file %s%s", path, "");
+        if (write_hex_file(path, seed, sizeof seed, 0600)) {
+            sodium_memzero(seed, sizeof seed);
+            return errf(errbuf, errcap, CLR_EIO, "cannot create the key file %s", path);
+        }
         crypto_sign_seed_keypair(pk, sk, seed);
         /* the public half beside it, for verifiers; best effort */
         char pub[4096];
@@ -172,11 +186,12 @@ static int load_key(unsigned char pk[crypto_sign_PUBLICKEYBYTES],
     }
     if (st.st_mode & 077)
         return errf(errbuf, errcap, CLR_EIO,
-                    "the key file %s is readable by others (mode %s); chmod 600 it", path,
-                    (st.st_mode & 044) ? "o+r or g+r" : "g/o bits set");
-    if ((rc = read_hex_file(seed, sizeof seed, path)))
-        return errf(errbuf, errcap, rc, "the key file %s does not hold a 64-hex-digit seed%s", path,
-                    "");
+                    "the key file %s is open to others (mode %03o); chmod 600 it", path,
+                    (unsigned)(st.st_mode & 0777));
+    if ((rc = read_hex_file(seed, sizeof seed, path))) {
+        sodium_memzero(seed, sizeof seed);
+        return errf(errbuf, errcap, rc, "the key file %s does not hold a 64-hex-digit seed", path);
+    }
     crypto_sign_seed_keypair(pk, sk, seed);
     sodium_memzero(seed, sizeof seed);
     return 0;
@@ -388,14 +403,14 @@ int clr_audit_open(clr_audit **out, clr_store *store, const char *store_path,
         opts = &defaults;
     if (!store || opts->version != CLR_AUDIT_OPTIONS_VERSION ||
         (opts->mode != CLR_AUDIT_SYNC && opts->mode != CLR_AUDIT_ASYNC))
-        return errf(errbuf, errcap, CLR_EINVAL, "invalid audit options%s%s", "", "");
+        return errf(errbuf, errcap, CLR_EINVAL, "invalid audit options");
     if (opts->key_path)
         snprintf(keypath, sizeof keypath, "%s", opts->key_path);
     else if (!store_path ||
              (size_t)snprintf(keypath, sizeof keypath, "%s.key", store_path) >= sizeof keypath)
-        return errf(errbuf, errcap, CLR_EINVAL, "no key path%s%s", "", "");
+        return errf(errbuf, errcap, CLR_EINVAL, "no key path");
     if (sodium_init() < 0)
-        return errf(errbuf, errcap, CLR_ENOMEM, "libsodium failed to start%s%s", "", "");
+        return errf(errbuf, errcap, CLR_ENOMEM, "libsodium failed to start");
     if (!(a = calloc(1, sizeof *a)))
         return CLR_ENOMEM;
     a->store = store;
@@ -414,27 +429,27 @@ int clr_audit_open(clr_audit **out, clr_store *store, const char *store_path,
         have_key = 1;
         if (strcmp(stored, hex) != 0) {
             rc = errf(errbuf, errcap, CLR_EINVAL,
-                      "the store's audit log is signed by another key than %s%s", keypath, "");
+                      "the store's audit log is signed by another key than %s", keypath);
             goto fail_free;
         }
     } else if (rc != CLR_ENOTFOUND) {
-        errf(errbuf, errcap, rc, "%s%s", clr_store_errmsg(store), "");
+        errf(errbuf, errcap, rc, "%s", clr_store_errmsg(store));
         goto fail_free;
     }
     if (!have_key && (rc = store->ops->meta_set(store, META_PUBLIC_KEY, hex))) {
-        errf(errbuf, errcap, rc, "%s%s", clr_store_errmsg(store), "");
+        errf(errbuf, errcap, rc, "%s", clr_store_errmsg(store));
         goto fail_free;
     }
     /* where the last checkpoint is, so that the first one comes on time */
     int64_t tail;
     unsigned char h[CLR_AUDIT_HASH_BYTES];
     if ((rc = store->ops->audit_tail(store, &tail, h))) {
-        errf(errbuf, errcap, rc, "%s%s", clr_store_errmsg(store), "");
+        errf(errbuf, errcap, rc, "%s", clr_store_errmsg(store));
         goto fail_free;
     }
     if ((rc = store->ops->checkpoint_scan(store, INT64_MIN, last_checkpoint, &a->last_cp_seq)) <
         0) {
-        errf(errbuf, errcap, rc, "%s%s", clr_store_errmsg(store), "");
+        errf(errbuf, errcap, rc, "%s", clr_store_errmsg(store));
         goto fail_free;
     }
     rc = 0;

@@ -396,7 +396,7 @@ static void test_key_files(void **state)
     o.key_path = key;
     assert_int_equal(chmod(key, 0644), 0);
     assert_int_equal(clr_audit_open(&a, s, db, &o, err, sizeof err), CLR_EIO);
-    assert_non_null(strstr(err, "readable by others"));
+    assert_non_null(strstr(err, "open to others (mode 644)"));
     assert_int_equal(chmod(key, 0600), 0);
     /* another key for the same store */
     snprintf(other, sizeof other, "%s/other.key", dir);
