@@ -108,5 +108,19 @@ restore
 "$bin" audit verify --db "$db" >/dev/null 2>&1
 check "the restored copy verifies" 0 $?
 
+# two processes appending to one store at once: one chain, no fork
+for i in $(seq 1 50); do cat "$root"/examples/*.json; done >"$tmp/many.jsonl"
+"$bin" check --audit "$tmp/two.db" "$tmp/many.jsonl" >/dev/null 2>&1 &
+p1=$!
+"$bin" check --audit "$tmp/two.db" "$tmp/many.jsonl" >/dev/null 2>&1
+s2=$?
+wait $p1
+s1=$?
+"$bin" audit verify --db "$tmp/two.db" >"$tmp/out" 2>&1
+check "two writers at once make one verified chain" "0 0 0" "$s1 $s2 $?" "^ok: $((2 * 50 * n)) records" "$tmp/out"
+
+"$bin" check --audit /nonexistent/dir/a.db "$root/examples/02-letter-imposed.json" >"$tmp/out" 2>&1
+check "check --audit with a store it cannot create is exit 2" 2 $? 'cannot open' "$tmp/out"
+
 echo "audit_cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
