@@ -11,6 +11,7 @@
 typedef struct sqlite_store {
     clr_store base; /* first: a clr_store * is a sqlite_store * */
     sqlite3 *db;
+    int busy; /* the last failure was SQLITE_BUSY or SQLITE_LOCKED */
     sqlite3_stmt *insert;
     sqlite3_stmt *tail;
     sqlite3_stmt *cp_insert;
@@ -52,14 +53,18 @@ int clr__store_fail(clr_store *s, const char *fmt, ...)
 
 static int fail_db(sqlite_store *q, const char *what)
 {
+    int code = sqlite3_errcode(q->db) & 0xFF;
+    q->busy = code == SQLITE_BUSY || code == SQLITE_LOCKED;
     return clr__store_fail(&q->base, "%s: %s", what, sqlite3_errmsg(q->db));
 }
 
 static int exec(sqlite_store *q, const char *sql)
 {
     char *msg = NULL;
-    if (sqlite3_exec(q->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+    int code = sqlite3_exec(q->db, sql, NULL, NULL, &msg) & 0xFF;
+    if (code == SQLITE_OK)
         return 0;
+    q->busy = code == SQLITE_BUSY || code == SQLITE_LOCKED;
     clr__store_fail(&q->base, "%s", msg ? msg : sqlite3_errmsg(q->db));
     sqlite3_free(msg);
     return CLR_ESTORE;
@@ -530,9 +535,24 @@ int clr_store_open(clr_store **out, const char *path, const clr_store_options *o
             goto done;
         }
     } else {
-        /* WAL: readers never block the writer; FULL: a commit is durable */
-        if ((rc = exec(q, "PRAGMA journal_mode = WAL")) ||
-            (rc = exec(q, "PRAGMA synchronous = FULL")) || (rc = migrate(q)))
+        /* WAL: readers never block the writer; FULL: a commit is durable.
+           Switching a new file to WAL, or migrating it, while another process
+           does the same can be refused as busy without the busy handler being
+           asked: try again until the busy timeout has passed. */
+        int waited = 0, limit = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : 5000;
+        for (;;) {
+            q->busy = 0;
+            rc = exec(q, "PRAGMA journal_mode = WAL");
+            if (!rc)
+                rc = exec(q, "PRAGMA synchronous = FULL");
+            if (!rc)
+                rc = migrate(q);
+            if (!rc || !q->busy || waited >= limit)
+                break;
+            sqlite3_sleep(10);
+            waited += 10;
+        }
+        if (rc)
             goto done;
     }
     *out = &q->base;
