@@ -77,9 +77,14 @@ int cli_load_lists(const char *const *paths, size_t npaths, clr_lists **out)
     }
     int rc = npaths ? clr_lists_load(out, paths, npaths, report)
                     : clr_lists_load_defaults(out, NULL, report);
-    for (size_t i = 0; i < report->nproblems; i++)
-        fprintf(stderr, "%s:%zu: %s\n", report->problems[i].file, report->problems[i].row,
-                report->problems[i].message);
+    /* the shipped lists have known flaws (a truncated last row); name the
+       first, count the rest, and leave the full report to `clearance screen` */
+    if (report->nproblems)
+        fprintf(stderr, "clearance: lists: %s:%zu: %s%s\n", report->problems[0].file,
+                report->problems[0].row, report->problems[0].message,
+                report->nproblems + report->problems_dropped > 1
+                    ? " (and more; see clearance screen)"
+                    : "");
     free(report);
     if (rc) {
         fprintf(stderr, "clearance: cannot load the restricted-party lists: %s\n",
