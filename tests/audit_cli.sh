@@ -5,20 +5,7 @@
 set -u
 bin=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-
-check() { # name expected-exit actual-exit [grep-pattern file]
-    local name=$1 want=$2 got=$3
-    if [ "$want" != "$got" ]; then
-        echo "FAIL $name: exit $got, expected $want"; failed=$((failed + 1)); return
-    fi
-    if [ $# -ge 5 ] && ! grep -qE -- "$4" "$5"; then
-        echo "FAIL $name: output lacks /$4/"; sed 's/^/    /' "$5" | head -20; failed=$((failed + 1)); return
-    fi
-    passed=$((passed + 1))
-}
+. "$root/tests/lib/check.sh"
 
 db=$tmp/audit.db
 sqlite() { # runs SQL against the store with python's sqlite3 (no sqlite3 CLI needed)
@@ -122,5 +109,4 @@ check "two writers at once make one verified chain" "0 0 0" "$s1 $s2 $?" "^ok: $
 "$bin" check --audit /nonexistent/dir/a.db "$root/examples/02-letter-imposed.json" >"$tmp/out" 2>&1
 check "check --audit with a store it cannot create is exit 2" 2 $? 'cannot open' "$tmp/out"
 
-echo "audit_cli: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish audit_cli

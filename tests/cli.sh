@@ -4,20 +4,7 @@
 set -u
 bin=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-
-check() { # name expected-exit actual-exit [grep-pattern file]
-    local name=$1 want=$2 got=$3
-    if [ "$want" != "$got" ]; then
-        echo "FAIL $name: exit $got, expected $want"; failed=$((failed + 1)); return
-    fi
-    if [ $# -ge 5 ] && ! grep -qE -- "$4" "$5"; then
-        echo "FAIL $name: output lacks /$4/"; sed 's/^/    /' "$5" | head -20; failed=$((failed + 1)); return
-    fi
-    passed=$((passed + 1))
-}
+. "$root/tests/lib/check.sh"
 
 "$bin" check "$root/examples/02-letter-imposed.json" >"$tmp/out" 2>&1
 check "check one request" 0 $? '"decision":"license_required".*"rule":"informed-letter-2026"' "$tmp/out"
@@ -82,5 +69,4 @@ check "bench prints its figures" 0 $? '"decisions_per_s":[0-9]+,"p50_ns":[0-9]+,
 "$bin" frobnicate >"$tmp/out" 2>&1
 check "an unknown command is exit 2" 2 $? 'unknown command' "$tmp/out"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
