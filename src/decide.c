@@ -434,10 +434,10 @@ int clr_decide_screened(const clr_ruleset *rs, const clr_lists *lists, const clr
 
     /* which rulebooks apply */
     uint8_t applies[CLR_MAX_RULEBOOKS];
-    int catalogue_model = ctx.model != &mbuf;
+    int inline_model = ctx.model == &mbuf;
     for (size_t i = 0; i < rs->nrulebooks; i++) {
         const clr__rulebook *rb = &rs->rulebooks[i];
-        if (rb->model_scope && catalogue_model)
+        if (rb->model_scope && !inline_model)
             applies[i] = (uint8_t)((ctx.model->scopes >> i) & 1);
         else
             applies[i] = (uint8_t)(!rb->scope || clr__eval(&ctx, rb->scope));
@@ -451,13 +451,12 @@ int clr_decide_screened(const clr_ruleset *rs, const clr_lists *lists, const clr
     const uint64_t *rows[CLR__NDIM], *summ[CLR__NDIM];
     uint32_t pop[CLR__NDIM];
     size_t nrows = 0;
-    int inline_model = ctx.model == &mbuf;
     for (int d = 0; d < CLR__NDIM; d++) {
         const clr__dim_index *ix = &rs->index[d];
         if (!ix->used || (d == ATTR_MODEL && inline_model))
             continue;
         size_t row = ix->row_of[ctx.sym[d]];
-        /* sparsest rows first: the AND of a word usually ends after one or two */
+        /* sparsest rows first: the AND of the summaries empties soonest */
         size_t k = nrows++;
         for (; k > 0 && pop[k - 1] > ix->pop[row]; k--) {
             rows[k] = rows[k - 1];
