@@ -21,6 +21,11 @@ for f in "$root"/examples/*.json; do
         echo "valgrind: clearance check $f FAILED"; tail -n 40 /tmp/vg.$$.log; status=1
     fi
 done
+# screening inside decisions: the lists load, a hit and a possible match
+if ! "${vg[@]}" "$build/clearance" check --explain "$root/tests/golden/lang/screening/requests.jsonl" \
+    >/dev/null 2>/tmp/vg.$$.log; then
+    echo "valgrind: clearance check with screening FAILED"; tail -n 40 /tmp/vg.$$.log; status=1
+fi
 if ! "${vg[@]}" "$build/clearance" lint "$root/rules" >/dev/null 2>/tmp/vg.$$.log; then
     echo "valgrind: clearance lint FAILED"; tail -n 40 /tmp/vg.$$.log; status=1
 fi
