@@ -17,8 +17,9 @@ typedef struct check_ctx {
     int has_at;
     clr_time at;
     clr_time now;
-    int bad;          /* some request was malformed */
-    cli_audit *audit; /* --audit: every decision is appended to this log */
+    int bad;                /* some request was malformed */
+    cli_audit *audit;       /* --audit: every decision is appended to this log */
+    clr_licences *licences; /* --licences: lift the license_required they cover */
     char out[65536];
 } check_ctx;
 
@@ -71,6 +72,8 @@ static int decide_one(void *arg, char *text, size_t len, size_t line)
         print_error(c, &err, line);
         return 0;
     }
+    if (c->licences)
+        clr_licences_apply(c->licences, &req, &d);
     if (c->audit) /* --audit: a failure is reported and fails the run at close */
         cli_audit_append(c->audit, &req, &d);
     if (c->explain) {
@@ -93,6 +96,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: clearance check [--rules PATH]... [--lists PATH]... [--at TIME] [--explain]\n"
+            "                       [--audit DB] [--licences FILE]\n"
             "                       [FILE|-]\n"
             "  Decides one request (a JSON object) or JSON Lines, one decision per line.\n"
             "  --rules PATH  a rulebook file or folder (repeatable; default: built-in)\n"
@@ -100,19 +104,19 @@ static void usage(FILE *f)
             "                names (repeatable; default: the shipped lists)\n"
             "  --at TIME     evaluate at this instant (RFC 3339 or a date), not the request's\n"
             "  --explain     print a readable account instead of JSON\n"
-            "  --audit DB    append every decision to the audit log in store DB (docs/store.md)\n");
+            "  --audit DB    append every decision to the audit log in store DB (docs/store.md)\n"
+            "  --licences F  licences (JSON Lines) that lift the license_required they cover,\n"
+            "                drawn down as requests are decided\n");
 }
 
 int clr_cmd_check(int argc, char **argv)
 {
-    static const struct option opts[] = {{"rules", required_argument, NULL, 'r'},
-                                         {"lists", required_argument, NULL, 'l'},
-                                         {"at", required_argument, NULL, 'a'},
-                                         {"explain", no_argument, NULL, 'e'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {"audit", required_argument, NULL, 'A'},
-                                         {NULL, 0, NULL, 0}};
-    const char *audit_path = NULL;
+    static const struct option opts[] = {
+        {"rules", required_argument, NULL, 'r'},    {"lists", required_argument, NULL, 'l'},
+        {"at", required_argument, NULL, 'a'},       {"explain", no_argument, NULL, 'e'},
+        {"help", no_argument, NULL, 'h'},           {"audit", required_argument, NULL, 'A'},
+        {"licences", required_argument, NULL, 'L'}, {NULL, 0, NULL, 0}};
+    const char *audit_path = NULL, *licences_path = NULL;
     check_ctx *c = calloc(1, sizeof(*c));
     cli_strv rules = {0}, lists = {0};
     int rc = CLR_EXIT_BADINPUT, opt;
@@ -122,7 +126,7 @@ int clr_cmd_check(int argc, char **argv)
         goto done;
     optind = 1;
     c->list_paths = &lists;
-    while ((opt = getopt_long(argc, argv, "r:l:a:ehA:", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "r:l:a:ehA:L:", opts, NULL)) != -1) {
         switch (opt) {
         case 'r':
             if (cli_strv_push(&rules, optarg))
@@ -141,6 +145,7 @@ int clr_cmd_check(int argc, char **argv)
             break;
         case 'e': c->explain = 1; break;
         case 'A': audit_path = optarg; break;
+        case 'L': licences_path = optarg; break;
         case 'h':
             usage(stdout);
             rc = CLR_EXIT_OK;
@@ -157,6 +162,20 @@ int clr_cmd_check(int argc, char **argv)
         goto done;
     if (audit_path && (rc = cli_audit_open(&c->audit, audit_path)))
         goto done;
+    if (licences_path) {
+        size_t llen = 0;
+        char *ltext = cli_read_all(licences_path, &llen);
+        char lerr[512];
+        rc = CLR_EXIT_BADINPUT;
+        if (!ltext)
+            goto done;
+        int lrc = clr_licences_parse(&c->licences, ltext, llen, licences_path, lerr, sizeof lerr);
+        free(ltext);
+        if (lrc) {
+            fprintf(stderr, "clearance: %s\n", lrc == CLR_ENOMEM ? "out of memory" : lerr);
+            goto done;
+        }
+    }
     size_t len = 0;
     rc = CLR_EXIT_BADINPUT;
     if (!(text = cli_read_all(input, &len)))
@@ -171,6 +190,8 @@ int clr_cmd_check(int argc, char **argv)
 done:
     if (c && cli_audit_close(c->audit) && rc == CLR_EXIT_OK)
         rc = CLR_EXIT_FAILED; /* a decision was not logged */
+    if (c)
+        clr_licences_free(c->licences);
     fflush(stdout);
     free(text);
     clr_ruleset_unref(rs);

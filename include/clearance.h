@@ -277,6 +277,8 @@ typedef struct clr_reason {
     const char *citation;   /* "" when none */
     const char *message;    /* "" when none */
     clr_reason_match match; /* match.list is NULL unless a list entry is involved */
+    const char *licence;    /* license_required covered by this licence (clr_licences_apply);
+                               NULL otherwise */
 } clr_reason;
 
 typedef struct clr_obligation {
@@ -350,6 +352,47 @@ int clr_decide_screened(const clr_ruleset *rs, const clr_lists *lists, const clr
 
 /* Non-zero when some rule of rs screens names against lists ("on"). */
 int clr_ruleset_uses_screening(const clr_ruleset *rs);
+
+/* ------------------------------------------------------------------------- */
+/* Licences                                                                   */
+/* ------------------------------------------------------------------------- */
+
+/* A set of export licences, each with an optional quantity that decisions
+ * draw down. Thread-safe to apply from many threads at once. */
+typedef struct clr_licences clr_licences;
+
+/* Parses licences from JSON Lines text of len bytes, one licence a line:
+ *   {"id": "L-1", "rulebook": "us-ear", "licensee": "org:acme",
+ *    "models": [...], "classes": [...], "destinations": [...], "uses": [...],
+ *    "integrations": [...], "from": TIME, "until": TIME,
+ *    "quantity": 1000000, "unit": "units" | "requests"}
+ * id, rulebook and licensee (an organisation or principal id) are required;
+ * an absent list means any value; an absent quantity means unlimited. On
+ * success returns 0 and *out, which the caller frees with clr_licences_free.
+ * On a malformed line returns CLR_EINVAL and writes "NAME:LINE: PATH: message"
+ * into err (cap bytes); CLR_ENOMEM. */
+int clr_licences_parse(clr_licences **out, const char *text, size_t len, const char *name,
+                       char *err, size_t cap);
+
+/* Frees the set. NULL is allowed. Not while another thread applies it. */
+void clr_licences_free(clr_licences *l);
+
+/* Lifts a license_required decision that valid licences cover. When d is
+ * license_required (never deny) and every license_required reason is covered
+ * by a licence of the reason's rulebook whose licensee is the principal's
+ * organisation or id, whose window holds the request's instant, and whose
+ * lists admit the request (model or class, destination, use, integration),
+ * each licence used is drawn down by the request's units (or by 1 for a
+ * licence counted in requests); a licence without enough left covers
+ * nothing. Then the covered reasons name their licence, and the outcome (and
+ * each rulebook's) is recomputed from the reasons left, allow when none.
+ * Returns the number of licences drawn down (0: d unchanged). The licence ids
+ * live in l. Allocates nothing; thread-safe (drawdowns are atomic). */
+int clr_licences_apply(clr_licences *l, const clr_request *req, clr_decision *d);
+
+/* What is left of licence id: sets *left (-1: unlimited) and returns 0, or
+ * CLR_ENOTFOUND. */
+int clr_licences_remaining(const clr_licences *l, const char *id, int64_t *left);
 
 /* Writes the decision as JSON (the decision contract) into buf of cap bytes,
  * NUL added. Returns the length the full text needs, excluding the NUL, as

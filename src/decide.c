@@ -159,6 +159,7 @@ static void add_reason(clr_decision *d, const char *rulebook, const char *rule, 
     r->citation = citation;
     r->message = message;
     r->match.list = NULL;
+    r->licence = NULL;
 }
 
 static void begin(const clr_ruleset *rs, const clr_request *req, clr_decision *d)

@@ -69,4 +69,18 @@ check "bench prints its figures" 0 $? '"decisions_per_s":[0-9]+,"p50_ns":[0-9]+,
 "$bin" frobnicate >"$tmp/out" 2>&1
 check "an unknown command is exit 2" 2 $? 'unknown command' "$tmp/out"
 
+cat "$root/examples/02-letter-imposed.json" "$root/examples/02-letter-imposed.json" \
+    | "$bin" check --licences "$root/examples/licences/licences.jsonl" >"$tmp/out" 2>&1
+check "a licence lifts license_required until it is drawn down" 0 $? \
+    '"licence":"BIS-2026-0142"' "$tmp/out"
+[ "$(sed -n 1p "$tmp/out" | grep -c '"decision":"allow"')" = 1 ] &&
+    [ "$(sed -n 2p "$tmp/out" | grep -c '"decision":"license_required"')" = 1 ]
+check "the second request finds the licence exhausted" 0 $?
+
+printf '{"id":"x","rulebook":"us-ear"}\n' >"$tmp/bad-licences.jsonl"
+"$bin" check --licences "$tmp/bad-licences.jsonl" "$root/examples/02-letter-imposed.json" \
+    >"$tmp/out" 2>&1
+check "a malformed licence file is exit 2 with its line and path" 2 $? \
+    'bad-licences.jsonl:1: \$\.licensee: required field is missing' "$tmp/out"
+
 finish
