@@ -30,6 +30,8 @@ void srv_config_free(srv_config *c)
     clear_paths(c->rules, &c->nrules);
     clear_paths(c->lists, &c->nlists);
     free(c->admin_token_file);
+    free(c->licences);
+    c->licences = NULL;
     free(c->port_file);
     c->admin_token_file = c->port_file = NULL;
 }
@@ -47,6 +49,8 @@ void srv_config_usage(FILE *f)
             "repeatable\n"
             "                           (default: the lists shipped with clearance, if any)\n"
             "  --threads N              worker threads (default: one per core)\n"
+            "  --licences FILE          licences (JSON Lines) that lift the license_required they\n"
+            "                           cover, drawn down in memory as requests are decided\n"
             "  --admin-token-file PATH  bearer token for PUT /v1/rules (else "
             "$CLEARANCE_ADMIN_TOKEN; none: admin refused)\n"
             "  --max-body BYTES         request body limit, suffixes k and m allowed (1m)\n"
@@ -121,6 +125,7 @@ enum {
     O_MAXCONN,
     O_PORTFILE,
     O_CONFIG,
+    O_LICENCES,
     O_HELP
 };
 
@@ -136,6 +141,7 @@ static const struct option long_opts[] = {{"listen", required_argument, NULL, O_
                                           {"max-connections", required_argument, NULL, O_MAXCONN},
                                           {"port-file", required_argument, NULL, O_PORTFILE},
                                           {"config", required_argument, NULL, O_CONFIG},
+                                          {"licences", required_argument, NULL, O_LICENCES},
                                           {"help", no_argument, NULL, O_HELP},
                                           {NULL, 0, NULL, 0}};
 
@@ -169,6 +175,7 @@ static int apply(srv_config *c, int opt, const char *name, const char *val, FILE
             c->threads = (unsigned)v;
         break;
     case O_TOKEN: bad = set_string(&c->admin_token_file, val); break;
+    case O_LICENCES: bad = set_string(&c->licences, val); break;
     case O_MAXBODY:
         if (!(bad = parse_uint(val, 1ull << 30, &v, 1)) && !(bad = v == 0))
             c->max_body = (size_t)v;

@@ -24,6 +24,7 @@ typedef struct srv_config {
     unsigned drain_timeout;   /* seconds SIGTERM waits for requests in flight; 10 */
     unsigned max_connections; /* 0: the library's default */
     char *port_file;          /* write the bound port here once listening */
+    char *licences;           /* licences (JSON Lines) applied to decisions; NULL: none */
 } srv_config;
 
 /* Fills *c with the defaults. */

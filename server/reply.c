@@ -53,6 +53,8 @@ int srv_decide(srv_req *r, const clr_request *req, clr_decision *d, clr_request_
 {
     const clr_ruleset *rs = srv_worker_rules(r->w);
     int rc = clr_decide_screened(rs, r->st->lists, req, d, err);
+    if (rc == 0 && r->st->licences)
+        clr_licences_apply(r->st->licences, req, d);
     if (rc != CLR_EREQUEST)
         srv_metrics_decision(r->w->metrics, d);
     return rc;

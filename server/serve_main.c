@@ -109,6 +109,37 @@ int clr_cmd_serve(int argc, char **argv)
     }
     if (srv_lists_init(&st))
         goto done;
+    if (cfg.licences) {
+        FILE *f = fopen(cfg.licences, "rb");
+        char *text = NULL, err[512];
+        size_t len = 0, cap = 0, got;
+        int lrc = CLR_EIO;
+        while (f) {
+            if (len == cap) {
+                char *bigger = realloc(text, cap ? cap * 2 : 65536);
+                if (!bigger)
+                    break;
+                text = bigger;
+                cap = cap ? cap * 2 : 65536;
+            }
+            if ((got = fread(text + len, 1, cap - len, f)) == 0) {
+                lrc = ferror(f) ? CLR_EIO
+                                : clr_licences_parse(&st.licences, text ? text : "", len,
+                                                     cfg.licences, err, sizeof err);
+                break;
+            }
+            len += got;
+        }
+        if (f)
+            fclose(f);
+        free(text);
+        if (lrc) {
+            fprintf(stderr, "clearance serve: %s\n",
+                    lrc == CLR_EINVAL ? err : "cannot read the licences file");
+            rc = CLR_EXIT_BADINPUT;
+            goto done;
+        }
+    }
 
     if (srv_http_start(&http, &st)) {
         rc = CLR_EXIT_FAILED;
@@ -147,6 +178,7 @@ done:
         fprintf(stderr, "clearance serve: stopped\n");
     srv_workers_free();
     srv_lists_free(&st);
+    clr_licences_free(st.licences);
     clr_engine_free(st.engine);
     srv_metrics_free(st.metrics);
     pthread_mutex_destroy(&st.rules_lock);

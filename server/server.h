@@ -20,7 +20,8 @@ typedef struct srv_state {
     const srv_config *cfg;
     clr_engine *engine;
     srv_metrics *metrics;
-    clr_lists *lists; /* restricted-party lists for screening; NULL when none */
+    clr_lists *lists;       /* restricted-party lists for screening; NULL when none */
+    clr_licences *licences; /* --licences: drawn down in memory; NULL when none */
 
     pthread_mutex_t rules_lock; /* serialises reloads; guards the fields below */
     uint64_t generation;        /* 1 for the set loaded at start, +1 per reload */
