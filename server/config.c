@@ -32,6 +32,8 @@ void srv_config_free(srv_config *c)
     free(c->admin_token_file);
     free(c->licences);
     c->licences = NULL;
+    free(c->audit);
+    c->audit = NULL;
     free(c->port_file);
     c->admin_token_file = c->port_file = NULL;
 }
@@ -49,6 +51,9 @@ void srv_config_usage(FILE *f)
             "repeatable\n"
             "                           (default: the lists shipped with clearance, if any)\n"
             "  --threads N              worker threads (default: one per core)\n"
+            "  --audit DB               append every decision to the audit log in store DB\n"
+            "  --audit-mode MODE        async (default: a bounded queue; callers wait when it is\n"
+            "                           full) or sync (answer once the record is durable)\n"
             "  --licences FILE          licences (JSON Lines) that lift the license_required they\n"
             "                           cover, drawn down in memory as requests are decided\n"
             "  --admin-token-file PATH  bearer token for PUT /v1/rules (else "
@@ -126,6 +131,8 @@ enum {
     O_PORTFILE,
     O_CONFIG,
     O_LICENCES,
+    O_AUDIT,
+    O_AUDIT_MODE,
     O_HELP
 };
 
@@ -142,6 +149,8 @@ static const struct option long_opts[] = {{"listen", required_argument, NULL, O_
                                           {"port-file", required_argument, NULL, O_PORTFILE},
                                           {"config", required_argument, NULL, O_CONFIG},
                                           {"licences", required_argument, NULL, O_LICENCES},
+                                          {"audit", required_argument, NULL, O_AUDIT},
+                                          {"audit-mode", required_argument, NULL, O_AUDIT_MODE},
                                           {"help", no_argument, NULL, O_HELP},
                                           {NULL, 0, NULL, 0}};
 
@@ -176,6 +185,11 @@ static int apply(srv_config *c, int opt, const char *name, const char *val, FILE
         break;
     case O_TOKEN: bad = set_string(&c->admin_token_file, val); break;
     case O_LICENCES: bad = set_string(&c->licences, val); break;
+    case O_AUDIT: bad = set_string(&c->audit, val); break;
+    case O_AUDIT_MODE:
+        bad = strcmp(val, "sync") != 0 && strcmp(val, "async") != 0;
+        c->audit_sync = strcmp(val, "sync") == 0;
+        break;
     case O_MAXBODY:
         if (!(bad = parse_uint(val, 1ull << 30, &v, 1)) && !(bad = v == 0))
             c->max_body = (size_t)v;

@@ -55,6 +55,22 @@ int srv_decide(srv_req *r, const clr_request *req, clr_decision *d, clr_request_
     int rc = clr_decide_screened(rs, r->st->lists, req, d, err);
     if (rc == 0 && r->st->licences)
         clr_licences_apply(r->st->licences, req, d);
+    if (rc == 0 && r->st->audit && clr_audit_append(r->st->audit, req, d) != 0) {
+        /* a decision that cannot be recorded is not given: fail closed */
+        d->outcome = CLR_DENY;
+        if (d->nreasons < CLR_MAX_REASONS) {
+            clr_reason *x = &d->reasons[d->nreasons++];
+            memset(x, 0, sizeof *x);
+            x->rulebook = "clearance";
+            x->rule = "audit-unavailable";
+            x->effect = CLR_EFFECT_DENY;
+            x->citation = "";
+            x->message = "the decision could not be recorded in the audit log";
+        } else {
+            d->reasons_dropped++;
+        }
+        srv_metrics_error(r->w->metrics, SRV_ERR_INTERNAL);
+    }
     if (rc != CLR_EREQUEST)
         srv_metrics_decision(r->w->metrics, d);
     return rc;

@@ -109,6 +109,20 @@ int clr_cmd_serve(int argc, char **argv)
     }
     if (srv_lists_init(&st))
         goto done;
+    if (cfg.audit) {
+        clr_audit_options ao = CLR_AUDIT_OPTIONS_INIT;
+        char aerr[512];
+        ao.mode = cfg.audit_sync ? CLR_AUDIT_SYNC : CLR_AUDIT_ASYNC;
+        ao.key_path = getenv("CLEARANCE_AUDIT_KEY");
+        if (ao.key_path && !*ao.key_path)
+            ao.key_path = NULL;
+        if (clr_store_open(&st.audit_store, cfg.audit, NULL, aerr, sizeof aerr) ||
+            clr_audit_open(&st.audit, st.audit_store, cfg.audit, &ao, aerr, sizeof aerr)) {
+            fprintf(stderr, "clearance serve: --audit %s: %s\n", cfg.audit, aerr);
+            rc = CLR_EXIT_BADINPUT;
+            goto done;
+        }
+    }
     if (cfg.licences) {
         FILE *f = fopen(cfg.licences, "rb");
         char *text = NULL, err[512];
@@ -179,6 +193,9 @@ done:
     srv_workers_free();
     srv_lists_free(&st);
     clr_licences_free(st.licences);
+    if (st.audit && clr_audit_close(st.audit) != 0)
+        fprintf(stderr, "clearance serve: the audit log could not be closed cleanly\n");
+    clr_store_close(st.audit_store);
     clr_engine_free(st.engine);
     srv_metrics_free(st.metrics);
     pthread_mutex_destroy(&st.rules_lock);

@@ -22,6 +22,8 @@ typedef struct srv_state {
     srv_metrics *metrics;
     clr_lists *lists;       /* restricted-party lists for screening; NULL when none */
     clr_licences *licences; /* --licences: drawn down in memory; NULL when none */
+    clr_store *audit_store; /* --audit: the store and the writer; NULL when none */
+    clr_audit *audit;
 
     pthread_mutex_t rules_lock; /* serialises reloads; guards the fields below */
     uint64_t generation;        /* 1 for the set loaded at start, +1 per reload */
