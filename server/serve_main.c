@@ -1,6 +1,7 @@
 /* clearance serve: the HTTP decision service. Loads the rulebooks, starts the
  * HTTP workers, then waits for signals: SIGHUP reloads the rulebooks from
  * disk, SIGTERM or SIGINT drains requests in flight and exits 0. */
+#include "cli_util.h"
 #include "commands.h"
 #include "http_server.h"
 #include "server.h"
@@ -124,32 +125,14 @@ int clr_cmd_serve(int argc, char **argv)
         }
     }
     if (cfg.licences) {
-        FILE *f = fopen(cfg.licences, "rb");
-        char *text = NULL, err[512];
-        size_t len = 0, cap = 0, got;
-        int lrc = CLR_EIO;
-        while (f) {
-            if (len == cap) {
-                char *bigger = realloc(text, cap ? cap * 2 : 65536);
-                if (!bigger)
-                    break;
-                text = bigger;
-                cap = cap ? cap * 2 : 65536;
-            }
-            if ((got = fread(text + len, 1, cap - len, f)) == 0) {
-                lrc = ferror(f) ? CLR_EIO
-                                : clr_licences_parse(&st.licences, text ? text : "", len,
-                                                     cfg.licences, err, sizeof err);
-                break;
-            }
-            len += got;
-        }
-        if (f)
-            fclose(f);
+        size_t len = 0;
+        char *text = cli_read_all(cfg.licences, &len), err[512];
+        int lrc = text ? clr_licences_parse(&st.licences, text, len, cfg.licences, err, sizeof err)
+                       : CLR_EIO;
         free(text);
         if (lrc) {
-            fprintf(stderr, "clearance serve: %s\n",
-                    lrc == CLR_EINVAL ? err : "cannot read the licences file");
+            if (lrc != CLR_EIO) /* cli_read_all has said why it could not read */
+                fprintf(stderr, "clearance serve: %s\n", lrc == CLR_EINVAL ? err : "out of memory");
             rc = CLR_EXIT_BADINPUT;
             goto done;
         }
