@@ -38,20 +38,11 @@ static int cmp_d(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The source tree, found from this file's path: bench/../ */
-static const char *source_path(char *buf, size_t cap, const char *rel)
-{
-    const char *f = __FILE__;
-    const char *b = strstr(f, "/bench/");
-    snprintf(buf, cap, "%.*s/%s", b ? (int)(b - f) : 1, b ? f : ".", rel);
-    return buf;
-}
-
 int main(int argc, char **argv)
 {
-    char dbuf[4096], sbuf[4096];
-    const char *data = argc > 1 ? argv[1] : source_path(dbuf, sizeof dbuf, "data");
-    const char *shared = argc > 2 ? argv[2] : source_path(sbuf, sizeof sbuf, "../shared/data");
+    /* CMake gives every benchmark the source tree and the shared data folder */
+    const char *data = argc > 1 ? argv[1] : CLR_SOURCE_DIR "/data";
+    const char *shared = argc > 2 ? argv[2] : CLR_SHARED_DATA;
     long rss0 = rss_kb();
     clr_lists *l = NULL;
     double best_import = 1e9;

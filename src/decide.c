@@ -79,7 +79,7 @@ void clr__decision_id(char out[37])
     clock_gettime(CLOCK_REALTIME_COARSE, &ts);
     uint64_t ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
     uint64_t r1 = rng_next(), r2 = rng_next();
-    /* xxxxxxxx-xxxx-7xxx-Vxxx-xxxxxxxxxxxx: 48 bits of time, version 7, 12
+    /* 8-4-4-4-12 hex digits: 48 bits of time, version 7, 12
        random bits, variant 10, 62 random bits */
     uint64_t lo = (r2 & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
     put_hex(out, ms >> 16, 4);
