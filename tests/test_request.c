@@ -84,20 +84,7 @@ static void test_round_trip(void **state)
     assert_int_equal(strlen(small), sizeof small - 1);
 }
 
-/* Replaces the first occurrence of from in FULL with to and expects an error at path. */
-static void expect_error_with(const char *from, const char *to, const char *path, const char *part)
-{
-    const char *at = strstr(FULL, from);
-    assert_non_null(at);
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%.*s%s%s", (int)(at - FULL), FULL, to, at + strlen(from));
-    clr_request r;
-    clr_request_error err;
-    int rc = clr_request_parse(&r, buf, strlen(buf), NOW, &err);
-    if (rc != CLR_EREQUEST || strcmp(err.path, path) != 0 || !strstr(err.message, part))
-        fail_msg("for %s: rc %d, path '%s', message '%s'", buf, rc, err.path, err.message);
-}
-
+/* Parses text and expects a malformed-request error at path whose message holds part. */
 static void expect_error_text(const char *text, const char *path, const char *part)
 {
     clr_request r;
@@ -105,6 +92,16 @@ static void expect_error_text(const char *text, const char *path, const char *pa
     int rc = clr_request_parse(&r, text, strlen(text), NOW, &err);
     if (rc != CLR_EREQUEST || strcmp(err.path, path) != 0 || !strstr(err.message, part))
         fail_msg("for %s: rc %d, path '%s', message '%s'", text, rc, err.path, err.message);
+}
+
+/* Replaces the first occurrence of from in FULL with to and expects an error at path. */
+static void expect_error_with(const char *from, const char *to, const char *path, const char *part)
+{
+    const char *at = strstr(FULL, from);
+    assert_non_null(at);
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%.*s%s%s", (int)(at - FULL), FULL, to, at + strlen(from));
+    expect_error_text(buf, path, part);
 }
 
 static void test_malformed(void **state)
