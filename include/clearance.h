@@ -40,7 +40,8 @@ extern "C" {
     X(LIMIT, -6, "a size limit was exceeded")                                                      \
     X(NOTFOUND, -7, "not found")                                                                   \
     X(LIST, -8, "the list file has errors")                                                        \
-    X(STORE, -9, "the store failed")
+    X(STORE, -9, "the store failed")                                                               \
+    X(EXIST, -10, "already exists")
 
 enum {
 #define CLR__ERR_ENUM(name, code, msg) CLR_E##name = (code),

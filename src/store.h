@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* One audit record as stored. Strings are byte ranges (not NUL-terminated,
  * possibly NULL when the column is NULL). type_bad has bit i set when column i
@@ -54,6 +55,31 @@ typedef struct clr__checkpoint_row {
 typedef int (*clr__audit_fn)(void *arg, const clr__audit_row *row);
 typedef int (*clr__checkpoint_fn)(void *arg, const clr__checkpoint_row *row);
 
+/* A value bound to or read from a query. Text is a byte range (not
+ * NUL-terminated); NULL is CLR__NULL. */
+typedef enum { CLR__NULL = 0, CLR__INT, CLR__REAL, CLR__TEXT } clr__value_type;
+
+typedef struct clr__value {
+    clr__value_type type;
+    int64_t i;
+    double d;
+    const char *s;
+    size_t n;
+} clr__value;
+
+#define CLR__V_INT(x) ((clr__value){CLR__INT, (int64_t)(x), 0, NULL, 0})
+#define CLR__V_REAL(x) ((clr__value){CLR__REAL, 0, (double)(x), NULL, 0})
+#define CLR__V_TEXT(x) ((clr__value){(x) ? CLR__TEXT : CLR__NULL, 0, 0, (x), (x) ? strlen(x) : 0})
+#define CLR__V_NULL ((clr__value){CLR__NULL, 0, 0, NULL, 0})
+
+/* Called per result row with its ncols columns; the values live until it
+ * returns. */
+typedef int (*clr__row_fn)(void *arg, const clr__value *cols, int ncols);
+
+/* s->ops->query(s, ...), the one way code above the interface runs SQL. */
+int clr__store_query(clr_store *s, const char *sql, const clr__value *params, int nparams,
+                     clr__row_fn fn, void *arg, int64_t *changes);
+
 typedef struct clr__store_ops {
     const char *name;
     void (*close)(clr_store *s);
@@ -77,6 +103,16 @@ typedef struct clr__store_ops {
     /* A small named value: 0, CLR_ENOTFOUND, CLR_ELIMIT (cap too small). */
     int (*meta_get)(clr_store *s, const char *key, char *buf, size_t cap);
     int (*meta_set)(clr_store *s, const char *key, const char *value);
+    /* One parameterised SQL statement, for the parts of the store written once
+     * for every backend (registry, licences, usage). The SQL is the common
+     * dialect of SQLite and PostgreSQL (docs/store.md): parameters are $1..$n
+     * in order of first use, upserts are INSERT ... ON CONFLICT. fn (may be
+     * NULL) is called per result row and returns 0 to go on or non-zero to
+     * stop; query then returns that value. *changes (may be NULL) gets the rows
+     * an INSERT, UPDATE or DELETE touched. Returns 0, fn's value, CLR_EEXIST
+     * (a uniqueness constraint failed) or CLR_ESTORE. */
+    int (*query)(clr_store *s, const char *sql, const clr__value *params, int nparams,
+                 clr__row_fn fn, void *arg, int64_t *changes);
     /* Optional (NULL: nothing to do): on, the backend moves maintenance that
      * would stall commits (SQLite: WAL checkpoints) to a thread of its own;
      * off stops it. The audit writer turns it on while it runs. */

@@ -15,6 +15,9 @@ typedef struct sqlite_store {
     sqlite3_stmt *insert;
     sqlite3_stmt *tail;
     sqlite3_stmt *cp_insert;
+    sqlite3_stmt *cache[64]; /* cached_stmt */
+    char *cache_sql[64];
+    int ncached;
     char *path;
     /* the background checkpointer (q_background) */
     int bg_on, bg_stop, bg_wake;
@@ -137,6 +140,10 @@ static void q_close(clr_store *s)
     sqlite3_finalize(q->insert);
     sqlite3_finalize(q->tail);
     sqlite3_finalize(q->cp_insert);
+    for (int i = 0; i < q->ncached; i++) {
+        sqlite3_finalize(q->cache[i]);
+        free(q->cache_sql[i]);
+    }
     sqlite3_close(q->db);
     free(q);
 }
@@ -471,6 +478,124 @@ static int q_background(clr_store *s, int on)
     return 0;
 }
 
+/* Statements prepared once per SQL text: the registry, licence and usage
+ * code passes the same string constants again and again. */
+#define STMT_CACHE 64
+
+static sqlite3_stmt *cached_stmt(sqlite_store *q, const char *sql)
+{
+    for (int i = 0; i < q->ncached; i++)
+        if (q->cache_sql[i] == sql || strcmp(q->cache_sql[i], sql) == 0) {
+            sqlite3_reset(q->cache[i]);
+            sqlite3_clear_bindings(q->cache[i]);
+            return q->cache[i];
+        }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+        return NULL;
+    if (q->ncached == STMT_CACHE) {
+        sqlite3_finalize(q->cache[0]);
+        free(q->cache_sql[0]);
+        memmove(q->cache, q->cache + 1, sizeof q->cache[0] * (STMT_CACHE - 1));
+        memmove(q->cache_sql, q->cache_sql + 1, sizeof q->cache_sql[0] * (STMT_CACHE - 1));
+        q->ncached--;
+    }
+    char *copy = strdup(sql);
+    if (!copy) {
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    q->cache[q->ncached] = st;
+    q->cache_sql[q->ncached++] = copy;
+    return st;
+}
+
+static int q_query(clr_store *s, const char *sql, const clr__value *params, int nparams,
+                   clr__row_fn fn, void *arg, int64_t *changes)
+{
+    sqlite_store *q = (sqlite_store *)s;
+    sqlite3_stmt *st = cached_stmt(q, sql);
+    if (changes)
+        *changes = 0;
+    if (!st)
+        return fail_db(q, "preparing a statement");
+    for (int i = 0; i < nparams; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "$%d", i + 1);
+        int idx = sqlite3_bind_parameter_index(st, name);
+        if (idx == 0)
+            continue; /* a parameter the statement does not use */
+        const clr__value *v = &params[i];
+        int b = SQLITE_OK;
+        switch (v->type) {
+        case CLR__NULL: b = sqlite3_bind_null(st, idx); break;
+        case CLR__INT: b = sqlite3_bind_int64(st, idx, v->i); break;
+        case CLR__REAL: b = sqlite3_bind_double(st, idx, v->d); break;
+        case CLR__TEXT:
+            b = sqlite3_bind_text(st, idx, v->s ? v->s : "", (int)v->n, SQLITE_TRANSIENT);
+            break;
+        }
+        if (b != SQLITE_OK) {
+            sqlite3_reset(st);
+            return fail_db(q, "binding a parameter");
+        }
+    }
+    int rc = 0, step;
+    clr__value cols[32];
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!fn)
+            continue;
+        int n = sqlite3_column_count(st);
+        if (n > 32)
+            n = 32;
+        for (int i = 0; i < n; i++) {
+            clr__value *c = &cols[i];
+            memset(c, 0, sizeof *c);
+            switch (sqlite3_column_type(st, i)) {
+            case SQLITE_INTEGER:
+                c->type = CLR__INT;
+                c->i = sqlite3_column_int64(st, i);
+                c->d = (double)c->i;
+                break;
+            case SQLITE_FLOAT:
+                c->type = CLR__REAL;
+                c->d = sqlite3_column_double(st, i);
+                c->i = (int64_t)c->d;
+                break;
+            case SQLITE_NULL: c->type = CLR__NULL; break;
+            default:
+                c->type = CLR__TEXT;
+                c->s = (const char *)sqlite3_column_text(st, i);
+                c->n = (size_t)sqlite3_column_bytes(st, i);
+                if (!c->s)
+                    c->s = "";
+                break;
+            }
+        }
+        if ((rc = fn(arg, cols, n)) != 0)
+            break;
+    }
+    if (rc == 0 && step != SQLITE_DONE) {
+        int ext = sqlite3_extended_errcode(q->db);
+        rc = fail_db(q, "running a statement");
+        if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+            rc = CLR_EEXIST;
+    }
+    if (rc == 0 && changes)
+        *changes = sqlite3_changes64(q->db);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+int clr__store_query(clr_store *s, const char *sql, const clr__value *params, int nparams,
+                     clr__row_fn fn, void *arg, int64_t *changes)
+{
+    if (!s->ops->query)
+        return clr__store_fail(s, "the %s store cannot run queries", s->ops->name);
+    return s->ops->query(s, sql, params, nparams, fn, arg, changes);
+}
+
 static const clr__store_ops sqlite_ops = {
     .name = "sqlite",
     .close = q_close,
@@ -487,6 +612,7 @@ static const clr__store_ops sqlite_ops = {
     .meta_get = q_meta_get,
     .meta_set = q_meta_set,
     .background = q_background,
+    .query = q_query,
 };
 
 int clr_store_open(clr_store **out, const char *path, const clr_store_options *opts, char *errbuf,
