@@ -32,41 +32,43 @@ void srv_config_free(srv_config *c)
     free(c->admin_token_file);
     free(c->licences);
     c->licences = NULL;
-    free(c->audit);
-    c->audit = NULL;
+    free(c->store);
+    c->store = NULL;
     free(c->port_file);
     c->admin_token_file = c->port_file = NULL;
 }
 
 void srv_config_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: clearance serve [options]\n"
-            "  Serves decisions over HTTP (docs/http-api.md).\n"
-            "  --listen HOST:PORT       address to listen on (127.0.0.1:8181; [::1]:PORT for "
-            "IPv6; port 0 picks one)\n"
-            "  --rules PATH             rulebook file or directory, repeatable (default: the "
-            "built-in rulebooks)\n"
-            "  --lists PATH             restricted-party list file or directory for /v1/screen, "
-            "repeatable\n"
-            "                           (default: the lists shipped with clearance, if any)\n"
-            "  --threads N              worker threads (default: one per core)\n"
-            "  --audit DB               append every decision to the audit log in store DB\n"
-            "  --audit-mode MODE        async (default: a bounded queue; callers wait when it is\n"
-            "                           full) or sync (answer once the record is durable)\n"
-            "  --licences FILE          licences (JSON Lines) that lift the license_required they\n"
-            "                           cover, drawn down in memory as requests are decided\n"
-            "  --admin-token-file PATH  bearer token for PUT /v1/rules (else "
-            "$CLEARANCE_ADMIN_TOKEN; none: admin refused)\n"
-            "  --max-body BYTES         request body limit, suffixes k and m allowed (1m)\n"
-            "  --idle-timeout SECONDS   close connections silent this long (30)\n"
-            "  --request-timeout SECONDS  refuse request bodies taking longer (10)\n"
-            "  --drain-timeout SECONDS  on SIGTERM, wait this long for requests in flight (10)\n"
-            "  --max-connections N      connections served at once (default: the library's)\n"
-            "  --port-file PATH         write the bound port to PATH once listening\n"
-            "  --config FILE            read these settings from FILE, one 'key = value' a line\n"
-            "  Signals: SIGHUP reloads the rulebooks from disk; SIGTERM and SIGINT drain and "
-            "exit.\n");
+    fprintf(
+        f, "usage: clearance serve [options]\n"
+           "  Serves decisions over HTTP (docs/http-api.md).\n"
+           "  --listen HOST:PORT       address to listen on (127.0.0.1:8181; [::1]:PORT for "
+           "IPv6; port 0 picks one)\n"
+           "  --rules PATH             rulebook file or directory, repeatable (default: the "
+           "built-in rulebooks)\n"
+           "  --lists PATH             restricted-party list file or directory for /v1/screen, "
+           "repeatable\n"
+           "                           (default: the lists shipped with clearance, if any)\n"
+           "  --threads N              worker threads (default: one per core)\n"
+           "  --store DB               the store (SQLite file): registry, licences, usage and the\n"
+           "                           audit log, to which every decision is appended\n"
+           "  --audit DB               the same as --store DB\n"
+           "  --audit-mode MODE        async (default: a bounded queue; callers wait when it is\n"
+           "                           full), sync (answer once the record is durable) or off\n"
+           "  --licences FILE          licences (JSON Lines) that lift the license_required they\n"
+           "                           cover, drawn down in memory as requests are decided\n"
+           "  --admin-token-file PATH  bearer token for PUT /v1/rules (else "
+           "$CLEARANCE_ADMIN_TOKEN; none: admin refused)\n"
+           "  --max-body BYTES         request body limit, suffixes k and m allowed (1m)\n"
+           "  --idle-timeout SECONDS   close connections silent this long (30)\n"
+           "  --request-timeout SECONDS  refuse request bodies taking longer (10)\n"
+           "  --drain-timeout SECONDS  on SIGTERM, wait this long for requests in flight (10)\n"
+           "  --max-connections N      connections served at once (default: the library's)\n"
+           "  --port-file PATH         write the bound port to PATH once listening\n"
+           "  --config FILE            read these settings from FILE, one 'key = value' a line\n"
+           "  Signals: SIGHUP reloads the rulebooks from disk; SIGTERM and SIGINT drain and "
+           "exit.\n");
 }
 
 static int parse_uint(const char *s, unsigned long long max, unsigned long long *out, int sizes)
@@ -150,6 +152,7 @@ static const struct option long_opts[] = {{"listen", required_argument, NULL, O_
                                           {"config", required_argument, NULL, O_CONFIG},
                                           {"licences", required_argument, NULL, O_LICENCES},
                                           {"audit", required_argument, NULL, O_AUDIT},
+                                          {"store", required_argument, NULL, O_AUDIT},
                                           {"audit-mode", required_argument, NULL, O_AUDIT_MODE},
                                           {"help", no_argument, NULL, O_HELP},
                                           {NULL, 0, NULL, 0}};
@@ -185,10 +188,11 @@ static int apply(srv_config *c, int opt, const char *name, const char *val, FILE
         break;
     case O_TOKEN: bad = set_string(&c->admin_token_file, val); break;
     case O_LICENCES: bad = set_string(&c->licences, val); break;
-    case O_AUDIT: bad = set_string(&c->audit, val); break;
+    case O_AUDIT: bad = set_string(&c->store, val); break;
     case O_AUDIT_MODE:
-        bad = strcmp(val, "sync") != 0 && strcmp(val, "async") != 0;
+        bad = strcmp(val, "sync") != 0 && strcmp(val, "async") != 0 && strcmp(val, "off") != 0;
         c->audit_sync = strcmp(val, "sync") == 0;
+        c->audit_off = strcmp(val, "off") == 0;
         break;
     case O_MAXBODY:
         if (!(bad = parse_uint(val, 1ull << 30, &v, 1)) && !(bad = v == 0))

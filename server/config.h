@@ -25,7 +25,8 @@ typedef struct srv_config {
     unsigned max_connections; /* 0: the library's default */
     char *port_file;          /* write the bound port here once listening */
     char *licences;           /* licences (JSON Lines) applied to decisions; NULL: none */
-    char *audit;              /* audit log store: every decision is appended; NULL: none */
+    char *store;              /* the store (registry, licences, usage, audit log); NULL: none */
+    int audit_off;            /* --audit-mode off: a store without the audit log */
     int audit_sync;           /* answer only once the record is durable (group commit) */
 } srv_config;
 

@@ -85,6 +85,7 @@ int clr_cmd_serve(int argc, char **argv)
     memset(&st, 0, sizeof st);
     srv_config_init(&cfg);
     pthread_mutex_init(&st.rules_lock, NULL);
+    pthread_mutex_init(&st.store_lock, NULL);
     st.cfg = &cfg;
     int pr = srv_config_parse(&cfg, argc, argv, stderr);
     if (pr) {
@@ -110,16 +111,24 @@ int clr_cmd_serve(int argc, char **argv)
     }
     if (srv_lists_init(&st))
         goto done;
-    if (cfg.audit) {
+    if (cfg.store) {
+        char aerr[512];
+        if (clr_store_open(&st.store, cfg.store, NULL, aerr, sizeof aerr)) {
+            fprintf(stderr, "clearance serve: --store %s: %s\n", cfg.store, aerr);
+            rc = CLR_EXIT_BADINPUT;
+            goto done;
+        }
+    }
+    if (cfg.store && !cfg.audit_off) {
         clr_audit_options ao = CLR_AUDIT_OPTIONS_INIT;
         char aerr[512];
         ao.mode = cfg.audit_sync ? CLR_AUDIT_SYNC : CLR_AUDIT_ASYNC;
         ao.key_path = getenv("CLEARANCE_AUDIT_KEY");
         if (ao.key_path && !*ao.key_path)
             ao.key_path = NULL;
-        if (clr_store_open(&st.audit_store, cfg.audit, NULL, aerr, sizeof aerr) ||
-            clr_audit_open(&st.audit, st.audit_store, cfg.audit, &ao, aerr, sizeof aerr)) {
-            fprintf(stderr, "clearance serve: --audit %s: %s\n", cfg.audit, aerr);
+        if (clr_store_open(&st.audit_store, cfg.store, NULL, aerr, sizeof aerr) ||
+            clr_audit_open(&st.audit, st.audit_store, cfg.store, &ao, aerr, sizeof aerr)) {
+            fprintf(stderr, "clearance serve: --store %s: %s\n", cfg.store, aerr);
             rc = CLR_EXIT_BADINPUT;
             goto done;
         }
@@ -179,6 +188,8 @@ done:
     if (st.audit && clr_audit_close(st.audit) != 0)
         fprintf(stderr, "clearance serve: the audit log could not be closed cleanly\n");
     clr_store_close(st.audit_store);
+    clr_store_close(st.store);
+    pthread_mutex_destroy(&st.store_lock);
     clr_engine_free(st.engine);
     srv_metrics_free(st.metrics);
     pthread_mutex_destroy(&st.rules_lock);

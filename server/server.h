@@ -22,8 +22,10 @@ typedef struct srv_state {
     srv_metrics *metrics;
     clr_lists *lists;       /* restricted-party lists for screening; NULL when none */
     clr_licences *licences; /* --licences: drawn down in memory; NULL when none */
-    clr_store *audit_store; /* --audit: the store and the writer; NULL when none */
+    clr_store *audit_store; /* the audit writer's own connection; NULL when no audit log */
     clr_audit *audit;
+    clr_store *store;           /* --store: a connection for the routes; NULL when none */
+    pthread_mutex_t store_lock; /* one route at a time uses store */
 
     pthread_mutex_t rules_lock; /* serialises reloads; guards the fields below */
     uint64_t generation;        /* 1 for the set loaded at start, +1 per reload */

@@ -40,6 +40,6 @@ done
 
 mkdir "$tmp/not-a-file.db"
 "$bin" serve --listen 127.0.0.1:0 --audit "$tmp/not-a-file.db" >"$tmp/out" 2>&1
-check "a store that cannot be opened is exit 2" 2 $? 'audit' "$tmp/out"
+check "a store that cannot be opened is exit 2" 2 $? 'store' "$tmp/out"
 
 finish serve_audit

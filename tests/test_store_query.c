@@ -110,9 +110,9 @@ static void query_roundtrip(void **state)
     assert_true(r.weights[1] == 2.25);
 
     int seen = 0;
-    assert_int_equal(clr__store_query(s, "SELECT id, name, weight FROM t", NULL, 0, stop_at_first,
-                                      &seen, NULL),
-                     7);
+    assert_int_equal(
+        clr__store_query(s, "SELECT id, name, weight FROM t", NULL, 0, stop_at_first, &seen, NULL),
+        7);
     assert_int_equal(seen, 1);
 
     /* the same text many times reuses its statement; so do many texts */
