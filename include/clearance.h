@@ -351,6 +351,33 @@ typedef struct clr_lists clr_lists;
 int clr_decide_screened(const clr_ruleset *rs, const clr_lists *lists, const clr_request *req,
                         clr_decision *out, clr_request_error *err);
 
+/* Where a rule's usage condition (`usage(org, model, 30d) > 1e9`, see
+ * docs/language.md) reads the units already used: units returns the units
+ * that who (an organisation id when by_user is 0, a user id when 1) used of
+ * model (NULL: of every model) over the days whole UTC days up to and
+ * including the day of at, or a negative number when it cannot tell (the
+ * condition then fails closed: the decision is deny, reason
+ * "usage-unavailable"). It must not allocate or block for long; it is called
+ * from many threads at once. */
+typedef struct clr_usage_source {
+    int64_t (*units)(void *arg, int by_user, const char *who, const char *model, int days,
+                     clr_time at);
+    void *arg;
+} clr_usage_source;
+
+/* What a decision may consult besides the rules: each member may be NULL. */
+typedef struct clr_decide_env {
+    const clr_lists *lists;        /* restricted-party lists, as for clr_decide_screened */
+    const clr_usage_source *usage; /* usage so far; NULL: usage conditions fail closed */
+} clr_decide_env;
+
+/* Decides req under rs with env (may be NULL: nothing to consult). Same
+ * contract as clr_decide_screened, and: a usage condition asks env->usage;
+ * when there is none, or it cannot tell, the decision is deny with reason
+ * "usage-unavailable". Thread-safe. */
+int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const clr_request *req,
+                       clr_decision *out, clr_request_error *err);
+
 /* Non-zero when some rule of rs screens names against lists ("on"). */
 int clr_ruleset_uses_screening(const clr_ruleset *rs);
 

@@ -394,6 +394,14 @@ int clr_ruleset_uses_screening(const clr_ruleset *rs)
 int clr_decide_screened(const clr_ruleset *rs, const clr_lists *lists, const clr_request *req,
                         clr_decision *out, clr_request_error *err)
 {
+    clr_decide_env env = {lists, NULL};
+    return clr_decide_env_run(rs, &env, req, out, err);
+}
+
+int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const clr_request *req,
+                       clr_decision *out, clr_request_error *err)
+{
+    const clr_lists *lists = env ? env->lists : NULL;
     begin(rs, req, out);
     if (!rs || !req) {
         fail(out, "no-rules", "no rulebook set is loaded");
@@ -422,6 +430,8 @@ int clr_decide_screened(const clr_ruleset *rs, const clr_lists *lists, const clr
     clr__screening screening;
     ctx.req = req;
     ctx.lists = lists;
+    ctx.usage = env ? env->usage : NULL;
+    ctx.usage_failed = 0;
     ctx.screen = NULL;
     ctx.possible_as_hit = 0;
     if (rs->nscreens) {
