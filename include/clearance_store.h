@@ -82,12 +82,15 @@ typedef struct clr_audit_options {
     size_t batch_max;            /* records per transaction at most; 0: 8192 */
     uint64_t checkpoint_every;   /* a signed checkpoint every this many records; 0: 1000 */
     unsigned checkpoint_seconds; /* ... or when this many seconds passed; 0: 10 */
+    unsigned linger_ms;          /* async: a batch gathers this long before its commit, unless
+                                    batch_max records are waiting; 0: 10; CLR_AUDIT_NO_LINGER */
 } clr_audit_options;
 
-#define CLR_AUDIT_OPTIONS_VERSION 1
+#define CLR_AUDIT_NO_LINGER 0xffffffffu
+#define CLR_AUDIT_OPTIONS_VERSION 2
 #define CLR_AUDIT_OPTIONS_INIT                                                                     \
     {                                                                                              \
-        CLR_AUDIT_OPTIONS_VERSION, CLR_AUDIT_SYNC, NULL, 0, 0, 0, 0                                \
+        CLR_AUDIT_OPTIONS_VERSION, CLR_AUDIT_SYNC, NULL, 0, 0, 0, 0, 0                             \
     }
 
 /* An audit log writer: a queue and one writer thread over a store. */

@@ -44,6 +44,13 @@ typedef struct conn {
     srv_buf out;
     srv_buf hdrs;
     srv_buf scratch;
+    srv_buf audit;
+    srv_pending pending; /* sync audit: the records the answer waits for */
+    struct MHD_Connection *c;
+    /* an answer held back until its records are durable */
+    int held;
+    int held_status, held_timed;
+    const char *held_type;
     /* the request in progress */
     int counted;     /* inflight was incremented for it */
     int responded;   /* a response was queued early (413, 404, 405) */
@@ -82,16 +89,30 @@ static const char *header_get(void *ctx, const char *name)
     return MHD_lookup_connection_value((struct MHD_Connection *)ctx, MHD_HEADER_KIND, name);
 }
 
+static void resume_conn(void *c)
+{
+    MHD_resume_connection((struct MHD_Connection *)c);
+}
+
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
     (void)cls;
     (void)c;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        *socket_context = calloc(1, sizeof(conn));
+        conn *cn = calloc(1, sizeof(conn));
+        if (cn) {
+            pthread_mutex_init(&cn->pending.mu, NULL);
+            cn->pending.resume = resume_conn;
+            cn->pending.conn = c;
+            cn->c = c;
+        }
+        *socket_context = cn;
     } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
         conn *cn = *socket_context;
         if (cn) {
+            pthread_mutex_destroy(&cn->pending.mu);
+            srv_buf_free(&cn->audit);
             srv_buf_free(&cn->body);
             srv_buf_free(&cn->out);
             srv_buf_free(&cn->hdrs);
@@ -144,6 +165,8 @@ static void init_req(srv_req *r, srv_state *st, srv_worker *w, conn *cn, struct 
     r->out = &cn->out;
     r->hdrs = &cn->hdrs;
     r->scratch = &cn->scratch;
+    r->audit = &cn->audit;
+    r->pending = &cn->pending;
     r->status = 500;
 }
 
@@ -170,6 +193,25 @@ static enum MHD_Result early_error(struct MHD_Connection *c, srv_state *st, srv_
     }
     cn->responded = 1;
     return send_response(c, st, w, cn, &r);
+}
+
+/* Sync audit: an answer whose record will never be durable is not given. A
+ * single decision becomes deny (audit-unavailable); a batch becomes 503. */
+static void replace_unrecorded(conn *cn, srv_worker *w, srv_req *r)
+{
+    if (!cn->pending.failed)
+        return;
+    srv_buf_reset(&cn->out);
+    srv_buf_reset(&cn->hdrs);
+    srv_metrics_error(w->metrics, SRV_ERR_INTERNAL);
+    if (cn->pending.respond) {
+        clr_decision d;
+        srv_audit_failed_decision(&d, cn->pending.decision_id);
+        cn->pending.respond(r, &d);
+    } else {
+        srv_reply_error(r, 503, SRV_ERR_INTERNAL,
+                        "the decisions could not be recorded in the audit log", NULL);
+    }
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -227,6 +269,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             cn->late_status = 500;
         return MHD_YES;
     }
+    if (cn->held) {
+        /* resumed: the records are durable, or some never will be */
+        srv_req r;
+        init_req(&r, st, w, cn, c, method, url);
+        cn->held = 0;
+        r.status = cn->held_status;
+        r.content_type = cn->held_type;
+        r.timed = cn->held_timed;
+        replace_unrecorded(cn, w, &r);
+        cn->responded = 1;
+        return send_response(c, st, w, cn, &r);
+    }
     if (cn->responded)
         return MHD_YES;
     if (cn->late_status == 413)
@@ -239,7 +293,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     srv_buf_reset(&cn->out);
     srv_buf_reset(&cn->hdrs);
     init_req(&r, st, w, cn, c, method, url);
+    cn->pending.failed = 0;
+    cn->pending.respond = NULL;
     cn->rt->fn(&r);
+    pthread_mutex_lock(&cn->pending.mu);
+    if (cn->pending.waiting > 0) {
+        /* sync audit: answer once the records are durable (on_durable resumes) */
+        cn->held = 1;
+        cn->held_status = r.status;
+        cn->held_type = r.content_type;
+        cn->held_timed = r.timed;
+        cn->pending.suspended = 1;
+        MHD_suspend_connection(c);
+        pthread_mutex_unlock(&cn->pending.mu);
+        return MHD_YES;
+    }
+    pthread_mutex_unlock(&cn->pending.mu);
+    replace_unrecorded(cn, w, &r);
     cn->responded = 1;
     return send_response(c, st, w, cn, &r);
 }
@@ -288,7 +358,7 @@ int srv_http_start(srv_http **out, srv_state *st)
         threads = n > 0 ? (unsigned)n : 1;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO |
-                     MHD_USE_ERROR_LOG;
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     srv_http *h = calloc(1, sizeof *h);

@@ -22,6 +22,21 @@ static void reasons_header(const clr_decision *d, char *buf, size_t cap)
     }
 }
 
+static void authz_respond(srv_req *r, const clr_decision *d)
+{
+    char reasons[2048];
+    r->content_type = "application/json";
+    srv_put_decision(r, d);
+    srv_buf_append(r->out, "\n", 1);
+    r->status = d->outcome == CLR_ALLOW ? 200 : 403;
+    reasons_header(d, reasons, sizeof reasons);
+    srv_req_header(r, "X-Clearance-Decision", clr_outcome_name(d->outcome));
+    srv_req_header(r, "X-Clearance-Reasons", reasons);
+    srv_req_header(r, "X-Clearance-Decision-Id", d->decision_id);
+    if (d->rules_version && d->rules_version[0])
+        srv_req_header(r, "X-Clearance-Rules-Version", d->rules_version);
+}
+
 void srv_route_authz(srv_req *r)
 {
     clr_request req;
@@ -30,6 +45,7 @@ void srv_route_authz(srv_req *r)
     char reasons[2048];
     r->timed = 1;
     r->content_type = "application/json";
+    r->respond = authz_respond;
     if (srv_authz_request_from_headers(&req, r->header, r->header_ctx, clr_time_now(), &err) ||
         srv_decide(r, &req, &d, &err) == CLR_EREQUEST) {
         srv_reply_error(r, 403, SRV_ERR_BAD_REQUEST, err.message, err.path);
@@ -39,13 +55,5 @@ void srv_route_authz(srv_req *r)
         srv_req_header(r, "X-Clearance-Error", reasons);
         return;
     }
-    srv_put_decision(r, &d);
-    srv_buf_append(r->out, "\n", 1);
-    r->status = d.outcome == CLR_ALLOW ? 200 : 403;
-    reasons_header(&d, reasons, sizeof reasons);
-    srv_req_header(r, "X-Clearance-Decision", clr_outcome_name(d.outcome));
-    srv_req_header(r, "X-Clearance-Reasons", reasons);
-    srv_req_header(r, "X-Clearance-Decision-Id", d.decision_id);
-    if (d.rules_version)
-        srv_req_header(r, "X-Clearance-Rules-Version", d.rules_version);
+    authz_respond(r, &d);
 }

@@ -7,23 +7,29 @@
 
 #define SRV_BATCH_MAX_LINES 10000
 
+static void decide_respond(srv_req *r, const clr_decision *d)
+{
+    if (srv_put_decision(r, d) || srv_buf_append(r->out, "\n", 1)) {
+        srv_reply_error(r, 500, SRV_ERR_INTERNAL, "out of memory", NULL);
+        return;
+    }
+    r->status = 200;
+    r->content_type = "application/json";
+}
+
 void srv_route_decide(srv_req *r)
 {
     clr_request req;
     clr_request_error err;
     clr_decision d;
     r->timed = 1;
+    r->respond = decide_respond;
     if (clr_request_parse(&req, r->body, r->body_len, clr_time_now(), &err) ||
         srv_decide(r, &req, &d, &err) == CLR_EREQUEST) {
         srv_reply_error(r, 400, SRV_ERR_BAD_REQUEST, err.message, err.path);
         return;
     }
-    if (srv_put_decision(r, &d) || srv_buf_append(r->out, "\n", 1)) {
-        srv_reply_error(r, 500, SRV_ERR_INTERNAL, "out of memory", NULL);
-        return;
-    }
-    r->status = 200;
-    r->content_type = "application/json";
+    decide_respond(r, &d);
 }
 
 /* One line of a batch: its decision, or {"error":...,"path":...,"line":N}. */
@@ -74,6 +80,19 @@ void srv_route_decide_batch(srv_req *r)
     r->content_type = "application/x-ndjson";
 }
 
+static void opa_respond(srv_req *r, const clr_decision *d)
+{
+    srv_buf_puts(r->out, "{\"result\":");
+    srv_put_decision(r, d);
+    srv_buf_puts(r->out, "}\n");
+    if (r->out->oom) {
+        srv_reply_error(r, 500, SRV_ERR_INTERNAL, "out of memory", NULL);
+        return;
+    }
+    r->status = 200;
+    r->content_type = "application/json";
+}
+
 void srv_route_opa_decision(srv_req *r)
 {
     const char *input;
@@ -92,6 +111,7 @@ void srv_route_opa_decision(srv_req *r)
         srv_reply_error(r, 400, SRV_ERR_BAD_REQUEST, "required field is missing", "$.input");
         return;
     }
+    r->respond = opa_respond;
     if (clr_request_parse(&req, input, len, clr_time_now(), &err) ||
         srv_decide(r, &req, &d, &err) == CLR_EREQUEST) {
         char path[sizeof err.path + 8];
@@ -99,13 +119,5 @@ void srv_route_opa_decision(srv_req *r)
         srv_reply_error(r, 400, SRV_ERR_BAD_REQUEST, err.message, path);
         return;
     }
-    srv_buf_puts(r->out, "{\"result\":");
-    srv_put_decision(r, &d);
-    srv_buf_puts(r->out, "}\n");
-    if (r->out->oom) {
-        srv_reply_error(r, 500, SRV_ERR_INTERNAL, "out of memory", NULL);
-        return;
-    }
-    r->status = 200;
-    r->content_type = "application/json";
+    opa_respond(r, &d);
 }

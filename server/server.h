@@ -56,9 +56,28 @@ void srv_workers_free(void);
  * the same worker asks again. */
 const clr_ruleset *srv_worker_rules(srv_worker *w);
 
+typedef struct srv_req srv_req;
+
+/* Builds a route's response for decision d (status, body, headers). */
+typedef void (*srv_respond_fn)(srv_req *r, const clr_decision *d);
+
+/* What a request waits for in sync audit mode: its records' durability. The
+ * HTTP layer suspends the connection while waiting is non-zero; the audit
+ * writer's callback resumes it (http_server.c, reply.c). */
+typedef struct srv_pending {
+    pthread_mutex_t mu;
+    unsigned waiting; /* records appended and not yet durable */
+    int failed;       /* some record never will be */
+    int suspended;    /* the connection is suspended until waiting is 0 */
+    void (*resume)(void *conn);
+    void *conn;
+    srv_respond_fn respond; /* rebuilds the answer as deny; NULL: the route answers 503 */
+    char decision_id[37];   /* of the deny that replaces a single decision */
+} srv_pending;
+
 /* One HTTP request as the routes see it. The HTTP layer fills the request
  * half; a route fills status, the body in out, and response headers. */
-typedef struct srv_req {
+struct srv_req {
     srv_state *st;
     srv_worker *w;
     const char *method;
@@ -74,7 +93,13 @@ typedef struct srv_req {
     srv_buf *hdrs;    /* response headers as "name\0value\0" pairs */
     srv_buf *scratch; /* free for the route to use */
     int timed;        /* count the service time in the latency histogram */
-} srv_req;
+
+    srv_pending *pending;        /* sync audit: what the connection waits for; NULL: never waits */
+    srv_respond_fn respond;      /* set by single-decision routes before srv_decide */
+    srv_buf *audit;              /* the records' JSON, built by srv_decide */
+    const clr_decision *json_of; /* the decision whose JSON ends audit (srv_put_decision) */
+    size_t json_at, json_len;
+};
 
 /* A route: fills the response for r. */
 typedef void (*srv_route_fn)(srv_req *r);
@@ -82,6 +107,10 @@ typedef void (*srv_route_fn)(srv_req *r);
 /* Adds a response header; the value is copied. Control characters in value
  * are replaced by spaces. */
 void srv_req_header(srv_req *r, const char *name, const char *value);
+
+/* The answer that replaces a decision that could not be recorded: deny with
+ * reason "audit-unavailable", keeping the decision id. */
+void srv_audit_failed_decision(clr_decision *d, const char *decision_id);
 
 /* Replies status with {"error": message, "path": path} (path omitted when
  * NULL) and counts the error. */
@@ -92,8 +121,12 @@ void srv_reply_error(srv_req *r, int status, srv_error_kind kind, const char *me
  * of memory. */
 int srv_put_decision(srv_req *r, const clr_decision *d);
 
-/* Decides req under the worker's rule set into *d, counting it in the metrics.
- * Returns what clr_decide returns. */
+/* Decides req under the worker's rule set into *d, counting it in the metrics,
+ * and appends the audit record when the audit log is on. Async mode: queued at
+ * once. Sync mode: the request waits (r->pending) until the record is
+ * durable; a record that cannot be written turns the answer into deny with
+ * reason "audit-unavailable" (r->respond rebuilds it; without one the route's
+ * answer becomes 503). Returns what clr_decide returns. */
 int srv_decide(srv_req *r, const clr_request *req, clr_decision *d, clr_request_error *err);
 
 /* Routes (routes_*.c). */

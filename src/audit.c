@@ -224,8 +224,9 @@ typedef struct rec {
     struct rec *next;
     uint64_t ticket;
     int64_t time;
-    unsigned char leaf[CLR_AUDIT_HASH_BYTES]; /* computed by the appender */
-    clr_audit_done_fn done;                   /* or NULL */
+    unsigned char leaf[CLR_AUDIT_HASH_BYTES]; /* computed by a sync appender, else the writer */
+    int leaf_done;
+    clr_audit_done_fn done; /* or NULL */
     void *done_arg;
     size_t id_n, outcome_n, rv_n, req_n, dec_n;
     char data[];
@@ -237,6 +238,7 @@ struct clr_audit {
     size_t queue_cap, batch_max;
     uint64_t cp_every;
     unsigned cp_seconds;
+    unsigned linger_ms; /* async: how long a batch may gather */
     unsigned char pk[crypto_sign_PUBLICKEYBYTES];
     unsigned char sk[crypto_sign_SECRETKEYBYTES];
 
@@ -250,6 +252,7 @@ struct clr_audit {
     uint64_t done_ticket; /* tickets committed */
     int error;            /* sticky */
     int stop;
+    int flush_wanted; /* clr_audit_flush waits: commit without lingering */
     clr_audit_stats stats;
     pthread_t thread;
 
@@ -305,6 +308,8 @@ static int write_batch(clr_audit *a, rec *batch, int final)
         row.request = (clr__bytes){p, r->req_n};
         p += r->req_n;
         row.decision = (clr__bytes){p, r->dec_n};
+        if (!r->leaf_done)
+            clr__audit_leaf(r->leaf, &row);
         clr__audit_link(hash, hash, row.seq, r->leaf);
         row.hash = (clr__bytes){(const char *)hash, sizeof hash};
         if ((rc = s->ops->audit_insert(s, &row)))
@@ -336,6 +341,22 @@ static void *writer_main(void *arg)
             if (pthread_cond_timedwait(&a->nonempty, &a->mu, &until) == ETIMEDOUT)
                 break; /* time for a checkpoint, perhaps */
         }
+        if (a->error)
+            break;
+        /* async: let a batch gather for up to linger, so that one commit (and
+         * one fsync) carries many records rather than a few */
+        if (a->mode == CLR_AUDIT_ASYNC && a->head && a->linger_ms && !a->stop &&
+            a->queued < a->batch_max) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += (long)a->linger_ms * 1000000L;
+            until.tv_sec += until.tv_nsec / 1000000000L;
+            until.tv_nsec %= 1000000000L;
+            while (a->queued < a->batch_max && !a->stop && !a->error && !a->flush_wanted &&
+                   pthread_cond_timedwait(&a->nonempty, &a->mu, &until) != ETIMEDOUT)
+                ;
+        }
+        a->flush_wanted = 0;
         if (a->error)
             break;
         rec *batch = a->head, *last = NULL;
@@ -419,6 +440,11 @@ int clr_audit_open(clr_audit **out, clr_store *store, const char *store_path,
     a->batch_max = opts->batch_max ? opts->batch_max : 8192;
     a->cp_every = opts->checkpoint_every ? opts->checkpoint_every : 1000;
     a->cp_seconds = opts->checkpoint_seconds ? opts->checkpoint_seconds : 10;
+    a->linger_ms = opts->linger_ms;
+    if (a->linger_ms == 0)
+        a->linger_ms = 10;
+    else if (a->linger_ms == CLR_AUDIT_NO_LINGER)
+        a->linger_ms = 0;
     if ((rc = load_key(a->pk, a->sk, keypath, errbuf, errcap)))
         goto fail_free;
     /* the store remembers its key: refuse to sign its log with another */
@@ -538,7 +564,7 @@ static int enqueue(clr_audit *a, rec *r, uint64_t *ticket)
     else
         a->head = r;
     a->tail = r;
-    if (a->queued++ == 0)
+    if (a->queued++ == 0 || a->queued == a->batch_max)
         pthread_cond_signal(&a->nonempty);
     a->stats.appended++;
     pthread_mutex_unlock(&a->mu);
@@ -557,8 +583,8 @@ static int wait_durable(clr_audit *a, uint64_t ticket)
     return rc;
 }
 
-static rec *make_rec(const char *id, clr_time at, clr_outcome outcome, const char *rv,
-                     const char *req, size_t req_n, const char *dec, size_t dec_n)
+static rec *make_rec(const clr_audit *a, const char *id, clr_time at, clr_outcome outcome,
+                     const char *rv, const char *req, size_t req_n, const char *dec, size_t dec_n)
 {
     const char *oname = clr_outcome_name(outcome);
     size_t id_n = strlen(id), o_n = strlen(oname), rv_n = strlen(rv ? rv : "");
@@ -583,7 +609,12 @@ static rec *make_rec(const char *id, clr_time at, clr_outcome outcome, const cha
                           .rules_version = {r->data + id_n + o_n, rv_n},
                           .request = {r->data + id_n + o_n + rv_n, req_n},
                           .decision = {r->data + id_n + o_n + rv_n + req_n, dec_n}};
-    clr__audit_leaf(r->leaf, &row); /* here, on the appender's thread */
+    /* sync: here, on the appender's thread, so that many appenders hash at
+     * once while the writer commits; async: on the writer's, off the path of
+     * the caller, who does not wait for it */
+    r->leaf_done = a->mode == CLR_AUDIT_SYNC;
+    if (r->leaf_done)
+        clr__audit_leaf(r->leaf, &row);
     r->done = NULL;
     r->done_arg = NULL;
     return r;
@@ -599,7 +630,7 @@ static int append_json(clr_audit *a, const char *decision_id, clr_time at, clr_o
         return CLR_EINVAL;
     if (request_len > RECORD_MAX || decision_len > RECORD_MAX)
         return CLR_ELIMIT;
-    rec *r = make_rec(decision_id, at, outcome, rules_version, request_json, request_len,
+    rec *r = make_rec(a, decision_id, at, outcome, rules_version, request_json, request_len,
                       decision_json, decision_len);
     if (!r)
         return CLR_ENOMEM;
@@ -630,7 +661,7 @@ int clr_audit_append_json_notify(clr_audit *a, const char *decision_id, clr_time
 }
 
 /* Serializes (req, d) into a record. */
-static int build(rec **out, const clr_request *req, const clr_decision *d)
+static int build(const clr_audit *a, rec **out, const clr_request *req, const clr_decision *d)
 {
     char reqbuf[4096], decbuf[16384];
     char *rq = reqbuf, *dc = decbuf;
@@ -650,7 +681,8 @@ static int build(rec **out, const clr_request *req, const clr_decision *d)
             goto done;
         clr_decision_to_json(d, dc, dn + 1);
     }
-    *out = make_rec(d->decision_id, clr_time_now(), d->outcome, d->rules_version, rq, rn, dc, dn);
+    *out =
+        make_rec(a, d->decision_id, clr_time_now(), d->outcome, d->rules_version, rq, rn, dc, dn);
     rc = *out ? 0 : CLR_ENOMEM;
 done:
     if (rq != reqbuf)
@@ -668,7 +700,7 @@ int clr_audit_append_batch(clr_audit *a, const clr_request *reqs, const clr_deci
         return CLR_EINVAL;
     for (size_t i = 0; i < n && !rc; i++) {
         rec *r;
-        if (!(rc = build(&r, &reqs[i], &ds[i])))
+        if (!(rc = build(a, &r, &reqs[i], &ds[i])))
             rc = enqueue(a, r, &ticket);
     }
     if (a->mode == CLR_AUDIT_SYNC && ticket) {
@@ -688,6 +720,8 @@ int clr_audit_flush(clr_audit *a)
 {
     pthread_mutex_lock(&a->mu);
     uint64_t ticket = a->next_ticket;
+    a->flush_wanted = 1;
+    pthread_cond_signal(&a->nonempty);
     pthread_mutex_unlock(&a->mu);
     return wait_durable(a, ticket);
 }
