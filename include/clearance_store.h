@@ -219,6 +219,24 @@ int clr_audit_proof(clr_store *s, const char *decision_id, const unsigned char *
  * "hash"}. Returns 0, CLR_EIO or CLR_ESTORE. */
 int clr_audit_export(clr_store *s, clr_time from, clr_time until, FILE *f);
 
+/* Which records clr_audit_query_run writes. */
+typedef struct clr_audit_query {
+    clr_time from, until;    /* from <= time < until */
+    int64_t after_seq;       /* only records after this sequence number (paging); 0: all */
+    size_t limit;            /* at most this many records */
+    const char *outcome;     /* "deny" etc.; NULL: any */
+    const char *org;         /* the request's principal.org; NULL: any */
+    const char *decision_id; /* just this decision; NULL: any */
+} clr_audit_query;
+
+/* Writes to f, as JSON Lines in sequence order (the clr_audit_export shape),
+ * the records q selects, at most q->limit of them; sets *count to how many
+ * and *last_seq to the last one's sequence number (0 when none), from which
+ * the next page goes on (after_seq). Reads one snapshot. Returns 0, CLR_EIO
+ * or CLR_ESTORE. Not thread-safe on one store. */
+int clr_audit_query_run(clr_store *s, const clr_audit_query *q, FILE *f, size_t *count,
+                        int64_t *last_seq);
+
 #ifdef __cplusplus
 }
 #endif

@@ -36,6 +36,7 @@ static const route routes[] = {
     {"/healthz", 0, M_GET, srv_route_healthz},
     {"/readyz", 0, M_GET, srv_route_readyz},
     {"/metrics", 0, M_GET, srv_route_metrics},
+    {"/v1/audit", 1, M_GET, srv_route_audit},
 };
 
 /* What a connection keeps between requests. */
@@ -92,6 +93,11 @@ static const char *header_get(void *ctx, const char *name)
 static void resume_conn(void *c)
 {
     MHD_resume_connection((struct MHD_Connection *)c);
+}
+
+static const char *query_get(void *ctx, const char *name)
+{
+    return MHD_lookup_connection_value((struct MHD_Connection *)ctx, MHD_GET_ARGUMENT_KIND, name);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
@@ -161,6 +167,7 @@ static void init_req(srv_req *r, srv_state *st, srv_worker *w, conn *cn, struct 
     r->body = cn->body.data ? cn->body.data : "";
     r->body_len = cn->body.len;
     r->header = header_get;
+    r->query = query_get;
     r->header_ctx = c;
     r->out = &cn->out;
     r->hdrs = &cn->hdrs;

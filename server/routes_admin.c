@@ -3,6 +3,19 @@
 
 #include <string.h>
 
+int srv_require_admin(srv_req *r)
+{
+    if (srv_admin_ok(r->st, r->header(r->header_ctx, "Authorization")))
+        return 1;
+    srv_reply_error(r, 401, SRV_ERR_UNAUTHORIZED,
+                    r->st->admin_enabled
+                        ? "an admin bearer token is required (Authorization: Bearer TOKEN)"
+                        : "admin endpoints are disabled: no admin token is configured",
+                    NULL);
+    srv_req_header(r, "WWW-Authenticate", "Bearer realm=\"clearance\"");
+    return 0;
+}
+
 void srv_route_rules(srv_req *r)
 {
     r->content_type = "application/json";
@@ -13,15 +26,8 @@ void srv_route_rules(srv_req *r)
         return;
     }
     /* PUT: the body is the new rulebook text */
-    if (!srv_admin_ok(r->st, r->header(r->header_ctx, "Authorization"))) {
-        srv_reply_error(r, 401, SRV_ERR_UNAUTHORIZED,
-                        r->st->admin_enabled
-                            ? "an admin bearer token is required (Authorization: Bearer TOKEN)"
-                            : "admin endpoints are disabled: no admin token is configured",
-                        NULL);
-        srv_req_header(r, "WWW-Authenticate", "Bearer realm=\"clearance\"");
+    if (!srv_require_admin(r))
         return;
-    }
     int rc = srv_rules_replace(r->st, r->body, r->body_len, r->out);
     srv_buf_puts(r->out, "\n");
     if (rc == CLR_ERULEBOOK || rc == CLR_EIO) {

@@ -85,7 +85,8 @@ struct srv_req {
     const char *body; /* NUL-terminated; body_len bytes */
     size_t body_len;
     srv_header_get_fn header; /* request headers, case-insensitive */
-    void *header_ctx;
+    srv_header_get_fn query;  /* query-string arguments (?name=value), decoded */
+    void *header_ctx;         /* for header and query */
 
     int status;
     const char *content_type;
@@ -140,6 +141,7 @@ void srv_route_rules(srv_req *r);
 void srv_route_healthz(srv_req *r);
 void srv_route_readyz(srv_req *r);
 void srv_route_metrics(srv_req *r);
+void srv_route_audit(srv_req *r);
 
 /* Restricted-party lists for /v1/screen (routes_screen.c): loads the
  * configured lists, or the default ones when none are configured (screening is
@@ -169,6 +171,10 @@ void srv_rules_describe(srv_state *st, srv_buf *json);
 /* Non-zero when the Authorization header carries the admin bearer token;
  * compared in constant time. */
 int srv_admin_ok(srv_state *st, const char *authorization);
+
+/* Non-zero when r carries the admin token; otherwise replies 401 (with
+ * WWW-Authenticate) and returns 0. */
+int srv_require_admin(srv_req *r);
 
 /* Finds the value of member key in the JSON object text s of n bytes, at top
  * level. Returns 0 and sets *val, *vlen; 1 when the object lacks the key; -1

@@ -2,6 +2,8 @@
  * checkpoints, inclusion proofs, and export as JSON Lines. */
 #include "store.h"
 
+#include <cjson/cJSON.h>
+
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -291,6 +293,79 @@ int clr_audit_export(clr_store *s, clr_time from, clr_time until, FILE *f)
     s->ops->rollback(s);
     if (!rc && fflush(f) != 0)
         rc = CLR_EIO;
+    return rc;
+}
+
+typedef struct query_ctx {
+    const clr_audit_query *q;
+    FILE *f;
+    size_t n;
+    int64_t last;
+} query_ctx;
+
+static int bytes_eq(clr__bytes b, const char *s)
+{
+    size_t n = strlen(s);
+    return b.p && b.n == n && memcmp(b.p, s, n) == 0;
+}
+
+/* The request's principal.org equals org. */
+static int org_matches(clr__bytes request, const char *org)
+{
+    cJSON *j = request.p ? cJSON_ParseWithLength(request.p, request.n) : NULL;
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "principal");
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(p, "org");
+    int eq = cJSON_IsString(o) && strcmp(o->valuestring, org) == 0;
+    cJSON_Delete(j);
+    return eq;
+}
+
+static int query_row(void *arg, const clr__audit_row *r)
+{
+    query_ctx *c = arg;
+    if (c->q->outcome && !bytes_eq(r->outcome, c->q->outcome))
+        return 0;
+    if (c->q->decision_id && !bytes_eq(r->decision_id, c->q->decision_id))
+        return 0;
+    if (c->q->org && !org_matches(r->request, c->q->org))
+        return 0;
+    json_record(c->f, r);
+    fputc('\n', c->f);
+    c->last = r->seq;
+    if (++c->n >= c->q->limit)
+        return 1;
+    return ferror(c->f) ? CLR_EIO : 0;
+}
+
+int clr_audit_query_run(clr_store *s, const clr_audit_query *q, FILE *f, size_t *count,
+                        int64_t *last_seq)
+{
+    query_ctx c = {q, f, 0, 0};
+    int64_t from_seq = q->after_seq + 1;
+    int rc;
+    *count = 0;
+    *last_seq = 0;
+    if (q->limit == 0)
+        return 0;
+    if ((rc = s->ops->begin(s, 0)))
+        return rc;
+    if (q->decision_id) {
+        int64_t seq;
+        rc = s->ops->audit_find(s, q->decision_id, &seq);
+        if (rc == 0)
+            rc = s->ops->audit_scan(s, seq, seq, q->from, q->until, query_row, &c);
+        else if (rc == CLR_ENOTFOUND)
+            rc = 0;
+    } else {
+        rc = s->ops->audit_scan(s, from_seq, -1, q->from, q->until, query_row, &c);
+    }
+    s->ops->rollback(s);
+    if (rc == 1)
+        rc = 0;
+    if (!rc && fflush(f) != 0)
+        rc = CLR_EIO;
+    *count = c.n;
+    *last_seq = c.last;
     return rc;
 }
 
