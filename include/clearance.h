@@ -378,6 +378,9 @@ typedef struct clr_decide_env {
 int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const clr_request *req,
                        clr_decision *out, clr_request_error *err);
 
+/* Non-zero when some condition of rs reads usage over a trailing window. */
+int clr_ruleset_uses_usage(const clr_ruleset *rs);
+
 /* Non-zero when some rule of rs screens names against lists ("on"). */
 int clr_ruleset_uses_screening(const clr_ruleset *rs);
 

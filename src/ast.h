@@ -31,7 +31,8 @@ typedef enum {
     AST_IN,    /* attr in group | attr in { items } */
     AST_HAS,   /* set-valued attr has name */
     AST_BOOL,  /* a boolean attribute on its own */
-    AST_ON     /* name attr on list | name attr on { lists } */
+    AST_ON,    /* name attr on list | name attr on { lists } */
+    AST_USAGE  /* usage(attr, group, value days) op operand */
 } clr__ast_expr_kind;
 
 typedef struct clr__ast_name {

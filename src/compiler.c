@@ -419,6 +419,31 @@ static const clr__node *compile_expr(builder *b, const clr__ast_expr *e)
         }
         return n;
     }
+    case AST_USAGE: {
+        double v;
+        const clr__ast_name *bound = &e->items[0];
+        if (bound->is_string || parse_number(bound->text, &v) || v < 0) {
+            clr__compile_error(b->c, &bound->pos,
+                               "usage(...) counts units: compare it with a number, not '%s'",
+                               bound->text);
+            return NULL;
+        }
+        n = new_node(b, OP_USAGE);
+        if (!n)
+            return NULL;
+        n->attr = strcmp(e->operand.text, "user") == 0 ? ATTR_P_ID : ATTR_P_ORG;
+        n->attr2 = strcmp(e->group.text, "model") == 0;
+        n->cls = (uint32_t)e->value;
+        n->cmp = e->op == TK_EQ   ? CMP_EQ
+                 : e->op == TK_NE ? CMP_NE
+                 : e->op == TK_LT ? CMP_LT
+                 : e->op == TK_LE ? CMP_LE
+                 : e->op == TK_GT ? CMP_GT
+                                  : CMP_GE;
+        n->num = v;
+        b->rs->uses_usage = 1;
+        return n;
+    }
     case AST_CMP: {
         int a = resolve_attr(b, &e->attr);
         if (a < 0)
@@ -539,7 +564,7 @@ static const char *expr_text(builder *b, const clr__ast_expr *e)
         for (size_t i = 0; i < x->nitems; i++)
             if (x->items[i].pos.at + x->items[i].pos.len > end)
                 end = x->items[i].pos.at + x->items[i].pos.len;
-        if (x->nitems) {
+        if (x->nitems && x->kind != AST_USAGE) {
             /* the closing brace */
             const char *q = end, *lim = e->pos.src->text + e->pos.src->len;
             while (q < lim && (*q == ' ' || *q == ',' || *q == '\n' || *q == '\t'))

@@ -386,6 +386,11 @@ int clr_decide(const clr_ruleset *rs, const clr_request *req, clr_decision *out,
     return clr_decide_screened(rs, NULL, req, out, err);
 }
 
+int clr_ruleset_uses_usage(const clr_ruleset *rs)
+{
+    return rs && rs->uses_usage;
+}
+
 int clr_ruleset_uses_screening(const clr_ruleset *rs)
 {
     return rs && rs->nscreens > 0;
@@ -430,8 +435,9 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
     clr__screening screening;
     ctx.req = req;
     ctx.lists = lists;
+    int usage_failed = 0;
     ctx.usage = env ? env->usage : NULL;
-    ctx.usage_failed = 0;
+    ctx.usage_failed = &usage_failed;
     ctx.screen = NULL;
     ctx.possible_as_hit = 0;
     if (rs->nscreens) {
@@ -533,6 +539,9 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
     if (ctx.screen && screening.failed)
         fail(out, "screening-unavailable",
              "the rules screen names against restricted-party lists that are not loaded");
+    if (usage_failed)
+        fail(out, "usage-unavailable",
+             "a rule reads usage over a trailing window and no usage figures are available");
     return 0;
 }
 

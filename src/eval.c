@@ -65,6 +65,26 @@ void clr__ctx_for_model(clr__ctx *ctx, const clr_ruleset *rs, const clr__model *
     ctx->str[ATTR_M_ORIGIN] = m->origin_str ? m->origin_str : "";
 }
 
+/* usage(org|user, model|all, Nd) cmp num. A request naming no organisation
+ * (or user) has no metered usage: 0. A usage source that cannot tell fails
+ * the decision closed (the caller turns usage_failed into a deny). */
+static int usage_test(const clr__ctx *ctx, const clr__node *n)
+{
+    const char *who = ctx->str[n->attr];
+    if (!who || !who[0])
+        return compare(0, (clr__cmp)n->cmp, n->num);
+    int64_t units = -1;
+    if (ctx->usage && ctx->usage->units)
+        units = ctx->usage->units(ctx->usage->arg, n->attr == ATTR_P_ID, who,
+                                  n->attr2 ? ctx->str[ATTR_MODEL] : NULL, (int)n->cls, ctx->t);
+    if (units < 0) {
+        if (ctx->usage_failed)
+            *ctx->usage_failed = 1;
+        return 0;
+    }
+    return compare((double)units, (clr__cmp)n->cmp, n->num);
+}
+
 int clr__eval(const clr__ctx *ctx, const clr__node *n)
 {
     switch ((clr__op)n->op) {
@@ -94,6 +114,7 @@ int clr__eval(const clr__ctx *ctx, const clr__node *n)
                 return 1;
         return 0;
     case OP_ON: return clr__screen_test(ctx, n);
+    case OP_USAGE: return usage_test(ctx, n);
     }
     return 0;
 }

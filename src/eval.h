@@ -20,7 +20,7 @@ typedef struct clr__ctx {
     struct clr__screening *screen;
     int possible_as_hit;           /* count a possible match as a hit (to find review reasons) */
     const clr_usage_source *usage; /* usage conditions; NULL: they cannot be answered */
-    int usage_failed;              /* set when a usage condition could not be answered */
+    int *usage_failed; /* set to 1 when a usage condition could not be answered; may be NULL */
 } clr__ctx;
 
 /* Sets ctx up to evaluate conditions on model m alone (classes, scopes and

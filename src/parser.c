@@ -239,11 +239,72 @@ static clr__ast_name *parse_name_list(parser *p, clr__token_kind close, size_t *
     return items;
 }
 
+/* usage = "usage" "(" ( "org" | "user" ) "," ( "model" | "all" ) "," DAYS ")"
+ *         cmp-op NUMBER
+ * DAYS  = a whole number of days followed by d, 1d to 3660d
+ * (the word "usage" has been read; the current token is the parenthesis) */
+static clr__ast_expr *parse_usage(parser *p, const clr__token *at, const clr__ast_name *word)
+{
+    clr__ast_expr *e = new_expr(p, AST_USAGE, at);
+    if (!e)
+        return NULL;
+    e->attr = *word;
+    next(p); /* ( */
+    if (!is_word(p, "org") && !is_word(p, "user")) {
+        error_at(p, &p->tok, "expected whose usage: org (the principal's organisation) or user");
+        return NULL;
+    }
+    parse_name(p, &e->operand, "org or user", 0);
+    if (!expect(p, TK_COMMA, "after whose usage"))
+        return NULL;
+    if (!is_word(p, "model") && !is_word(p, "all")) {
+        error_at(p, &p->tok, "expected which models: model (the requested one) or all");
+        return NULL;
+    }
+    parse_name(p, &e->group, "model or all", 0);
+    if (!expect(p, TK_COMMA, "after which models"))
+        return NULL;
+    clr__token days = p->tok;
+    long n = 0;
+    int ok =
+        days.kind == TK_WORD && days.len >= 2 && days.len <= 5 && days.text[days.len - 1] == 'd';
+    for (size_t i = 0; ok && i + 1 < days.len; i++) {
+        ok = days.text[i] >= '0' && days.text[i] <= '9';
+        n = n * 10 + (days.text[i] - '0');
+    }
+    if (!ok || n < 1 || n > 3660) {
+        error_at(p, &days, "expected a trailing window in days, such as 30d (1d to 3660d)");
+        return NULL;
+    }
+    e->value = (int)n;
+    next(p);
+    if (!expect(p, TK_RPAREN, "to close usage(...)"))
+        return NULL;
+    clr__token_kind k = p->tok.kind;
+    if (k != TK_EQ && k != TK_NE && k != TK_LT && k != TK_LE && k != TK_GT && k != TK_GE) {
+        error_at(p, &p->tok, "expected a comparison after usage(...), such as > 1e9");
+        return NULL;
+    }
+    e->op = (int)k;
+    next(p);
+    clr__ast_name bound;
+    if (!parse_name(p, &bound, "a number of units", 0))
+        return NULL;
+    /* the bound is kept in items[0] (operand holds org/user) */
+    e->items = clr__arena_alloc(p->c->arena, sizeof *e->items);
+    if (!e->items)
+        return NULL;
+    e->items[0] = bound;
+    e->nitems = 1;
+    return e;
+}
+
 /* comparison = attribute ( cmp-op operand
  *                        | [ "not" ] "in" ( group-name | "{" name-list "}" )
  *                        | "has" name
  *                        | "on" ( list-id | "{" list-id, ... "}" ) )
  *            | attribute                       (a boolean attribute)
+ *            | usage
  * operand    = name | STRING | "true" | "false"
  */
 static clr__ast_expr *parse_comparison(parser *p)
@@ -252,6 +313,8 @@ static clr__ast_expr *parse_comparison(parser *p)
     clr__ast_name attr;
     if (!parse_name(p, &attr, "a condition (an attribute such as destination or model.origin)", 0))
         return NULL;
+    if (strcmp(attr.text, "usage") == 0 && p->tok.kind == TK_LPAREN)
+        return parse_usage(p, &at, &attr);
     clr__token_kind k = p->tok.kind;
     if (k == TK_EQ || k == TK_NE || k == TK_LT || k == TK_LE || k == TK_GT || k == TK_GE) {
         clr__ast_expr *e = new_expr(p, AST_CMP, &at);

@@ -84,7 +84,9 @@ typedef enum {
     OP_NUM,     /* attr cmp num */
     OP_BOOL,    /* attr is true */
     OP_HAS,     /* set attr has sym (tags) or class index (class) */
-    OP_ON       /* a name attr is on one of lists (screening) */
+    OP_ON,      /* a name attr is on one of lists (screening) */
+    OP_USAGE    /* usage(who, model or all, days) cmp num: attr who (org or user id), attr2 1 for
+                   this model only, cls the days */
 } clr__op;
 
 typedef enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE } clr__cmp;
@@ -195,6 +197,7 @@ struct clr_ruleset {
     size_t nrules, nexemptions;
     int attr_used[CLR__NDIM]; /* some condition reads the attribute */
     uint32_t nscreens;        /* "on" tests in the set: the screening cache's size */
+    int uses_usage;           /* some condition reads usage(...) */
     clr__dim_index index[CLR__NDIM];
     struct clr__slot *slots; /* index bit -> what deciding reads of the rule; rules are
                                 ordered so that rules alike in their constraints sit

@@ -1,6 +1,8 @@
 /* Golden tests for the rulebook language. Each folder under tests/golden/lang
  * holds rulebooks (*.rules, or a file named DEFAULTS for the built-in set),
- * optionally a file named LISTS (screen against the shipped lists),
+ * optionally a file named LISTS (screen against the shipped lists), a file
+ * named USAGE (the usage figures usage(...) conditions read: lines "org|user
+ * WHO MODEL YYYY-MM-DD UNITS"; a line "unavailable" makes the source fail),
  * requests.jsonl and expected.jsonl: for each request, the decision as JSON
  * with its decision_id replaced by "-", or {"error": ..., "path": ...} for a
  * request that is refused. CLR_GOLDEN_UPDATE=1 rewrites expected.jsonl (then
@@ -65,6 +67,57 @@ static void blank_id(char *json)
 }
 
 /* Runs one case; returns the number of mismatching lines. */
+/* The usage figures of a case's USAGE file. */
+typedef struct usage_row {
+    int by_user;
+    char who[64], model[64];
+    clr_time day; /* midnight UTC */
+    int64_t units;
+} usage_row;
+
+typedef struct usage_file {
+    usage_row rows[64];
+    size_t n;
+    int unavailable;
+} usage_file;
+
+static int64_t usage_units(void *arg, int by_user, const char *who, const char *model, int days,
+                           clr_time at)
+{
+    const usage_file *u = arg;
+    if (u->unavailable)
+        return -1;
+    clr_time today = at - (at % 86400 + 86400) % 86400;
+    int64_t sum = 0;
+    for (size_t i = 0; i < u->n; i++) {
+        const usage_row *r = &u->rows[i];
+        if (r->by_user == by_user && strcmp(r->who, who) == 0 &&
+            (!model || strcmp(r->model, model) == 0) && r->day <= today &&
+            r->day > today - (clr_time)days * 86400)
+            sum += r->units;
+    }
+    return sum;
+}
+
+static void load_usage(usage_file *u, char *text)
+{
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        char kind[8], day[16];
+        usage_row *r = &u->rows[u->n];
+        long long units;
+        if (strcmp(line, "unavailable") == 0) {
+            u->unavailable = 1;
+            continue;
+        }
+        assert_int_equal(
+            sscanf(line, "%7s %63s %63s %15s %lld", kind, r->who, r->model, day, &units), 5);
+        assert_int_equal(clr_time_parse(&r->day, day, strlen(day)), 0);
+        r->by_user = strcmp(kind, "user") == 0;
+        r->units = units;
+        assert_true(++u->n < sizeof u->rows / sizeof u->rows[0]);
+    }
+}
+
 static int run_case(const char *dir)
 {
     char path[1024];
@@ -87,6 +140,15 @@ static int run_case(const char *dir)
     snprintf(path, sizeof path, "%s/LISTS", dir);
     if (stat(path, &st) == 0)
         assert_int_equal(clr_lists_load_defaults(&lists, CLR_SOURCE_DIR "/data", NULL), 0);
+    usage_file usage = {0};
+    clr_usage_source source = {usage_units, &usage};
+    snprintf(path, sizeof path, "%s/USAGE", dir);
+    char *usage_text = slurp(path);
+    int have_usage = usage_text != NULL;
+    if (have_usage)
+        load_usage(&usage, usage_text);
+    free(usage_text);
+    clr_decide_env env = {lists, have_usage ? &source : NULL};
     snprintf(path, sizeof path, "%s/requests.jsonl", dir);
     char *requests = slurp(path);
     assert_non_null(requests);
@@ -103,7 +165,7 @@ static int run_case(const char *dir)
         char out[16384];
         rc = clr_request_parse(&q, line, strlen(line), 0, &err);
         if (rc == 0)
-            rc = clr_decide_screened(rs, lists, &q, &d, &err);
+            rc = clr_decide_env_run(rs, &env, &q, &d, &err);
         if (rc == CLR_EREQUEST)
             snprintf(out, sizeof out, "{\"error\":\"%s\",\"path\":\"%s\"}", err.message, err.path);
         else

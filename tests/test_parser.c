@@ -126,6 +126,18 @@ static void test_syntax_errors(void **state)
                  "expected a condition");
     expect_error("rule a { effect deny when use not military }\n", 8, 35, "expected 'in'");
     expect_error("include \"no-such-file.rules\"\n", 8, 9, "cannot read");
+    expect_error("rule a { effect review when usage(team, model, 30d) > 1 }\n", 8, 35,
+                 "org (the principal's organisation) or user");
+    expect_error("rule a { effect review when usage(org, mine, 30d) > 1 }\n", 8, 40,
+                 "model (the requested one) or all");
+    expect_error("rule a { effect review when usage(org, all, 0d) > 1 }\n", 8, 45, "1d to 3660d");
+    expect_error("rule a { effect review when usage(org, all, 30) > 1 }\n", 8, 45, "such as 30d");
+    expect_error("rule a { effect review when usage(org, all, 30d > 1 }\n", 8, 49,
+                 "to close usage");
+    expect_error("rule a { effect review when usage(org, all, 30d) in G }\n", 8, 50,
+                 "expected a comparison after usage");
+    expect_error("rule a { effect review when usage(org, all, 30d) > lots }\n", 8, 52,
+                 "compare it with a number");
 }
 
 static void test_deep_nesting_is_an_error(void **state)
