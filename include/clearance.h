@@ -151,6 +151,30 @@ int clr_ruleset_load_defaults(clr_ruleset **out, clr_diags *diags);
 int clr_ruleset_compile(clr_ruleset **out, const char *name, const char *text, size_t len,
                         const char *base_dir, clr_diags *diags);
 
+/* One rulebook source held in memory: its name (a path, as the set that it
+ * came from loaded it) and its text. */
+typedef struct clr_rule_file {
+    const char *name;
+    const char *text;
+    size_t len;
+} clr_rule_file;
+
+/* Compiles a bundle of sources, such as a stored rulebook version: every file
+ * in order, an include resolving to the bundle's file named by joining the
+ * including file's folder and the included path (as clr_ruleset_load names
+ * them), never to the file system. A bundle taken from a set with
+ * clr_ruleset_source compiles to the same set, with the same version. Same
+ * contract as clr_ruleset_load. */
+int clr_ruleset_compile_bundle(clr_ruleset **out, const clr_rule_file *files, size_t n,
+                               clr_diags *diags);
+
+/* The number of sources rs was compiled from (included files too). */
+size_t clr_ruleset_source_count(const clr_ruleset *rs);
+
+/* The i-th source of rs, in load order: its name and text, which live as long
+ * as rs. Returns 0, or CLR_ENOTFOUND past the end. */
+int clr_ruleset_source(const clr_ruleset *rs, size_t i, clr_rule_file *out);
+
 /* Adds a reference. Returns rs. Thread-safe. */
 clr_ruleset *clr_ruleset_ref(clr_ruleset *rs);
 

@@ -40,7 +40,7 @@ typedef struct clr_store_options {
     }
 
 /* The schema version this build creates and migrates to. */
-#define CLR_STORE_SCHEMA_VERSION 3
+#define CLR_STORE_SCHEMA_VERSION 4
 
 /* Opens (creating when absent, unless read_only) the SQLite store at path
  * (":memory:" for a private in-memory store), in WAL mode with full
@@ -218,6 +218,45 @@ int clr_audit_proof(clr_store *s, const char *decision_id, const unsigned char *
  * {"seq","decision_id","time","outcome","rules_version","request","decision",
  * "hash"}. Returns 0, CLR_EIO or CLR_ESTORE. */
 int clr_audit_export(clr_store *s, clr_time from, clr_time until, FILE *f);
+
+/* ------------------------------------------------------------------------- */
+/* Rulebook versions (time travel)                                            */
+/* ------------------------------------------------------------------------- */
+
+/* A stored version of the active rule set: every source it was compiled from,
+ * who stored it, when and why. A version is in force from its created_at until
+ * the next version's. */
+typedef struct clr_rules_version {
+    int64_t version; /* 1, 2, ... */
+    clr_time created_at;
+    char created_by[128];
+    char reason[512];
+    char digest[40]; /* the set's clr_ruleset_version */
+    size_t nfiles;
+} clr_rules_version;
+
+/* Stores rs's sources as a new version, in force from at (normally
+ * clr_time_now(); a version may not start before the latest one), recorded as
+ * made by by (may be NULL: "unknown") for reason (may be NULL: ""). When the
+ * latest version already has rs's digest, stores nothing and returns that
+ * version. Sets *out (may be NULL). Returns 0, CLR_EINVAL (at before the
+ * latest version), CLR_ENOMEM or CLR_ESTORE. Not thread-safe on one store. */
+int clr_rules_version_store(clr_rules_version *out, clr_store *s, const clr_ruleset *rs,
+                            const char *by, const char *reason, clr_time at);
+
+/* Calls fn for every stored version, oldest first; fn returns 0 to go on.
+ * Returns 0, fn's non-zero value, or CLR_ESTORE. */
+int clr_rules_version_list(clr_store *s, int (*fn)(void *arg, const clr_rules_version *v),
+                           void *arg);
+
+/* Compiles the version in force at instant at (the latest created at or
+ * before it) into *out (the caller owns it) and describes it in *info (may be
+ * NULL); version > 0 asks for that version instead. Compilation problems go to
+ * diags (may be NULL). Returns 0, CLR_ENOTFOUND (no version was in force then,
+ * or no such version), CLR_ERULEBOOK (the stored text no longer compiles),
+ * CLR_ENOMEM or CLR_ESTORE. */
+int clr_rules_version_load(clr_ruleset **out, clr_rules_version *info, clr_store *s, clr_time at,
+                           int64_t version, clr_diags *diags);
 
 /* Which records clr_audit_query_run writes. */
 typedef struct clr_audit_query {

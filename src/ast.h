@@ -13,6 +13,7 @@ typedef struct clr__source {
     size_t len;
     const char *dir; /* for resolving includes; NULL for embedded files */
     int embedded;
+    int in_bundle; /* from a bundle (clr_ruleset_compile_bundle): includes resolve within it */
 } clr__source;
 
 /* A position in a source, for diagnostics. */

@@ -19,6 +19,8 @@ typedef struct clr__compile {
     clr__source **sources; /* every source loaded, in order (malloc'd array) */
     size_t nsources, capsources;
     int include_depth;
+    const clr_rule_file *bundle; /* clr_ruleset_compile_bundle's files; NULL otherwise */
+    size_t nbundle;
 } clr__compile;
 
 /* Reports an error or warning at pos (pos.src may be NULL for no position). */

@@ -157,6 +157,33 @@ static void load_embedded(clr__compile *c, const clr__embedded_file *f)
     clr__parse(c, src);
 }
 
+/* Loads the bundle's file named name, if it has one and it is not loaded. */
+static int load_bundled(clr__compile *c, const char *name)
+{
+    const clr_rule_file *f = NULL;
+    for (size_t i = 0; i < c->nbundle && !f; i++)
+        if (c->bundle[i].name && strcmp(c->bundle[i].name, name) == 0)
+            f = &c->bundle[i];
+    if (!f)
+        return 0;
+    if (already_loaded(c, name))
+        return 1;
+    clr__source *src = clr__arena_alloc(c->arena, sizeof(*src));
+    char *text = clr__arena_strndup(c->arena, f->text ? f->text : "", f->text ? f->len : 0);
+    if (!src || !text || !(src->name = clr__arena_strdup(c->arena, name)) ||
+        !(src->dir = dir_of(c->arena, name)) || clr__compile_add_source(c, src)) {
+        clr__compile_error(c, NULL, "out of memory");
+        return 1;
+    }
+    src->key = src->name;
+    src->text = text;
+    src->len = f->len;
+    src->in_bundle = 1;
+    check_text(c, src);
+    clr__parse(c, src);
+    return 1;
+}
+
 void clr__load_include(clr__compile *c, const clr__source *from, const char *path,
                        const clr__pos *pos)
 {
@@ -166,7 +193,15 @@ void clr__load_include(clr__compile *c, const clr__source *from, const char *pat
         return;
     }
     c->include_depth++;
-    if (from->embedded) {
+    if (from->in_bundle) {
+        char full[PATH_MAX];
+        if (path[0] == '/')
+            snprintf(full, sizeof full, "%s", path);
+        else
+            snprintf(full, sizeof full, "%s/%s", from->dir ? from->dir : ".", path);
+        if (!load_bundled(c, full))
+            clr__compile_error(c, pos, "the bundle holds no file named '%s'", full);
+    } else if (from->embedded) {
         const clr__embedded_file *f = find_embedded(path);
         if (f)
             load_embedded(c, f);
@@ -279,6 +314,45 @@ int clr_ruleset_load_defaults(clr_ruleset **out, clr_diags *diags)
     for (const clr__embedded_file *f = clr__embedded_rules; f->name; f++)
         load_embedded(&c, f);
     return finish(out, &c, &arena);
+}
+
+int clr_ruleset_compile_bundle(clr_ruleset **out, const clr_rule_file *files, size_t n,
+                               clr_diags *diags)
+{
+    *out = NULL;
+    clr__compile c;
+    clr__arena arena;
+    compile_init(&c, &arena, diags);
+    c.bundle = files;
+    c.nbundle = n;
+    for (size_t i = 0; i < n; i++) {
+        if (!files[i].name || !files[i].name[0]) {
+            clr__compile_error(&c, NULL, "file %zu of the bundle has no name", i + 1);
+            continue;
+        }
+        if (files[i].len > CLR__SOURCE_MAX) {
+            clr__compile_error(&c, NULL, "%s: larger than %u bytes", files[i].name,
+                               CLR__SOURCE_MAX);
+            continue;
+        }
+        load_bundled(&c, files[i].name);
+    }
+    return finish(out, &c, &arena);
+}
+
+size_t clr_ruleset_source_count(const clr_ruleset *rs)
+{
+    return rs ? rs->nsources : 0;
+}
+
+int clr_ruleset_source(const clr_ruleset *rs, size_t i, clr_rule_file *out)
+{
+    if (!rs || i >= rs->nsources)
+        return CLR_ENOTFOUND;
+    out->name = rs->sources[i]->name;
+    out->text = rs->sources[i]->text;
+    out->len = rs->sources[i]->len;
+    return 0;
 }
 
 int clr_ruleset_compile(clr_ruleset **out, const char *name, const char *text, size_t len,

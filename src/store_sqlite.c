@@ -43,6 +43,11 @@ static const char *const migrations[CLR_STORE_SCHEMA_VERSION] = {
     /* 3: signed checkpoints */
     "CREATE TABLE audit_checkpoint (seq INTEGER PRIMARY KEY, hash BLOB NOT NULL,"
     " time INTEGER NOT NULL, signature BLOB NOT NULL);",
+    /* 4: rulebook versions (time travel) */
+    "CREATE TABLE rule_versions (version BIGINT PRIMARY KEY, created_at BIGINT NOT NULL,"
+    " created_by TEXT NOT NULL, reason TEXT NOT NULL, digest TEXT NOT NULL,"
+    " files TEXT NOT NULL);"
+    "CREATE INDEX rule_versions_created_at ON rule_versions (created_at);",
 };
 
 int clr__store_fail(clr_store *s, const char *fmt, ...)
