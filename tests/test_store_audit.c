@@ -166,7 +166,8 @@ static void test_old_version_file_is_migrated(void **state)
         " request TEXT NOT NULL, decision TEXT NOT NULL, hash BLOB NOT NULL);");
     make_log(0, 3, 1000);
     sql("DROP INDEX audit_log_decision_id; DROP INDEX audit_log_time;"
-        "DROP TABLE audit_checkpoint; DELETE FROM schema_version WHERE version > 1;");
+        "DROP TABLE audit_checkpoint; DROP TABLE licences; DROP TABLE usage_daily;"
+        "DELETE FROM schema_version WHERE version > 1;");
     assert_int_equal(count("SELECT max(version) FROM schema_version"), 1);
     /* reading only, it is not migrated but refused */
     clr_store_options ro = CLR_STORE_OPTIONS_INIT;
