@@ -418,8 +418,6 @@ int clr_usage_flush(clr_usage *u)
 {
     pthread_mutex_lock(&u->flush_mu);
     int rc = flush_locked(u);
-    if (rc == 0)
-        evict(u, day_of(clr_time_now()));
     pthread_mutex_unlock(&u->flush_mu);
     return rc;
 }
@@ -450,7 +448,10 @@ static void *flusher(void *arg)
         if (u->stop)
             break;
         pthread_mutex_unlock(&u->stop_mu);
-        clr_usage_flush(u); /* a failure stays pending and is retried */
+        pthread_mutex_lock(&u->flush_mu);
+        if (flush_locked(u) == 0) /* a failure stays pending and is retried */
+            evict(u, day_of(clr_time_now()));
+        pthread_mutex_unlock(&u->flush_mu);
         pthread_mutex_lock(&u->stop_mu);
     }
     pthread_mutex_unlock(&u->stop_mu);
