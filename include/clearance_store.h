@@ -289,7 +289,8 @@ int clr_licence_info_json(char **out, const clr_licence_info *info, int64_t held
 typedef struct clr_licences_options {
     unsigned version;  /* CLR_LICENCES_OPTIONS_VERSION */
     size_t max;        /* licences the set can hold (loaded and added); 0: 65536 */
-    int64_t lease_max; /* units a lease takes at most; 0: 1,000,000 */
+    int64_t lease_max; /* units of a first lease at most (doubled while leases come
+                          faster than one a second); 0: 1,000,000 */
 } clr_licences_options;
 
 #define CLR_LICENCES_OPTIONS_VERSION 1

@@ -23,6 +23,10 @@ typedef struct clr__licence {
                           what is left of this set's lease. */
     int per_request;   /* counted in requests, not units */
     int revoked;       /* atomic; a revoked licence covers nothing */
+    /* store-backed, guarded by the set's mu: the lease block, doubled while
+       leases come faster than one a second, and when the last was taken */
+    int64_t block;
+    uint64_t leased_ns;
 } clr__licence;
 
 struct clr_licences {

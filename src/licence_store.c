@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define LEASE_TRIES 16 /* conditional updates lost to other nodes before giving up */
 
@@ -324,10 +325,27 @@ static int state_row(void *arg, const clr__value *c, int n)
     return 0;
 }
 
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 int clr__licence_lease(clr_licences *l, clr__licence *x, int64_t need)
 {
     if (need < 1)
         need = 1;
+    /* the block adapts to the rate of drawing: a lease a second at most while
+       the licence is busy, so that the store is rarely waited for */
+    uint64_t t = mono_ns();
+    if (!x->block)
+        x->block = l->lease_max;
+    else if (t - x->leased_ns < 1000000000u && x->block < ((int64_t)1 << 50))
+        x->block *= 2;
+    else if (t - x->leased_ns > 10000000000u && x->block > l->lease_max)
+        x->block /= 2;
+    x->leased_ns = t;
     for (int tries = 0; tries < LEASE_TRIES; tries++) {
         state st = {0, 0, 0, 0};
         clr__value p[] = {CLR__V_TEXT(x->id), CLR__V_INT(0)};
@@ -343,8 +361,8 @@ int clr__licence_lease(clr_licences *l, clr__licence *x, int64_t need)
         /* a block, smaller as less is left, so that the last units are not
            stranded in one node's lease */
         int64_t want = left / 16;
-        if (want > l->lease_max)
-            want = l->lease_max;
+        if (want > x->block)
+            want = x->block;
         if (want < need)
             want = need;
         p[1] = CLR__V_INT(want);
