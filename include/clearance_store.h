@@ -366,7 +366,7 @@ int clr_usage_record(clr_usage *u, const clr_request *req, const clr_decision *d
 
 /* Writes everything recorded so far to the store (upserts adding to the
  * stored counts) in one transaction. On failure what was pending stays
- * pending. Returns 0 or CLR_ESTORE (the store's message is returned by
+ * pending. Returns 0 or CLR_ESTORE (the store's message is copied by
  * clr_usage_errmsg). Thread-safe. */
 int clr_usage_flush(clr_usage *u);
 

@@ -12,7 +12,7 @@
 
 #define PREFIX "/v1/admin/licences"
 
-/* Replies 401 unless the request carries the admin token, 503 without a
+/* Replies 401 unless the request carries the admin token, 404 without a
  * store. Returns non-zero when the route may go on. */
 int srv_admin_store_ok(srv_req *r)
 {

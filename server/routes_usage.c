@@ -51,7 +51,7 @@ static int get_time(srv_req *r, const char *name, clr_time *out)
     if (clr_time_parse(out, v, strlen(v)) == 0)
         return 0;
     char path[32];
-    snprintf(path, sizeof path, "%s", name);
+    snprintf(path, sizeof path, "?%s", name);
     srv_reply_error(r, 400, SRV_ERR_BAD_REQUEST, "must be an RFC 3339 timestamp or a date", path);
     return -1;
 }
@@ -70,7 +70,7 @@ void srv_route_usage(srv_req *r)
     const char *by = r->query(r->header_ctx, "by");
     if (by && clr_usage_by_parse(&q.by, by)) {
         srv_reply_error(r, 400, SRV_ERR_BAD_REQUEST,
-                        "columns are org, user, model, destination and day", "by");
+                        "columns are org, user, model, destination and day", "?by");
         return;
     }
     if (r->st->usage && clr_usage_flush(r->st->usage) != 0) {

@@ -147,7 +147,7 @@ void srv_route_licences(srv_req *r);
 void srv_route_usage(srv_req *r);
 
 /* For admin routes over the store: replies 401 without the admin bearer
- * token and 503 without a store. Returns non-zero when the route may go on.
+ * token and 404 without a store. Returns non-zero when the route may go on.
  * (routes_licences.c) */
 int srv_admin_store_ok(srv_req *r);
 
