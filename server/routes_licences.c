@@ -20,7 +20,7 @@ int srv_admin_store_ok(srv_req *r)
     if (!srv_require_admin(r))
         return 0;
     if (!r->st->store) {
-        srv_reply_error(r, 503, SRV_ERR_INTERNAL, "no store: start the server with --store DB",
+        srv_reply_error(r, 404, SRV_ERR_NOT_FOUND, "no store: start the server with --store DB",
                         NULL);
         return 0;
     }
