@@ -37,6 +37,14 @@ check "usage filtered to nothing" 0 $? '^\[\{"units":0,"decisions":0\}\]$' "$tmp
 "$bin" usage --store "$db" --by colour >"$tmp/o" 2>&1
 check "usage: a bad column is exit 2" 2 $? 'columns are' "$tmp/o"
 
+"$bin" check --store "$tmp/other.db" --licences "$root/examples/licences/licences.jsonl" \
+    "$root/examples/02-letter-imposed.json" >"$tmp/o" 2>&1
+check "check --store --licences imports the file and applies it" 0 $? \
+    '"licence":"BIS-2026-0142"' "$tmp/o"
+"$bin" check --store "$tmp/other.db" --licences "$root/examples/licences/licences.jsonl" \
+    "$root/examples/02-letter-imposed.json" >"$tmp/o" 2>&1
+check "importing again keeps the stored drawdown" 0 $? '"decision":"license_required"' "$tmp/o"
+
 "$bin" licence revoke --store "$db" L-F >"$tmp/o" 2>&1
 check "revoke" 0 $? 'revoked L-F' "$tmp/o"
 "$bin" licence revoke --store "$db" NOPE >"$tmp/o" 2>&1
