@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 char *cli_read_all(const char *path, size_t *len)
 {
@@ -155,4 +156,27 @@ void cli_strv_free(cli_strv *l)
     free(l->v);
     l->v = NULL;
     l->n = l->cap = 0;
+}
+
+/* Opens the store at db; prints why and returns non-zero when it cannot. A
+ * read-only store must exist. */
+int cli_open_store(clr_store **s, const char *db, int read_only)
+{
+    clr_store_options o = CLR_STORE_OPTIONS_INIT;
+    char err[512];
+    o.read_only = read_only;
+    *s = NULL;
+    if (!db || !*db) {
+        fprintf(stderr, "clearance: no store: pass --store DB or set $CLEARANCE_DB\n");
+        return CLR_EXIT_BADINPUT;
+    }
+    if (read_only && access(db, R_OK) != 0) {
+        fprintf(stderr, "clearance: cannot open the store %s\n", db);
+        return CLR_EXIT_BADINPUT;
+    }
+    if (clr_store_open(s, db, &o, err, sizeof err)) {
+        fprintf(stderr, "clearance: %s\n", err);
+        return CLR_EXIT_BADINPUT;
+    }
+    return 0;
 }

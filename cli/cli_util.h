@@ -39,4 +39,9 @@ typedef struct cli_strv {
 int cli_strv_push(cli_strv *l, const char *s);
 void cli_strv_free(cli_strv *l);
 
+/* Opens the store at db (NULL or "": none given), read-only when read_only
+ * (the file must then exist). Returns 0 with *s set, or CLR_EXIT_BADINPUT
+ * after printing why. */
+int cli_open_store(clr_store **s, const char *db, int read_only);
+
 #endif

@@ -1,5 +1,6 @@
 /* clearance check: decide one request or a stream of JSON Lines. */
 #include "cli_audit.h" /* --audit (issue 5) */
+#include "cli_meter.h" /* --store: licences and usage */
 #include "cli_util.h"
 #include "commands.h"
 
@@ -20,6 +21,7 @@ typedef struct check_ctx {
     int bad;                /* some request was malformed */
     cli_audit *audit;       /* --audit: every decision is appended to this log */
     clr_licences *licences; /* --licences: lift the license_required they cover */
+    cli_meter meter;        /* --store: the store's licences, and usage metered */
     char out[65536];
 } check_ctx;
 
@@ -68,7 +70,8 @@ static int decide_one(void *arg, char *text, size_t len, size_t line)
         (req.principal.name[0] || req.principal.org_name[0]))
         c->lists_failed = cli_load_lists(c->list_paths->v, c->list_paths->n, &c->lists) != 0;
     clr_decision d;
-    if (clr_decide_screened(c->rs, c->lists, &req, &d, &err) == CLR_EREQUEST) {
+    clr_decide_env env = {c->lists, c->meter.usage ? clr_usage_as_source(c->meter.usage) : NULL};
+    if (clr_decide_env_run(c->rs, &env, &req, &d, &err) == CLR_EREQUEST) {
         print_error(c, &err, line);
         return 0;
     }
@@ -76,6 +79,8 @@ static int decide_one(void *arg, char *text, size_t len, size_t line)
         clr_licences_apply(c->licences, &req, &d);
     if (c->audit) /* --audit: a failure is reported and fails the run at close */
         cli_audit_append(c->audit, &req, &d);
+    if (c->meter.usage && clr_usage_record(c->meter.usage, &req, &d))
+        c->bad = 1;
     if (c->explain) {
         clr_decision_explain(c->rs, c->lists, &req, &d, stdout);
         fputc('\n', stdout);
@@ -96,7 +101,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: clearance check [--rules PATH]... [--lists PATH]... [--at TIME] [--explain]\n"
-            "                       [--audit DB] [--licences FILE]\n"
+            "                       [--audit DB] [--licences FILE] [--store DB]\n"
             "                       [FILE|-]\n"
             "  Decides one request (a JSON object) or JSON Lines, one decision per line.\n"
             "  --rules PATH  a rulebook file or folder (repeatable; default: built-in)\n"
@@ -106,17 +111,24 @@ static void usage(FILE *f)
             "  --explain     print a readable account instead of JSON\n"
             "  --audit DB    append every decision to the audit log in store DB (docs/store.md)\n"
             "  --licences F  licences (JSON Lines) that lift the license_required they cover,\n"
-            "                drawn down as requests are decided\n");
+            "                drawn down as requests are decided (with --store: imported\n"
+            "                into the store first)\n"
+            "  --store DB    apply the licences in store DB (drawn down there) and meter\n"
+            "                usage into it (docs/store.md)\n");
 }
 
 int clr_cmd_check(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"rules", required_argument, NULL, 'r'},    {"lists", required_argument, NULL, 'l'},
-        {"at", required_argument, NULL, 'a'},       {"explain", no_argument, NULL, 'e'},
-        {"help", no_argument, NULL, 'h'},           {"audit", required_argument, NULL, 'A'},
-        {"licences", required_argument, NULL, 'L'}, {NULL, 0, NULL, 0}};
-    const char *audit_path = NULL, *licences_path = NULL;
+    static const struct option opts[] = {{"rules", required_argument, NULL, 'r'},
+                                         {"lists", required_argument, NULL, 'l'},
+                                         {"at", required_argument, NULL, 'a'},
+                                         {"explain", no_argument, NULL, 'e'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"audit", required_argument, NULL, 'A'},
+                                         {"licences", required_argument, NULL, 'L'},
+                                         {"store", required_argument, NULL, 'S'},
+                                         {NULL, 0, NULL, 0}};
+    const char *audit_path = NULL, *licences_path = NULL, *store_path = NULL;
     check_ctx *c = calloc(1, sizeof(*c));
     cli_strv rules = {0}, lists = {0};
     int rc = CLR_EXIT_BADINPUT, opt;
@@ -126,7 +138,7 @@ int clr_cmd_check(int argc, char **argv)
         goto done;
     optind = 1;
     c->list_paths = &lists;
-    while ((opt = getopt_long(argc, argv, "r:l:a:ehA:L:", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "r:l:a:ehA:L:S:", opts, NULL)) != -1) {
         switch (opt) {
         case 'r':
             if (cli_strv_push(&rules, optarg))
@@ -146,6 +158,7 @@ int clr_cmd_check(int argc, char **argv)
         case 'e': c->explain = 1; break;
         case 'A': audit_path = optarg; break;
         case 'L': licences_path = optarg; break;
+        case 'S': store_path = optarg; break;
         case 'h':
             usage(stdout);
             rc = CLR_EXIT_OK;
@@ -162,7 +175,11 @@ int clr_cmd_check(int argc, char **argv)
         goto done;
     if (audit_path && (rc = cli_audit_open(&c->audit, audit_path)))
         goto done;
-    if (licences_path) {
+    if (store_path) {
+        if ((rc = cli_meter_open(&c->meter, store_path, licences_path, "clearance")))
+            goto done;
+        c->licences = c->meter.licences;
+    } else if (licences_path) {
         size_t llen = 0;
         char *ltext = cli_read_all(licences_path, &llen);
         char lerr[512];
@@ -190,8 +207,12 @@ int clr_cmd_check(int argc, char **argv)
 done:
     if (c && cli_audit_close(c->audit) && rc == CLR_EXIT_OK)
         rc = CLR_EXIT_FAILED; /* a decision was not logged */
-    if (c)
+    if (c && c->meter.licences) {
+        if (cli_meter_close(&c->meter, "clearance") && rc == CLR_EXIT_OK)
+            rc = CLR_EXIT_FAILED; /* usage was not written */
+    } else if (c) {
         clr_licences_free(c->licences);
+    }
     fflush(stdout);
     free(text);
     clr_ruleset_unref(rs);

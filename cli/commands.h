@@ -19,5 +19,7 @@ int clr_cmd_bench(int argc, char **argv);
 int clr_cmd_screen(int argc, char **argv);
 int clr_cmd_serve(int argc, char **argv);
 int clr_cmd_audit(int argc, char **argv);
+int clr_cmd_licence(int argc, char **argv);
+int clr_cmd_usage(int argc, char **argv);
 
 #endif

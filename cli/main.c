@@ -17,6 +17,8 @@ static const struct {
     {"bench", clr_cmd_bench, "measure decisions per second and latency"},
     {"screen", clr_cmd_screen, "screen a name against restricted-party lists"},
     {"audit", clr_cmd_audit, "verify, prove and export the audit log (docs/store.md)"},
+    {"licence", clr_cmd_licence, "add, list, show and revoke licences in the store"},
+    {"usage", clr_cmd_usage, "report the usage metered in the store"},
 #ifdef CLR_WITH_SERVER
     {"serve", clr_cmd_serve, "serve decisions over HTTP (docs/http-api.md)"},
 #endif

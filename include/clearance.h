@@ -438,11 +438,14 @@ void clr_licences_free(clr_licences *l);
  * organisation or id, whose window holds the request's instant, and whose
  * lists admit the request (model or class, destination, use, integration),
  * each licence used is drawn down by the request's units (or by 1 for a
- * licence counted in requests); a licence without enough left covers
- * nothing. Then the covered reasons name their licence, and the outcome (and
- * each rulebook's) is recomputed from the reasons left, allow when none.
- * Returns the number of licences drawn down (0: d unchanged). The licence ids
- * live in l. Allocates nothing; thread-safe (drawdowns are atomic). */
+ * licence counted in requests); a licence without enough left, or revoked,
+ * covers nothing and the next one that covers is tried. Then the covered
+ * reasons name their licence, and the outcome (and each rulebook's) is
+ * recomputed from the reasons left, allow when none. Returns the number of
+ * licences drawn down (0: d unchanged). The licence ids live in l. Allocates
+ * nothing; thread-safe (drawdowns are atomic). A store-backed set
+ * (clr_licences_open) leases units from its store when its lease runs short:
+ * only then does a call wait for the store. */
 int clr_licences_apply(clr_licences *l, const clr_request *req, clr_decision *d);
 
 /* What is left of licence id: sets *left (-1: unlimited) and returns 0, or

@@ -40,7 +40,7 @@ typedef struct clr_store_options {
     }
 
 /* The schema version this build creates and migrates to. */
-#define CLR_STORE_SCHEMA_VERSION 4
+#define CLR_STORE_SCHEMA_VERSION 5
 
 /* Opens (creating when absent, unless read_only) the SQLite store at path
  * (":memory:" for a private in-memory store), in WAL mode with full
@@ -275,6 +275,182 @@ typedef struct clr_audit_query {
  * or CLR_ESTORE. Not thread-safe on one store. */
 int clr_audit_query_run(clr_store *s, const clr_audit_query *q, FILE *f, size_t *count,
                         int64_t *last_seq);
+
+/* ------------------------------------------------------------------------- */
+/* Licences in the store                                                      */
+/* ------------------------------------------------------------------------- */
+
+/* A licence as the store holds it. */
+typedef struct clr_licence_info {
+    char id[CLR_ID_MAX];
+    char rulebook[CLR_ID_MAX];
+    char licensee[CLR_ID_MAX];
+    clr_time from, until; /* the validity window [from, until) */
+    int64_t quantity;     /* -1: unlimited */
+    int per_request;      /* quantity counts requests, not units */
+    int64_t used;         /* drawn down or leased by the nodes (docs/store.md) */
+    clr_time created;
+    clr_time revoked; /* 0: not revoked */
+    const char *json; /* the licence as added (one JSON object); lives during the callback */
+    size_t json_len;
+} clr_licence_info;
+
+/* Called per licence; returns 0 to go on or non-zero to stop (the listing
+ * then returns that value). */
+typedef int (*clr_licence_fn)(void *arg, const clr_licence_info *info);
+
+/* Adds one licence, a JSON object of len bytes in the format of
+ * clr_licences_parse (one line or several), to the store, created at now.
+ * Returns 0; CLR_EINVAL with "PATH: message" in err (cap bytes) when it is
+ * malformed; CLR_EEXIST when a licence with its id exists (revoked or not);
+ * CLR_ESTORE (message on s) or CLR_ENOMEM. On success id (may be NULL; at
+ * least CLR_ID_MAX bytes) receives the licence's id. */
+int clr_licence_store_add(clr_store *s, const char *json, size_t len, clr_time now, char *id,
+                          char *err, size_t cap);
+
+/* Calls fn for each licence in id order, or only for licence id when id is
+ * not NULL (CLR_ENOTFOUND when there is none). Returns 0, fn's value,
+ * CLR_ENOTFOUND or CLR_ESTORE. */
+int clr_licence_store_list(clr_store *s, const char *id, clr_licence_fn fn, void *arg);
+
+/* Revokes licence id at now: it covers nothing from then on, on every node
+ * once it has synchronised (clr_licences_sync). Revoking a revoked licence
+ * changes nothing. Returns 0, CLR_ENOTFOUND or CLR_ESTORE. */
+int clr_licence_store_revoke(clr_store *s, const char *id, clr_time now);
+
+/* Writes info as one JSON object: the licence as added, with "used",
+ * "remaining" (null when unlimited), "created" and "revoked" (null when not).
+ * held (>= 0) is the part of "used" that a node holds as an unused lease and
+ * counts as remaining; pass 0 when unknown. Sets *out to a NUL-terminated
+ * string the caller frees with free(). Returns 0 or CLR_ENOMEM. */
+int clr_licence_info_json(char **out, const clr_licence_info *info, int64_t held);
+
+typedef struct clr_licences_options {
+    unsigned version;  /* CLR_LICENCES_OPTIONS_VERSION */
+    size_t max;        /* licences the set can hold (loaded and added); 0: 65536 */
+    int64_t lease_max; /* units of a first lease at most (doubled while leases come
+                          faster than one a second); 0: 1,000,000 */
+} clr_licences_options;
+
+#define CLR_LICENCES_OPTIONS_VERSION 1
+#define CLR_LICENCES_OPTIONS_INIT                                                                  \
+    {                                                                                              \
+        CLR_LICENCES_OPTIONS_VERSION, 0, 0                                                         \
+    }
+
+/* A licence set backed by store, for clr_licences_apply: loads every licence
+ * neither revoked nor expired at now. Drawdown is exact across every set on
+ * the same store (several processes or nodes): a licence's units are leased
+ * from the store in blocks with a conditional update that never takes more
+ * than is left, and drawn down from the lease in memory with atomics; a
+ * lease runs out, the next block (smaller as less is left) is leased on the
+ * drawing thread. store is used by the set alone until clr_licences_free,
+ * which returns the unused leases (the caller then closes store). opts may be
+ * NULL. Returns 0 and *out, CLR_ESTORE (message in err), CLR_EINVAL (a stored
+ * licence does not parse; message in err) or CLR_ENOMEM. */
+int clr_licences_open(clr_licences **out, clr_store *store, const clr_licences_options *opts,
+                      clr_time now, char *err, size_t cap);
+
+/* Brings a store-backed set up to date with the store: adds the licences
+ * added since (not revoked, not expired at now) and stops the revoked ones
+ * covering. Thread-safe while other threads apply the set. Returns the number
+ * of licences added or revoked, CLR_ELIMIT (the set is full), CLR_ESTORE or
+ * CLR_EINVAL for a set not backed by a store. */
+int clr_licences_sync(clr_licences *l, clr_time now);
+
+/* The unused lease this set holds on licence id (0 when none; a set in
+ * memory holds none). Thread-safe. */
+int64_t clr_licences_held(const clr_licences *l, const char *id);
+
+/* ------------------------------------------------------------------------- */
+/* Usage metering                                                             */
+/* ------------------------------------------------------------------------- */
+
+/* A meter: units per decision aggregated in memory by organisation, user,
+ * model, destination and UTC day, flushed to the store (table usage_daily)
+ * by a thread of its own; and the trailing totals a usage condition reads
+ * (clr_usage_source). */
+typedef struct clr_usage clr_usage;
+
+typedef struct clr_usage_options {
+    unsigned version;  /* CLR_USAGE_OPTIONS_VERSION */
+    unsigned flush_ms; /* flush every this many milliseconds; 0: 1000 */
+    int days;          /* trailing days kept in memory for clr_usage_source; 0: 400 */
+    size_t slots;      /* initial hash slots of each table; 0: 16384 */
+} clr_usage_options;
+
+#define CLR_USAGE_OPTIONS_VERSION 1
+#define CLR_USAGE_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        CLR_USAGE_OPTIONS_VERSION, 0, 0, 0                                                         \
+    }
+
+/* Opens a meter over store (used by the meter alone until clr_usage_close),
+ * loads the totals of the trailing opts->days days up to now, and starts the
+ * flushing thread. opts may be NULL. Returns 0 and *out, CLR_ESTORE (message
+ * in err), CLR_EINVAL or CLR_ENOMEM. */
+int clr_usage_open(clr_usage **out, clr_store *store, const clr_usage_options *opts, clr_time now,
+                   char *err, size_t cap);
+
+/* Flushes what is pending and frees the meter; the caller then closes the
+ * store. Returns 0, or CLR_ESTORE when the final flush failed (what was
+ * pending is lost). NULL is allowed. */
+int clr_usage_close(clr_usage *u);
+
+/* Records decision d about req: one decision, and req->units when d is allow,
+ * under (principal.org, principal.id, model, destination, the UTC day of
+ * d->at). Allocates only the first time a key is seen (or when a table
+ * grows). Returns 0 or CLR_ENOMEM (not recorded). Thread-safe. */
+int clr_usage_record(clr_usage *u, const clr_request *req, const clr_decision *d);
+
+/* Writes everything recorded so far to the store (upserts adding to the
+ * stored counts) in one transaction. On failure what was pending stays
+ * pending. Returns 0 or CLR_ESTORE (the store's message is copied by
+ * clr_usage_errmsg). Thread-safe. */
+int clr_usage_flush(clr_usage *u);
+
+/* Copies the message of the last failed flush ("" when none) into buf of cap
+ * bytes. Thread-safe. */
+void clr_usage_errmsg(clr_usage *u, char *buf, size_t cap);
+
+/* The meter as a usage source for clr_decide_env_run: the units of the
+ * trailing days (up to opts->days; more: cannot tell) from the totals in
+ * memory, including what is not yet flushed. No allocation, no store access.
+ * The source lives as long as u. */
+const clr_usage_source *clr_usage_as_source(clr_usage *u);
+
+/* Group-by columns of a report. */
+enum {
+    CLR_USAGE_BY_ORG = 1,
+    CLR_USAGE_BY_USER = 2,
+    CLR_USAGE_BY_MODEL = 4,
+    CLR_USAGE_BY_DESTINATION = 8,
+    CLR_USAGE_BY_DAY = 16,
+};
+
+typedef struct clr_usage_query {
+    const char *org, *user, *model, *destination; /* NULL: any */
+    clr_time from, until; /* the UTC days from the day of from to the day of until, inclusive */
+    unsigned by;          /* CLR_USAGE_BY_* bits; 0: one total */
+} clr_usage_query;
+
+typedef struct clr_usage_row {
+    const char *org, *user, *model, *destination; /* NULL when not grouped by it */
+    clr_time day;                                 /* midnight UTC; -1 when not grouped by day */
+    int64_t units, decisions;
+} clr_usage_row;
+
+typedef int (*clr_usage_row_fn)(void *arg, const clr_usage_row *row);
+
+/* Reports the usage flushed to store: units and decisions summed over the
+ * rows q selects, grouped by q->by, in ascending order of the grouped
+ * columns. fn returns 0 to go on or non-zero to stop (returned). Returns 0,
+ * fn's value, CLR_EINVAL or CLR_ESTORE. */
+int clr_usage_report(clr_store *s, const clr_usage_query *q, clr_usage_row_fn fn, void *arg);
+
+/* Parses a comma-separated list of "org", "user", "model", "destination",
+ * "day" into CLR_USAGE_BY_* bits. Returns 0 or CLR_EINVAL. */
+int clr_usage_by_parse(unsigned *out, const char *s);
 
 #ifdef __cplusplus
 }

@@ -16,7 +16,7 @@ struct srv_http {
     unsigned port;
 };
 
-enum { M_GET = 1, M_POST = 2, M_PUT = 4, M_ANY = 0xff };
+enum { M_GET = 1, M_POST = 2, M_PUT = 4, M_DELETE = 8, M_ANY = 0xff };
 
 typedef struct route {
     const char *path;
@@ -37,6 +37,8 @@ static const route routes[] = {
     {"/readyz", 0, M_GET, srv_route_readyz},
     {"/metrics", 0, M_GET, srv_route_metrics},
     {"/v1/audit", 1, M_GET, srv_route_audit},
+    {"/v1/admin/licences", 1, M_GET | M_POST | M_DELETE, srv_route_licences},
+    {"/v1/usage", 0, M_GET, srv_route_usage},
 };
 
 /* What a connection keeps between requests. */
@@ -68,6 +70,8 @@ static unsigned method_bit(const char *m)
         return M_POST;
     if (strcmp(m, "PUT") == 0)
         return M_PUT;
+    if (strcmp(m, "DELETE") == 0)
+        return M_DELETE;
     return 0x80;
 }
 
@@ -189,13 +193,14 @@ static enum MHD_Result early_error(struct MHD_Connection *c, srv_state *st, srv_
     srv_reply_error(&r, status, kind, msg, NULL);
     if (status == 405) {
         char allow[64] = "";
-        for (int b = 1; b <= M_PUT && cn->rt; b <<= 1)
+        for (int b = 1; b <= M_DELETE && cn->rt; b <<= 1)
             if (cn->rt->methods & (unsigned)b)
                 snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
                          allow[0] ? ", " : "",
                          b == M_GET    ? "GET"
                          : b == M_POST ? "POST"
-                                       : "PUT");
+                         : b == M_PUT  ? "PUT"
+                                       : "DELETE");
         srv_req_header(&r, "Allow", allow);
     }
     cn->responded = 1;

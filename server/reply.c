@@ -163,7 +163,8 @@ static int audit(srv_req *r, const clr_request *req, clr_decision *d)
 int srv_decide(srv_req *r, const clr_request *req, clr_decision *d, clr_request_error *err)
 {
     const clr_ruleset *rs = srv_worker_rules(r->w);
-    int rc = clr_decide_screened(rs, r->st->lists, req, d, err);
+    clr_decide_env env = {r->st->lists, r->st->usage ? clr_usage_as_source(r->st->usage) : NULL};
+    int rc = clr_decide_env_run(rs, &env, req, d, err);
     r->json_of = NULL;
     if (rc == 0 && r->st->licences)
         clr_licences_apply(r->st->licences, req, d);
@@ -172,6 +173,8 @@ int srv_decide(srv_req *r, const clr_request *req, clr_decision *d, clr_request_
         add_audit_reason(d);
         srv_metrics_error(r->w->metrics, SRV_ERR_INTERNAL);
     }
+    if (rc == 0 && r->st->usage && clr_usage_record(r->st->usage, req, d) != 0)
+        srv_metrics_error(r->w->metrics, SRV_ERR_INTERNAL); /* decided, but not metered */
     if (rc != CLR_EREQUEST)
         srv_metrics_decision(r->w->metrics, d);
     return rc;

@@ -1,6 +1,7 @@
 /* clearance serve: the HTTP decision service. Loads the rulebooks, starts the
  * HTTP workers, then waits for signals: SIGHUP reloads the rulebooks from
  * disk, SIGTERM or SIGINT drains requests in flight and exits 0. */
+#include "cli_meter.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "http_server.h"
@@ -70,6 +71,7 @@ int clr_cmd_serve(int argc, char **argv)
     srv_config cfg;
     srv_state st;
     srv_http *http = NULL;
+    cli_meter meter;
     sigset_t sigs, old_mask;
     int rc = CLR_EXIT_BADINPUT;
 
@@ -83,6 +85,7 @@ int clr_cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     memset(&st, 0, sizeof st);
+    memset(&meter, 0, sizeof meter);
     srv_config_init(&cfg);
     pthread_mutex_init(&st.rules_lock, NULL);
     pthread_mutex_init(&st.store_lock, NULL);
@@ -133,7 +136,13 @@ int clr_cmd_serve(int argc, char **argv)
             goto done;
         }
     }
-    if (cfg.licences) {
+    if (cfg.store) {
+        /* the store's licences (--licences FILE imported into it) and usage */
+        if (cli_meter_open(&meter, cfg.store, cfg.licences, "clearance serve"))
+            goto done;
+        st.licences = meter.licences;
+        st.usage = meter.usage;
+    } else if (cfg.licences) {
         size_t len = 0;
         char *text = cli_read_all(cfg.licences, &len), err[512];
         int lrc = text ? clr_licences_parse(&st.licences, text, len, cfg.licences, err, sizeof err)
@@ -168,8 +177,17 @@ int clr_cmd_serve(int argc, char **argv)
     }
     for (;;) {
         int sig;
-        if (sigwait(&sigs, &sig))
+        if (meter.licences) {
+            /* licences added or revoked by other nodes sharing the store
+               join or leave within a second */
+            struct timespec second = {1, 0};
+            if ((sig = sigtimedwait(&sigs, NULL, &second)) < 0) {
+                clr_licences_sync(meter.licences, clr_time_now());
+                continue;
+            }
+        } else if (sigwait(&sigs, &sig)) {
             continue;
+        }
         if (sig == SIGHUP) {
             srv_rules_reload(&st);
             continue;
@@ -184,7 +202,13 @@ done:
         fprintf(stderr, "clearance serve: stopped\n");
     srv_workers_free();
     srv_lists_free(&st);
-    clr_licences_free(st.licences);
+    if (meter.licences) {
+        /* the unused leases go back to the store; pending usage is written */
+        if (cli_meter_close(&meter, "clearance serve") && rc == CLR_EXIT_OK)
+            rc = CLR_EXIT_FAILED;
+    } else {
+        clr_licences_free(st.licences);
+    }
     if (st.audit && clr_audit_close(st.audit) != 0)
         fprintf(stderr, "clearance serve: the audit log could not be closed cleanly\n");
     clr_store_close(st.audit_store);

@@ -21,7 +21,8 @@ typedef struct srv_state {
     clr_engine *engine;
     srv_metrics *metrics;
     clr_lists *lists;       /* restricted-party lists for screening; NULL when none */
-    clr_licences *licences; /* --licences: drawn down in memory; NULL when none */
+    clr_licences *licences; /* --licences, or the store's licences with --store; NULL: none */
+    clr_usage *usage;       /* --store: the usage meter; NULL when none */
     clr_store *audit_store; /* the audit writer's own connection; NULL when no audit log */
     clr_audit *audit;
     clr_store *store;           /* --store: a connection for the routes; NULL when none */
@@ -142,6 +143,13 @@ void srv_route_healthz(srv_req *r);
 void srv_route_readyz(srv_req *r);
 void srv_route_metrics(srv_req *r);
 void srv_route_audit(srv_req *r);
+void srv_route_licences(srv_req *r);
+void srv_route_usage(srv_req *r);
+
+/* For admin routes over the store: replies 401 without the admin bearer
+ * token and 404 without a store. Returns non-zero when the route may go on.
+ * (routes_licences.c) */
+int srv_admin_store_ok(srv_req *r);
 
 /* Restricted-party lists for /v1/screen (routes_screen.c): loads the
  * configured lists, or the default ones when none are configured (screening is

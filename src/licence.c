@@ -1,7 +1,6 @@
 /* Export licences: parsing them, and lifting the license_required decisions
  * they cover while drawing down their quantities. */
-#include "arena.h"
-#include "clearance.h"
+#include "licence.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -9,24 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct strlist {
-    const char **v;
-    size_t n;
-} strlist;
-
-typedef struct licence {
-    const char *id, *rulebook, *licensee;
-    strlist models, classes, destinations, uses, integrations;
-    clr_time from, until;
-    int64_t remaining; /* atomic; -1: unlimited */
-    int per_request;   /* counted in requests, not units */
-} licence;
-
-struct clr_licences {
-    clr__arena arena;
-    licence *v;
-    size_t n, cap;
-};
+typedef clr__strlist strlist;
+typedef clr__licence licence;
 
 static int fail(char *err, size_t cap, const char *name, size_t line, const char *path,
                 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
@@ -51,6 +34,7 @@ typedef struct line_ctx {
     size_t line;
     char *err;
     size_t cap;
+    licence **out;
 } line_ctx;
 
 static int get_str(line_ctx *c, const cJSON *o, const char *key, int required, const char **out)
@@ -135,18 +119,11 @@ static int parse_line(line_ctx *c, const char *text, size_t len)
         }
     }
     clr_licences *l = c->l;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        licence *v = realloc(l->v, cap * sizeof(*v));
-        if (!v) {
-            rc = CLR_ENOMEM;
-            goto done;
-        }
-        l->v = v;
-        l->cap = cap;
+    licence *x = clr__arena_alloc(&l->arena, sizeof *x);
+    if (!x) {
+        rc = CLR_ENOMEM;
+        goto done;
     }
-    licence *x = &l->v[l->n];
-    memset(x, 0, sizeof *x);
     if ((rc = get_str(c, o, "id", 1, &x->id)) ||
         (rc = get_str(c, o, "rulebook", 1, &x->rulebook)) ||
         (rc = get_str(c, o, "licensee", 1, &x->licensee)) ||
@@ -159,7 +136,7 @@ static int parse_line(line_ctx *c, const char *text, size_t len)
         (rc = get_time(c, o, "until", CLR_TIME_MAX, &x->until)))
         goto done;
     for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->v[i].id, x->id) == 0) {
+        if (strcmp(l->v[i]->id, x->id) == 0) {
             rc = fail(c->err, c->cap, c->name, c->line, "$.id", "licence '%s' is given twice",
                       x->id);
             goto done;
@@ -175,6 +152,7 @@ static int parse_line(line_ctx *c, const char *text, size_t len)
         }
         x->remaining = (int64_t)q->valuedouble;
     }
+    x->quantity = x->remaining;
     const cJSON *u = cJSON_GetObjectItemCaseSensitive(o, "unit");
     if (u && !cJSON_IsNull(u)) {
         if (!cJSON_IsString(u) ||
@@ -189,10 +167,18 @@ static int parse_line(line_ctx *c, const char *text, size_t len)
         rc = fail(c->err, c->cap, c->name, c->line, "$.until", "must come after \"from\"");
         goto done;
     }
-    l->n++;
+    *c->out = x;
 done:
     cJSON_Delete(o);
     return rc;
+}
+
+int clr__licence_parse(clr_licences *l, const char *text, size_t len, const char *name, size_t line,
+                       char *err, size_t cap, clr__licence **out)
+{
+    line_ctx c = {l, name ? name : "<licence>", line, err, cap, out};
+    *out = NULL;
+    return parse_line(&c, text, len);
 }
 
 int clr_licences_parse(clr_licences **out, const char *text, size_t len, const char *name,
@@ -205,7 +191,8 @@ int clr_licences_parse(clr_licences **out, const char *text, size_t len, const c
     if (!l)
         return CLR_ENOMEM;
     clr__arena_init(&l->arena);
-    line_ctx c = {l, name ? name : "<licences>", 0, err, cap};
+    licence *x = NULL;
+    line_ctx c = {l, name ? name : "<licences>", 0, err, cap, &x};
     const char *p = text, *end = text + len;
     int rc = 0;
     while (p < end && rc == 0) {
@@ -215,8 +202,19 @@ int clr_licences_parse(clr_licences **out, const char *text, size_t len, const c
         const char *q = p;
         while (q < e && (*q == ' ' || *q == '\t' || *q == '\r'))
             q++;
-        if (q < e && *q != '#')
-            rc = parse_line(&c, p, (size_t)(e - p));
+        if (q < e && *q != '#' && (rc = parse_line(&c, p, (size_t)(e - p))) == 0) {
+            if (l->n == l->cap) {
+                size_t ncap = l->cap ? l->cap * 2 : 16;
+                licence **v = realloc(l->v, ncap * sizeof(*v));
+                if (!v) {
+                    rc = CLR_ENOMEM;
+                    break;
+                }
+                l->v = v;
+                l->cap = ncap;
+            }
+            l->v[l->n++] = x;
+        }
         p = nl ? nl + 1 : end;
     }
     if (rc) {
@@ -231,6 +229,10 @@ void clr_licences_free(clr_licences *l)
 {
     if (!l)
         return;
+    if (l->store)
+        clr__licences_return_leases(l);
+    if (l->has_mu)
+        pthread_mutex_destroy(&l->mu);
     clr__arena_free(&l->arena);
     free(l->v);
     free(l);
@@ -251,6 +253,8 @@ static int covers(const licence *x, const char *rulebook, const clr_request *req
 {
     if (strcmp(x->rulebook, rulebook) != 0 || req->time < x->from || req->time >= x->until)
         return 0;
+    if (__atomic_load_n(&x->revoked, __ATOMIC_ACQUIRE))
+        return 0;
     if (strcmp(x->licensee, req->principal.id) != 0 &&
         (!req->principal.org[0] || strcmp(x->licensee, req->principal.org) != 0))
         return 0;
@@ -265,8 +269,8 @@ static int covers(const licence *x, const char *rulebook, const clr_request *req
            admits(&x->integrations, req->integration);
 }
 
-/* Takes amount from x; 0 when it has not enough left. */
-static int draw(licence *x, int64_t amount)
+/* Takes amount from what x has at hand; 0 when it has not enough. */
+static int draw_local(licence *x, int64_t amount)
 {
     int64_t cur = __atomic_load_n(&x->remaining, __ATOMIC_RELAXED);
     for (;;) {
@@ -278,6 +282,28 @@ static int draw(licence *x, int64_t amount)
                                         __ATOMIC_RELAXED))
             return 1;
     }
+}
+
+/* Takes amount from x: from its lease, leasing more from the store when the
+ * set is store-backed and the lease runs short (rarely: the lease is a
+ * block). 0 when the licence has not enough left. */
+static int draw(clr_licences *l, licence *x, int64_t amount)
+{
+    if (draw_local(x, amount))
+        return 1;
+    if (!l->store)
+        return 0;
+    int ok = 0;
+    pthread_mutex_lock(&l->mu);
+    for (;;) {
+        if ((ok = draw_local(x, amount)) != 0)
+            break;
+        int64_t cur = __atomic_load_n(&x->remaining, __ATOMIC_RELAXED);
+        if (!clr__licence_lease(l, x, amount - (cur > 0 ? cur : 0)))
+            break;
+    }
+    pthread_mutex_unlock(&l->mu);
+    return ok;
 }
 
 static void give_back(licence *x, int64_t amount)
@@ -293,27 +319,29 @@ int clr_licences_apply(clr_licences *l, const clr_request *req, clr_decision *d)
         return 0;
     licence *cover[CLR_MAX_REASONS] = {0};
     licence *used[CLR_MAX_REASONS];
-    size_t nused = 0;
+    size_t nused = 0, n = __atomic_load_n(&l->n, __ATOMIC_ACQUIRE);
     for (size_t i = 0; i < d->nreasons; i++) {
         const clr_reason *r = &d->reasons[i];
         if (r->effect != CLR_EFFECT_LICENSE_REQUIRED)
             continue;
-        for (size_t k = 0; k < l->n && !cover[i]; k++)
-            if (covers(&l->v[k], r->rulebook, req, d))
-                cover[i] = &l->v[k];
-        if (!cover[i])
-            return 0;
-        int seen = 0;
-        for (size_t k = 0; k < nused; k++)
-            seen |= used[k] == cover[i];
-        if (!seen)
-            used[nused++] = cover[i];
-    }
-    for (size_t k = 0; k < nused; k++) {
-        int64_t amount = used[k]->per_request ? 1 : req->units;
-        if (!draw(used[k], amount)) {
-            while (k-- > 0)
-                give_back(used[k], used[k]->per_request ? 1 : req->units);
+        /* the first licence that covers the reason and has enough left; one
+           already drawn for this decision covers without drawing again */
+        for (size_t k = 0; k < n && !cover[i]; k++) {
+            licence *x = __atomic_load_n(&l->v[k], __ATOMIC_ACQUIRE);
+            if (!covers(x, r->rulebook, req, d))
+                continue;
+            int seen = 0;
+            for (size_t u = 0; u < nused && !seen; u++)
+                seen = used[u] == x;
+            if (seen || draw(l, x, x->per_request ? 1 : req->units)) {
+                cover[i] = x;
+                if (!seen)
+                    used[nused++] = x;
+            }
+        }
+        if (!cover[i]) {
+            for (size_t u = 0; u < nused; u++)
+                give_back(used[u], used[u]->per_request ? 1 : req->units);
             return 0;
         }
     }
@@ -339,10 +367,13 @@ int clr_licences_apply(clr_licences *l, const clr_request *req, clr_decision *d)
 
 int clr_licences_remaining(const clr_licences *l, const char *id, int64_t *left)
 {
-    for (size_t i = 0; l && i < l->n; i++)
-        if (strcmp(l->v[i].id, id) == 0) {
-            *left = __atomic_load_n(&l->v[i].remaining, __ATOMIC_RELAXED);
+    size_t n = l ? __atomic_load_n(&l->n, __ATOMIC_ACQUIRE) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const licence *x = __atomic_load_n(&l->v[i], __ATOMIC_ACQUIRE);
+        if (strcmp(x->id, id) == 0) {
+            *left = __atomic_load_n(&x->remaining, __ATOMIC_RELAXED);
             return 0;
         }
+    }
     return CLR_ENOTFOUND;
 }

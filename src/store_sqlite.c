@@ -48,6 +48,15 @@ static const char *const migrations[CLR_STORE_SCHEMA_VERSION] = {
     " created_by TEXT NOT NULL, reason TEXT NOT NULL, digest TEXT NOT NULL,"
     " files TEXT NOT NULL);"
     "CREATE INDEX rule_versions_created_at ON rule_versions (created_at);",
+    /* 5: licences, drawn down through leases, and usage per day */
+    "CREATE TABLE licences (id TEXT PRIMARY KEY, rulebook TEXT NOT NULL,"
+    " licensee TEXT NOT NULL, doc TEXT NOT NULL, valid_from BIGINT NOT NULL,"
+    " valid_until BIGINT NOT NULL, quantity BIGINT, per_request BIGINT NOT NULL,"
+    " used BIGINT NOT NULL, revoked BIGINT, created BIGINT NOT NULL);"
+    "CREATE TABLE usage_daily (org TEXT NOT NULL, user_id TEXT NOT NULL, model TEXT NOT NULL,"
+    " destination TEXT NOT NULL, day BIGINT NOT NULL, units BIGINT NOT NULL,"
+    " decisions BIGINT NOT NULL, PRIMARY KEY (org, user_id, model, destination, day));"
+    "CREATE INDEX usage_daily_day ON usage_daily (day);",
 };
 
 int clr__store_fail(clr_store *s, const char *fmt, ...)
