@@ -67,7 +67,8 @@ static int read_row(void *arg, const clr__value *c, int n)
 
 static int latest(clr_store *s, row_ctx *r)
 {
-    return clr__store_query(s, "SELECT " COLUMNS " FROM rule_versions ORDER BY version DESC LIMIT 1",
+    return clr__store_query(s,
+                            "SELECT " COLUMNS " FROM rule_versions ORDER BY version DESC LIMIT 1",
                             NULL, 0, read_row, r, NULL);
 }
 
@@ -140,10 +141,10 @@ int clr_rules_version_store(clr_rules_version *out, clr_store *s, const clr_rule
     snprintf(v.reason, sizeof v.reason, "%s", reason ? reason : "");
     snprintf(v.digest, sizeof v.digest, "%s", digest);
     v.nfiles = nfiles;
-    clr__value p[6] = {CLR__V_INT(v.version), CLR__V_INT(v.created_at),
-                       CLR__V_TEXT(v.created_by), CLR__V_TEXT(v.reason),
-                       CLR__V_TEXT(v.digest), CLR__V_TEXT(files)};
-    rc = clr__store_query(s, "INSERT INTO rule_versions (" COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6)",
+    clr__value p[6] = {CLR__V_INT(v.version), CLR__V_INT(v.created_at), CLR__V_TEXT(v.created_by),
+                       CLR__V_TEXT(v.reason), CLR__V_TEXT(v.digest),    CLR__V_TEXT(files)};
+    rc = clr__store_query(s,
+                          "INSERT INTO rule_versions (" COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6)",
                           p, 6, NULL, NULL, NULL);
     if (rc == CLR_EEXIST)
         rc = clr__store_fail(s, "version %lld was stored meanwhile", (long long)v.version);

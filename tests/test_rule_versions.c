@@ -86,9 +86,10 @@ static void bundle_of_defaults_is_the_same_set(void **state)
     clr_ruleset_unref(rs);
 }
 
-static const char V1[] = "vocabulary use { research }\nvocabulary integration { api }\n"
-                         "model m1 { provider org:p origin US training_ops 1e20 open_weights false }\n"
-                         "rulebook t { title \"t\" jurisdiction US }\n";
+static const char V1[] =
+    "vocabulary use { research }\nvocabulary integration { api }\n"
+    "model m1 { provider org:p origin US training_ops 1e20 open_weights false }\n"
+    "rulebook t { title \"t\" jurisdiction US }\n";
 static const char REQ[] = "{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"country\":\"DE\"},"
                           "\"use\":\"research\",\"integration\":\"api\"}";
 
