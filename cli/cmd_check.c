@@ -114,7 +114,48 @@ static void usage(FILE *f)
             "                drawn down as requests are decided (with --store: imported\n"
             "                into the store first)\n"
             "  --store DB    apply the licences in store DB (drawn down there) and meter\n"
-            "                usage into it (docs/store.md)\n");
+            "                usage into it (docs/store.md); with --at and no --rules, decide\n"
+            "                under the rulebook version stored in force at that instant\n");
+}
+
+/* --store with --at and no --rules: the rules are the version stored in
+ * force at that instant (time travel). A store with no versions at all keeps
+ * *rs; one whose versions all came later is an error. */
+static int rules_at(clr_ruleset **rs, const char *db, clr_time at)
+{
+    clr_store *s = NULL;
+    clr_ruleset *then = NULL;
+    clr_rules_version v;
+    clr_diags *diags = NULL;
+    int rc = cli_open_store(&s, db, 1);
+    if (rc)
+        return rc;
+    clr_diags_new(&diags);
+    int lrc = clr_rules_version_load(&then, &v, s, at, 0, diags);
+    if (lrc == CLR_ENOTFOUND && clr_rules_version_load(&then, &v, s, 0, 1, NULL) == CLR_ENOTFOUND) {
+        rc = 0; /* no versions stored: the rules as given */
+    } else if (lrc == CLR_ENOTFOUND) {
+        clr_ruleset_unref(then);
+        then = NULL;
+        fprintf(stderr, "clearance: no rulebook version stored in the store was in force then\n");
+        rc = CLR_EXIT_BADINPUT;
+    } else if (lrc) {
+        clr_diags_print(diags, stderr);
+        fprintf(stderr, "clearance: cannot load the version in force then: %s\n",
+                lrc == CLR_ESTORE ? clr_store_errmsg(s) : clr_strerror(lrc));
+        rc = lrc == CLR_ERULEBOOK ? CLR_EXIT_BADRULES : CLR_EXIT_BADINPUT;
+    } else {
+        char from[32] = "";
+        clr_time_format(from, sizeof from, v.created_at);
+        fprintf(stderr, "clearance: rules version %lld (%s, from %s by %s%s%s)\n",
+                (long long)v.version, v.digest, from, v.created_by, v.reason[0] ? ": " : "",
+                v.reason);
+        clr_ruleset_unref(*rs);
+        *rs = then;
+    }
+    clr_diags_free(diags);
+    clr_store_close(s);
+    return rc;
 }
 
 int clr_cmd_check(int argc, char **argv)
@@ -177,6 +218,8 @@ int clr_cmd_check(int argc, char **argv)
         goto done;
     if (store_path) {
         if ((rc = cli_meter_open(&c->meter, store_path, licences_path, "clearance")))
+            goto done;
+        if (c->has_at && rules.n == 0 && (rc = rules_at(&rs, store_path, c->at)))
             goto done;
         c->licences = c->meter.licences;
     } else if (licences_path) {

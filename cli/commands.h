@@ -21,5 +21,6 @@ int clr_cmd_serve(int argc, char **argv);
 int clr_cmd_audit(int argc, char **argv);
 int clr_cmd_licence(int argc, char **argv);
 int clr_cmd_usage(int argc, char **argv);
+int clr_cmd_rules(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const struct {
     {"audit", clr_cmd_audit, "verify, prove and export the audit log (docs/store.md)"},
     {"licence", clr_cmd_licence, "add, list, show and revoke licences in the store"},
     {"usage", clr_cmd_usage, "report the usage metered in the store"},
+    {"rules", clr_cmd_rules, "store rulebook versions and show them (time travel)"},
 #ifdef CLR_WITH_SERVER
     {"serve", clr_cmd_serve, "serve decisions over HTTP (docs/http-api.md)"},
 #endif
