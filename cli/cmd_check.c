@@ -119,8 +119,8 @@ static void usage(FILE *f)
 }
 
 /* --store with --at and no --rules: the rules are the version stored in
- * force at that instant (time travel). A store with no versions at all keeps
- * *rs; one whose versions all came later is an error. */
+ * force at that instant (time travel; before the first version, the first).
+ * A store with no versions at all keeps *rs. */
 static int rules_at(clr_ruleset **rs, const char *db, clr_time at)
 {
     clr_store *s = NULL;
@@ -132,13 +132,8 @@ static int rules_at(clr_ruleset **rs, const char *db, clr_time at)
         return rc;
     clr_diags_new(&diags);
     int lrc = clr_rules_version_load(&then, &v, s, at, 0, diags);
-    if (lrc == CLR_ENOTFOUND && clr_rules_version_load(&then, &v, s, 0, 1, NULL) == CLR_ENOTFOUND) {
+    if (lrc == CLR_ENOTFOUND) {
         rc = 0; /* no versions stored: the rules as given */
-    } else if (lrc == CLR_ENOTFOUND) {
-        clr_ruleset_unref(then);
-        then = NULL;
-        fprintf(stderr, "clearance: no rulebook version stored in the store was in force then\n");
-        rc = CLR_EXIT_BADINPUT;
     } else if (lrc) {
         clr_diags_print(diags, stderr);
         fprintf(stderr, "clearance: cannot load the version in force then: %s\n",

@@ -229,6 +229,7 @@ int clr_audit_export(clr_store *s, clr_time from, clr_time until, FILE *f);
 typedef struct clr_rules_version {
     int64_t version; /* 1, 2, ... */
     clr_time created_at;
+    clr_time until; /* the next version's created_at; CLR_TIME_MAX for the latest (load only) */
     char created_by[128];
     char reason[512];
     char digest[40]; /* the set's clr_ruleset_version */
@@ -244,16 +245,21 @@ typedef struct clr_rules_version {
 int clr_rules_version_store(clr_rules_version *out, clr_store *s, const clr_ruleset *rs,
                             const char *by, const char *reason, clr_time at);
 
+/* Describes the latest version in *out (nfiles and until not filled). Returns
+ * 0, CLR_ENOTFOUND (none stored) or CLR_ESTORE. Cheap: reads no sources. */
+int clr_rules_version_latest(clr_rules_version *out, clr_store *s);
+
 /* Calls fn for every stored version, oldest first; fn returns 0 to go on.
  * Returns 0, fn's non-zero value, or CLR_ESTORE. */
 int clr_rules_version_list(clr_store *s, int (*fn)(void *arg, const clr_rules_version *v),
                            void *arg);
 
 /* Compiles the version in force at instant at (the latest created at or
- * before it) into *out (the caller owns it) and describes it in *info (may be
- * NULL); version > 0 asks for that version instead. Compilation problems go to
- * diags (may be NULL). Returns 0, CLR_ENOTFOUND (no version was in force then,
- * or no such version), CLR_ERULEBOOK (the stored text no longer compiles),
+ * before it; when at precedes every version, the first version: the earliest
+ * record of the rules) into *out (the caller owns it) and describes it in
+ * *info (may be NULL); version > 0 asks for that version instead. Compilation problems go to
+ * diags (may be NULL). Returns 0, CLR_ENOTFOUND (no version is stored, or no
+ * such version), CLR_ERULEBOOK (the stored text no longer compiles),
  * CLR_ENOMEM or CLR_ESTORE. */
 int clr_rules_version_load(clr_ruleset **out, clr_rules_version *info, clr_store *s, clr_time at,
                            int64_t version, clr_diags *diags);

@@ -162,7 +162,7 @@ static int audit(srv_req *r, const clr_request *req, clr_decision *d)
 
 int srv_decide(srv_req *r, const clr_request *req, clr_decision *d, clr_request_error *err)
 {
-    const clr_ruleset *rs = srv_worker_rules(r->w);
+    const clr_ruleset *rs = srv_rules_for(r, req->time);
     clr_decide_env env = {r->st->lists, r->st->usage ? clr_usage_as_source(r->st->usage) : NULL};
     int rc = clr_decide_env_run(rs, &env, req, d, err);
     r->json_of = NULL;

@@ -28,7 +28,9 @@ void srv_route_rules(srv_req *r)
     /* PUT: the body is the new rulebook text */
     if (!srv_require_admin(r))
         return;
-    int rc = srv_rules_replace(r->st, r->body, r->body_len, r->out);
+    int rc =
+        srv_rules_replace(r->st, r->body, r->body_len, r->header(r->header_ctx, "X-Clearance-By"),
+                          r->header(r->header_ctx, "X-Clearance-Reason"), r->out);
     srv_buf_puts(r->out, "\n");
     if (rc == CLR_ERULEBOOK || rc == CLR_EIO) {
         r->status = 400;

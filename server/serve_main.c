@@ -88,6 +88,7 @@ int clr_cmd_serve(int argc, char **argv)
     memset(&meter, 0, sizeof meter);
     srv_config_init(&cfg);
     pthread_mutex_init(&st.rules_lock, NULL);
+    pthread_mutex_init(&st.history_lock, NULL);
     pthread_mutex_init(&st.store_lock, NULL);
     st.cfg = &cfg;
     int pr = srv_config_parse(&cfg, argc, argv, stderr);
@@ -106,14 +107,6 @@ int clr_cmd_serve(int argc, char **argv)
         rc = CLR_EXIT_FAILED;
         goto done;
     }
-    int lr = srv_rules_init(&st);
-    if (lr) {
-        fprintf(stderr, "clearance serve: cannot load the rulebooks: %s\n", clr_strerror(lr));
-        rc = lr == CLR_ERULEBOOK ? CLR_EXIT_BADRULES : CLR_EXIT_BADINPUT;
-        goto done;
-    }
-    if (srv_lists_init(&st))
-        goto done;
     if (cfg.store) {
         char aerr[512];
         if (clr_store_open(&st.store, cfg.store, NULL, aerr, sizeof aerr)) {
@@ -122,6 +115,14 @@ int clr_cmd_serve(int argc, char **argv)
             goto done;
         }
     }
+    int lr = srv_rules_init(&st);
+    if (lr) {
+        fprintf(stderr, "clearance serve: cannot load the rulebooks: %s\n", clr_strerror(lr));
+        rc = lr == CLR_ERULEBOOK ? CLR_EXIT_BADRULES : CLR_EXIT_BADINPUT;
+        goto done;
+    }
+    if (srv_lists_init(&st))
+        goto done;
     if (cfg.store && !cfg.audit_off) {
         clr_audit_options ao = CLR_AUDIT_OPTIONS_INIT;
         char aerr[512];
@@ -183,6 +184,7 @@ int clr_cmd_serve(int argc, char **argv)
             struct timespec second = {1, 0};
             if ((sig = sigtimedwait(&sigs, NULL, &second)) < 0) {
                 clr_licences_sync(meter.licences, clr_time_now());
+                srv_rules_sync(&st);
                 continue;
             }
         } else if (sigwait(&sigs, &sig)) {
@@ -212,11 +214,13 @@ done:
     if (st.audit && clr_audit_close(st.audit) != 0)
         fprintf(stderr, "clearance serve: the audit log could not be closed cleanly\n");
     clr_store_close(st.audit_store);
+    srv_rules_history_free(&st);
     clr_store_close(st.store);
     pthread_mutex_destroy(&st.store_lock);
     clr_engine_free(st.engine);
     srv_metrics_free(st.metrics);
     pthread_mutex_destroy(&st.rules_lock);
+    pthread_mutex_destroy(&st.history_lock);
     srv_config_free(&cfg);
     pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     return rc;

@@ -33,6 +33,15 @@ typedef struct srv_state {
     clr_time loaded_at;
     char source[512]; /* "embedded defaults", the paths, or "PUT /v1/rules" */
 
+    /* with a store: the stored version the active set is, and older versions
+     * compiled for requests dated while they were in force (rules_state.c) */
+    int64_t rules_version;       /* 0 without a store; guarded by rules_lock */
+    _Atomic clr_time rules_from; /* the active version's start; requests dated
+                                    before it are decided under an older one */
+    pthread_mutex_t history_lock;
+    struct srv_history *history; /* compiled older versions, kept until exit */
+    size_t nhistory, caphistory;
+
     int admin_enabled;
     unsigned char admin_digest[32]; /* BLAKE2b of the admin token */
 
@@ -167,11 +176,26 @@ int srv_rules_init(srv_state *st);
  * Prints diagnostics to stderr. Returns 0 or a CLR_E* code. Thread-safe. */
 int srv_rules_reload(srv_state *st);
 
-/* Compiles text as the new rule set and swaps it in; on errors keeps the
- * active set and appends {"error":...,"diagnostics":[...]} to diag_json.
- * On success appends the new set's description (as GET /v1/rules) to
- * diag_json. Returns 0 or a CLR_E* code. Thread-safe. */
-int srv_rules_replace(srv_state *st, const char *text, size_t len, srv_buf *json);
+/* Compiles text as the new rule set and swaps it in (with a store, recorded
+ * first as a new version made by by, for reason; a set that cannot be
+ * recorded is refused: CLR_ESTORE); on errors keeps the active set and appends
+ * {"error":...,"diagnostics":[...]} to diag_json. On success appends the new set's description (as
+ * GET /v1/rules) to diag_json. Returns 0 or a CLR_E* code. Thread-safe. */
+int srv_rules_replace(srv_state *st, const char *text, size_t len, const char *by,
+                      const char *reason, srv_buf *json);
+
+/* With a store: when another node (or clearance rules push) stored a newer
+ * version, loads and installs it. Called once a second. Thread-safe. */
+void srv_rules_sync(srv_state *st);
+
+/* The rule set to decide a request dated at under: the active one, or with a
+ * store, for an instant while an older version was in force, that version
+ * (compiled once and kept until srv_rules_history_free). NULL when it cannot
+ * be loaded (the caller fails closed). Thread-safe. */
+const clr_ruleset *srv_rules_for(srv_req *r, clr_time at);
+
+/* Frees the compiled older versions; once no request runs. */
+void srv_rules_history_free(srv_state *st);
 
 /* Appends the active set's description as JSON. Thread-safe. */
 void srv_rules_describe(srv_state *st, srv_buf *json);

@@ -172,6 +172,28 @@ static int list_row(void *arg, const clr__value *c, int n)
     return rc ? rc : l->fn(l->arg, &r.v);
 }
 
+int clr_rules_version_latest(clr_rules_version *out, clr_store *s)
+{
+    row_ctx r = {0};
+    r.keep_files = 0;
+    int rc = clr__store_query(s,
+                              "SELECT version, created_at, created_by, reason, digest, '[]' "
+                              "FROM rule_versions ORDER BY version DESC LIMIT 1",
+                              NULL, 0, read_row, &r, NULL);
+    if (!rc && !r.found)
+        rc = CLR_ENOTFOUND;
+    if (!rc)
+        *out = r.v;
+    return rc;
+}
+
+static int read_time(void *arg, const clr__value *c, int n)
+{
+    if (n >= 1 && c[0].type == CLR__INT)
+        *(clr_time *)arg = c[0].i;
+    return 0;
+}
+
 int clr_rules_version_list(clr_store *s, int (*fn)(void *arg, const clr_rules_version *v),
                            void *arg)
 {
@@ -227,6 +249,16 @@ int clr_rules_version_load(clr_ruleset **out, clr_rules_version *info, clr_store
                               "SELECT " COLUMNS " FROM rule_versions WHERE created_at <= $1 "
                               "ORDER BY version DESC LIMIT 1",
                               &p, 1, read_row, &r, NULL);
+        if (!rc && !r.found) /* before the history: its first record */
+            rc = clr__store_query(s,
+                                  "SELECT " COLUMNS " FROM rule_versions ORDER BY version LIMIT 1",
+                                  NULL, 0, read_row, &r, NULL);
+    }
+    r.v.until = CLR_TIME_MAX;
+    if (!rc && r.found) {
+        clr__value p = CLR__V_INT(r.v.version);
+        rc = clr__store_query(s, "SELECT created_at FROM rule_versions WHERE version = $1 + 1", &p,
+                              1, read_time, &r.v.until, NULL);
     }
     if (!rc && r.oom)
         rc = CLR_ENOMEM;

@@ -54,8 +54,9 @@ check "at 06-27 version 2 is in force: the exemption applies" 0 $? '"decision":"
 check "... and the version is named" 0 0 'rules version 2 ' "$tmp/err"
 "$bin" check --store "$db" --at 2026-06-25T09:00:00Z "$req" >"$tmp/out" 2>"$tmp/err"
 check "at 06-25 version 1: licence required" 0 $? '"decision":"license_required"' "$tmp/out"
-"$bin" check --store "$db" --at 2026-06-01 "$req" >"$tmp/out" 2>&1
-check "before any version: no answer, exit 2" 2 $? 'no rulebook version' "$tmp/out"
+"$bin" check --store "$db" --at 2026-06-01 "$req" >"$tmp/out" 2>"$tmp/err"
+check "before the first version: the first, the earliest record" 0 $? '"decision":"allow"' "$tmp/out"
+check "... named" 0 0 'rules version 1 ' "$tmp/err"
 "$bin" check --store "$tmp/empty.db" --at 2026-06-27T09:00:00Z "$req" >"$tmp/out" 2>&1
 check "a store without versions decides under the given rules" 0 $? '"decision":"allow"' "$tmp/out"
 

@@ -118,14 +118,21 @@ static void versions_in_force_at_an_instant(void **state)
     assert_int_equal(clr_rules_version_store(&info, s, v1, "cy", "back", 1999), CLR_EINVAL);
 
     clr_ruleset *at;
-    assert_int_equal(clr_rules_version_load(&at, NULL, s, 999, 0, NULL), CLR_ENOTFOUND);
+    /* before the history: its first record */
+    assert_int_equal(clr_rules_version_load(&at, &info, s, 999, 0, NULL), 0);
+    assert_int_equal(info.version, 1);
+    assert_int_equal(info.until, 2000);
+    clr_ruleset_unref(at);
     assert_int_equal(clr_rules_version_load(&at, &info, s, 1999, 0, NULL), 0);
     assert_int_equal(info.version, 1);
+    assert_int_equal(clr_rules_version_latest(&info, s), 0);
+    assert_int_equal(info.version, 2);
     assert_string_equal(clr_ruleset_version(at), clr_ruleset_version(v1));
     assert_int_equal(decide(at, REQ), CLR_ALLOW);
     clr_ruleset_unref(at);
     assert_int_equal(clr_rules_version_load(&at, &info, s, 2000, 0, NULL), 0);
     assert_int_equal(info.version, 2);
+    assert_int_equal(info.until, CLR_TIME_MAX);
     assert_string_equal(info.reason, "the letter");
     assert_int_equal(info.nfiles, 0); /* load does not count files; list does */
     assert_int_equal(decide(at, REQ), CLR_DENY);
