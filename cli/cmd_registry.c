@@ -395,8 +395,7 @@ static int run_noun(int argc, char **argv, int is_org)
             copy(o->parent, sizeof o->parent, a.parent, "parent") ||
             a.aliases.n > CLR_ORG_ALIASES_MAX) {
             if (a.aliases.n > CLR_ORG_ALIASES_MAX)
-                fprintf(stderr, "clearance: %s: at most %d aliases\n", what,
-                        CLR_ORG_ALIASES_MAX);
+                fprintf(stderr, "clearance: %s: at most %d aliases\n", what, CLR_ORG_ALIASES_MAX);
             free(o);
             goto done;
         }
@@ -505,7 +504,8 @@ int clr_cmd_key(int argc, char **argv)
         fprintf(stderr, "clearance: key: unknown verb '%s'\n", verb);
         goto done;
     }
-    if ((strcmp(verb, "create") == 0 && !a.user) || (strcmp(verb, "revoke") == 0 && !a.positional)) {
+    if ((strcmp(verb, "create") == 0 && !a.user) ||
+        (strcmp(verb, "revoke") == 0 && !a.positional)) {
         key_usage(stderr);
         goto done;
     }
@@ -632,8 +632,7 @@ int clr_cmd_rescreen(int argc, char **argv)
     }
     if ((rc = open_store(&s, a.store)) || (rc = cli_load_lists(a.lists.v, a.lists.n, &lists)))
         goto done;
-    rc = report(s, "rescreen", clr_registry_rescreen(s, lists, put_change, counts, &parties),
-                NULL);
+    rc = report(s, "rescreen", clr_registry_rescreen(s, lists, put_change, counts, &parties), NULL);
     if (rc == CLR_EXIT_OK)
         fprintf(stderr, "clearance: rescreen: %zu parties, %zu new, %zu cleared, %zu changed\n",
                 parties, counts[CLR_SCREEN_NEW], counts[CLR_SCREEN_CLEARED],

@@ -249,6 +249,10 @@ void clr_registry_unref(clr_registry *r);
 size_t clr_registry_org_count(const clr_registry *r);
 size_t clr_registry_user_count(const clr_registry *r);
 
+/* The registered user id, or NULL. The record lives as long as r.
+ * Thread-safe. */
+const clr_user *clr_registry_user_find(const clr_registry *r, const char *id);
+
 /* Finds the user whose API key secret is key (len bytes): hashes it and
  * compares the hash in constant time. Copies the user id into user_id.
  * Returns 0, or CLR_ENOTFOUND for an unknown, malformed or revoked key.

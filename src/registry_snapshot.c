@@ -262,6 +262,11 @@ static const clr_user *find_user(const clr_registry *r, const char *id)
     return NULL;
 }
 
+const clr_user *clr_registry_user_find(const clr_registry *r, const char *id)
+{
+    return r && id ? find_user(r, id) : NULL;
+}
+
 static const snap_adj *find_adj(const clr_registry *r, const char *party, const char *list,
                                 const char *entry)
 {
