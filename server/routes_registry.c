@@ -279,7 +279,9 @@ static void reply_rc(srv_req *r, int rc, const clr_registry_error *err)
         srv_reply_error(r, 404, SRV_ERR_NOT_FOUND,
                         err && err->message[0] ? err->message : "not found", p);
         break;
-    case CLR_ESTORE: srv_reply_error(r, 500, SRV_ERR_INTERNAL, clr_store_errmsg(r->st->store), NULL); break;
+    case CLR_ESTORE:
+        srv_reply_error(r, 500, SRV_ERR_INTERNAL, clr_store_errmsg(r->st->store), NULL);
+        break;
     default: srv_reply_error(r, 500, SRV_ERR_INTERNAL, clr_strerror(rc), NULL); break;
     }
 }
@@ -581,9 +583,9 @@ void srv_route_admin_registry(srv_req *r)
                         "the registry needs a store: start the server with --store DB", NULL);
         return;
     }
-    const char *path = r->path + (strncmp(r->path, prefix, sizeof prefix - 1) == 0
-                                      ? sizeof prefix - 1
-                                      : strlen(r->path));
+    const char *path =
+        r->path +
+        (strncmp(r->path, prefix, sizeof prefix - 1) == 0 ? sizeof prefix - 1 : strlen(r->path));
     char noun[32];
     const char *slash = strchr(path, '/');
     size_t n = slash ? (size_t)(slash - path) : strlen(path);
