@@ -579,7 +579,7 @@ void srv_route_admin_registry(srv_req *r)
         return;
     }
     if (!r->st->store) {
-        srv_reply_error(r, 503, SRV_ERR_INTERNAL,
+        srv_reply_error(r, 404, SRV_ERR_NOT_FOUND,
                         "the registry needs a store: start the server with --store DB", NULL);
         return;
     }
