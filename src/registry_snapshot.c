@@ -322,35 +322,43 @@ int clr_registry_key_user(char user_id[CLR_ID_MAX], const clr_registry *r, const
 
 /* ---- filling a request ---------------------------------------------------------------- */
 
+/* whose is "user" or "organisation", id its id. */
 static void flag(clr_registry_check *chk, const char *field, const char *stated,
-                 const char *registered, const char *whose)
+                 const char *registered, const char *whose, const char *id)
 {
     if (chk->nflags == CLR_REGISTRY_MAX_FLAGS)
         return;
     chk->flags[chk->nflags].field = field;
     snprintf(chk->flags[chk->nflags].message, sizeof chk->flags[0].message,
-             "the request states %s \"%.200s\" but the registry records \"%.200s\" for %s", field,
-             stated, registered, whose);
+             "the request states %s \"%.200s\" but the registry records \"%.200s\" for %s %.127s",
+             field, stated, registered, whose, id);
     chk->nflags++;
+}
+
+/* Copies the NUL-terminated src into dst of cap bytes, truncating. */
+static void copy(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
 }
 
 /* Fills dst (cap bytes) from registered when empty; flags a contradiction. */
 static void field(clr_registry_check *chk, const char *name, char *dst, size_t cap,
-                  const char *registered, int fold, const char *whose)
+                  const char *registered, int fold, const char *whose, const char *id)
 {
     if (!registered[0])
         return;
     if (!dst[0]) {
-        snprintf(dst, cap, "%s", registered);
+        copy(dst, cap, registered);
         return;
     }
     if (fold ? strcasecmp(dst, registered) != 0 : strcmp(dst, registered) != 0)
-        flag(chk, name, dst, registered, whose);
+        flag(chk, name, dst, registered, whose, id);
 }
 
 void clr_registry_fill(const clr_registry *r, clr_request *req, clr_registry_check *chk)
 {
-    char whose[CLR_ID_MAX + 16];
     clr_principal *p = &req->principal;
     chk->in_use = r && r->nusers > 0;
     chk->registered = 0;
@@ -361,23 +369,21 @@ void clr_registry_fill(const clr_registry *r, clr_request *req, clr_registry_che
     if (!u)
         return;
     chk->registered = 1;
-    snprintf(whose, sizeof whose, "user %s", u->id);
-    field(chk, "principal.org", p->org, sizeof p->org, u->org, 0, whose);
-    field(chk, "principal.name", p->name, sizeof p->name, u->name, 1, whose);
+    field(chk, "principal.org", p->org, sizeof p->org, u->org, 0, "user", u->id);
+    field(chk, "principal.name", p->name, sizeof p->name, u->name, 1, "user", u->id);
     field(chk, "principal.nationality", p->nationality, sizeof p->nationality, u->nationality, 0,
-          whose);
-    field(chk, "principal.country", p->country, sizeof p->country, u->country, 0, whose);
+          "user", u->id);
+    field(chk, "principal.country", p->country, sizeof p->country, u->country, 0, "user", u->id);
     const clr_org *o = find_org(r, u->org[0] ? u->org : p->org);
     if (o) {
-        snprintf(whose, sizeof whose, "organisation %s", o->id);
-        field(chk, "principal.hq", p->hq, sizeof p->hq, o->hq, 0, whose);
+        field(chk, "principal.hq", p->hq, sizeof p->hq, o->hq, 0, "organisation", o->id);
         int known = !p->org_name[0] || strcasecmp(p->org_name, o->legal_name) == 0;
         for (size_t i = 0; i < o->naliases && !known; i++)
             known = strcasecmp(p->org_name, o->aliases[i]) == 0;
         if (!known)
-            flag(chk, "principal.org_name", p->org_name, o->legal_name, whose);
+            flag(chk, "principal.org_name", p->org_name, o->legal_name, "organisation", o->id);
         else if (!p->org_name[0])
-            snprintf(p->org_name, sizeof p->org_name, "%s", o->legal_name);
+            copy(p->org_name, sizeof p->org_name, o->legal_name);
     }
     if (!req->destination[0] && p->country[0])
         memcpy(req->destination, p->country, sizeof req->destination);
