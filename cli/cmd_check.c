@@ -68,7 +68,7 @@ static int decide_one(void *arg, char *text, size_t len, size_t line)
     check_ctx *c = arg;
     clr_request req;
     clr_request_error err;
-    if (clr_request_parse(&req, text, len, c->now, &err)) {
+    if (clr_registry_request_parse(&req, c->registry, text, len, c->now, &err)) {
         print_error(c, &err, line);
         return 0;
     }

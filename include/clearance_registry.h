@@ -260,6 +260,15 @@ const clr_user *clr_registry_user_find(const clr_registry *r, const char *id);
 int clr_registry_key_user(char user_id[CLR_ID_MAX], const clr_registry *r, const char *key,
                           size_t len);
 
+/* Parses a request as clr_request_parse does, except that when the request
+ * names neither destination nor principal.country, the registered country of
+ * its principal.id (when registered with one) stands in for the destination,
+ * so a request may name only the principal. r may be NULL. Same contract as
+ * clr_request_parse; allocates only while parsing (and once more, for a
+ * request that needed the registered country). Thread-safe. */
+int clr_registry_request_parse(clr_request *out, const clr_registry *r, const char *json,
+                               size_t len, clr_time now, clr_request_error *err);
+
 #define CLR_REGISTRY_MAX_FLAGS 8
 
 /* What the registry said of one request (clr_registry_fill). Fixed-size: it

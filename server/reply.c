@@ -160,6 +160,12 @@ static int audit(srv_req *r, const clr_request *req, clr_decision *d)
     return rc;
 }
 
+int srv_request_parse(srv_req *r, clr_request *out, const char *json, size_t len, clr_time now,
+                      clr_request_error *err)
+{
+    return clr_registry_request_parse(out, srv_worker_registry(r->w), json, len, now, err);
+}
+
 int srv_decide(srv_req *r, const clr_request *req, clr_decision *d, clr_request_error *err)
 {
     static _Thread_local clr_registry_check reg_check;

@@ -122,6 +122,12 @@ void srv_audit_failed_decision(clr_decision *d, const char *decision_id);
 void srv_reply_error(srv_req *r, int status, srv_error_kind kind, const char *message,
                      const char *path);
 
+/* clr_request_parse, with the registry (--store) supplying the destination
+ * of a request that names only a registered principal
+ * (clr_registry_request_parse). */
+int srv_request_parse(srv_req *r, clr_request *out, const char *json, size_t len, clr_time now,
+                      clr_request_error *err);
+
 /* Appends the decision's JSON to r->out (no newline). Returns 0 or -1 when out
  * of memory. */
 int srv_put_decision(srv_req *r, const clr_decision *d);

@@ -5,6 +5,7 @@
 #include "registry_internal.h"
 #include "screen_internal.h"
 
+#include <cjson/cJSON.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
@@ -387,6 +388,40 @@ void clr_registry_fill(const clr_registry *r, clr_request *req, clr_registry_che
     }
     if (!req->destination[0] && p->country[0])
         memcpy(req->destination, p->country, sizeof req->destination);
+}
+
+int clr_registry_request_parse(clr_request *out, const clr_registry *r, const char *json,
+                               size_t len, clr_time now, clr_request_error *err)
+{
+    clr_request_error e;
+    int rc = clr_request_parse(out, json, len, now, &e);
+    if (rc != CLR_EREQUEST || !r || strcmp(e.path, "$.destination") != 0) {
+        if (rc && err)
+            *err = e;
+        return rc;
+    }
+    /* no destination and no country: the registered country, when there is one */
+    const clr_user *u = NULL;
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "principal");
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(p, "id");
+    if (cJSON_IsObject(root) && !cJSON_GetObjectItemCaseSensitive(root, "destination") &&
+        cJSON_IsString(id))
+        u = find_user(r, id->valuestring);
+    cJSON_Delete(root);
+    const char *brace = memchr(json, '{', len);
+    char *text = NULL;
+    if (u && u->country[0] && brace && (text = malloc(len + 32))) {
+        /* the same object with "destination" first: it was absent */
+        int n = snprintf(text, 32, "{\"destination\":\"%s\",", u->country);
+        size_t rest = len - (size_t)(brace + 1 - json);
+        memcpy(text + n, brace + 1, rest);
+        rc = clr_request_parse(out, text, (size_t)n + rest, now, &e);
+        free(text);
+    }
+    if (rc && err)
+        *err = e;
+    return rc;
 }
 
 static const char UNREGISTERED[] =

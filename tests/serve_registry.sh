@@ -139,15 +139,18 @@ expect "authz: review header" review "$(header X-Clearance-Decision)"
 contains "authz: registry-mismatch reason" clearance/registry-mismatch "$(header X-Clearance-Reasons)"
 contains "authz: message names both values" 'principal.nationality \"FR\" but the registry records \"DE\"' "$(body)"
 
-REQ='{"model":"small-1","principal":{"id":"alice"},"destination":"DE","use":"research","integration":"api"}'
+REQ='{"model":"small-1","principal":{"id":"alice"},"use":"research","integration":"api"}'
 expect "decide: filled from the registry" 200 "$(status POST /v1/decide -d "$REQ")"
 expect "decide: allow" allow "$(json 'd["decision"]')"
+printf '%s\n%s\n' "$REQ" "$REQ" >"$TMP/batch.jsonl"
+expect "batch: filled too" 200 "$(status POST /v1/decide/batch --data-binary @"$TMP/batch.jsonl")"
+expect "batch: two allows" 2 "$(grep -c '"decision":"allow"' "$TMP/body")"
 STRANGER='{"model":"small-1","principal":{"id":"mallory","country":"DE"},"use":"research","integration":"api"}'
 expect "decide: an unregistered principal" 200 "$(status POST /v1/decide -d "$STRANGER")"
 expect "decide: ... is review" review "$(json 'd["decision"]')"
 contains "decide: ... saying why" '"rule":"unregistered-principal"' "$(body)"
 
-U4='{"model":"small-1","principal":{"id":"u4"},"destination":"DE","use":"research","integration":"api"}'
+U4='{"model":"small-1","principal":{"id":"u4"},"use":"research","integration":"api"}'
 expect "decide: possible matches" 200 "$(status POST /v1/decide -d "$U4")"
 expect "decide: ... are review" review "$(json 'd["decision"]')"
 python3 -c "
@@ -190,7 +193,10 @@ expect "keys: revoke" 200 "$(admin DELETE "/v1/admin/keys/$KEY_ID")"
 expect "authz: a revoked key is 403" 403 "$(status GET /v1/authz "${A[@]}" -H "X-Clearance-Key: $KEY")"
 expect "authz: ... deny" deny "$(header X-Clearance-Decision)"
 expect "users: remove" 200 "$(admin DELETE /v1/admin/users/alice)"
-expect "decide: a removed user" 200 "$(status POST /v1/decide -d "$REQ")"
+expect "decide: a removed user without a destination" 400 "$(status POST /v1/decide -d "$REQ")"
+expect "decide: ... is malformed" '$.destination' "$(json 'd["path"]')"
+REQ_DE='{"model":"small-1","principal":{"id":"alice"},"destination":"DE","use":"research","integration":"api"}'
+expect "decide: a removed user" 200 "$(status POST /v1/decide -d "$REQ_DE")"
 expect "decide: ... is unregistered" review "$(json 'd["decision"]')"
 expect "admin: unknown noun is 404" 404 "$(admin GET /v1/admin/things)"
 expect "admin: PATCH is 405" 405 "$(admin PATCH /v1/admin/orgs)"

@@ -213,6 +213,26 @@ static void fill_and_flag(void **state)
     assert_int_equal(clr_registry_flag(&chk, &d), 0);
     assert_int_equal(d.outcome, before);
 
+    /* only the id, not even a destination: the registered country stands in */
+    const char *bare = "{\"model\":\"small-1\",\"principal\":{\"id\":\"alice\"},\"use\":"
+                       "\"research\",\"integration\":\"api\"}";
+    clr_request_error perr;
+    assert_int_equal(clr_request_parse(&req, bare, strlen(bare), 0, &perr), CLR_EREQUEST);
+    assert_int_equal(clr_registry_request_parse(&req, NULL, bare, strlen(bare), 0, &perr),
+                     CLR_EREQUEST);
+    assert_string_equal(perr.path, "$.destination");
+    assert_int_equal(clr_registry_request_parse(&req, r, bare, strlen(bare), 0, &perr), 0);
+    assert_string_equal(req.destination, "DE");
+    const char *stranger = "{\"model\":\"small-1\",\"principal\":{\"id\":\"nobody\"},"
+                           "\"use\":\"research\",\"integration\":\"api\"}";
+    assert_int_equal(clr_registry_request_parse(&req, r, stranger, strlen(stranger), 0, &perr),
+                     CLR_EREQUEST);
+    assert_string_equal(perr.path, "$.destination");
+    const char *bad = "{\"model\":\"small-1\",\"principal\":{\"id\":\"alice\"},"
+                      "\"destination\":\"XX\",\"use\":\"research\",\"integration\":\"api\"}";
+    assert_int_equal(clr_registry_request_parse(&req, r, bad, strlen(bad), 0, &perr), CLR_EREQUEST);
+    assert_string_equal(perr.path, "$.destination");
+
     /* a stated nationality the registry contradicts: review, naming both */
     req = request("{\"model\":\"small-1\",\"principal\":{\"id\":\"alice\",\"nationality\":\"FR\","
                   "\"org_name\":\"ACME\"},\"destination\":\"DE\",\"use\":\"research\","
