@@ -22,6 +22,7 @@ typedef struct check_ctx {
     cli_audit *audit;       /* --audit: every decision is appended to this log */
     clr_licences *licences; /* --licences: lift the license_required they cover */
     cli_meter meter;        /* --store: the store's licences, and usage metered */
+    clr_registry *registry; /* --store: fill requests from the registry */
     char out[65536];
 } check_ctx;
 
@@ -55,17 +56,26 @@ static void print_error(check_ctx *c, const clr_request_error *err, size_t line)
     c->bad = 1;
 }
 
+static int count_adjudication(void *arg, const clr_adjudication *a)
+{
+    (void)a;
+    ++*(int64_t *)arg;
+    return 0;
+}
+
 static int decide_one(void *arg, char *text, size_t len, size_t line)
 {
     check_ctx *c = arg;
     clr_request req;
     clr_request_error err;
-    if (clr_request_parse(&req, text, len, c->now, &err)) {
+    if (clr_registry_request_parse(&req, c->registry, text, len, c->now, &err)) {
         print_error(c, &err, line);
         return 0;
     }
     if (c->has_at)
         req.time = c->at;
+    clr_registry_check chk;
+    clr_registry_fill(c->registry, &req, &chk);
     if (!c->lists && !c->lists_failed && clr_ruleset_uses_screening(c->rs) &&
         (req.principal.name[0] || req.principal.org_name[0]))
         c->lists_failed = cli_load_lists(c->list_paths->v, c->list_paths->n, &c->lists) != 0;
@@ -75,6 +85,8 @@ static int decide_one(void *arg, char *text, size_t len, size_t line)
         print_error(c, &err, line);
         return 0;
     }
+    clr_registry_apply_adjudications(c->registry, &req, &d);
+    clr_registry_flag(&chk, &d);
     if (c->licences)
         clr_licences_apply(c->licences, &req, &d);
     if (c->audit) /* --audit: a failure is reported and fails the run at close */
@@ -97,6 +109,30 @@ static int decide_one(void *arg, char *text, size_t len, size_t line)
     return 0;
 }
 
+/* --store DB: the registry snapshot, with the lists its adjudications are
+ * checked against (loaded now when it holds any). */
+static int load_registry(check_ctx *c, const char *path)
+{
+    clr_store *s = NULL;
+    char err[512];
+    int64_t n = 0;
+    if (clr_store_open(&s, path, NULL, err, sizeof err)) {
+        fprintf(stderr, "clearance: --store %s: %s\n", path, err);
+        return CLR_EXIT_BADINPUT;
+    }
+    if (clr_registry_adjudication_list(s, count_adjudication, &n) == 0 && n > 0 && !c->lists &&
+        (c->lists_failed = cli_load_lists(c->list_paths->v, c->list_paths->n, &c->lists) != 0)) {
+        clr_store_close(s);
+        return CLR_EXIT_BADINPUT;
+    }
+    int rc = clr_registry_load(&c->registry, s, c->lists);
+    if (rc)
+        fprintf(stderr, "clearance: --store %s: %s\n", path,
+                rc == CLR_ESTORE ? clr_store_errmsg(s) : clr_strerror(rc));
+    clr_store_close(s);
+    return rc ? CLR_EXIT_BADINPUT : 0;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -115,7 +151,9 @@ static void usage(FILE *f)
             "                into the store first)\n"
             "  --store DB    apply the licences in store DB (drawn down there) and meter\n"
             "                usage into it (docs/store.md); with --at and no --rules, decide\n"
-            "                under the rulebook version stored in force at that instant\n");
+            "                under the rulebook version stored in force at that instant; fill\n"
+            "                requests from the customer registry in it, flag what it\n"
+            "                contradicts and apply reviewers' adjudications\n");
 }
 
 /* --store with --at and no --rules: the rules are the version stored in
@@ -231,6 +269,8 @@ int clr_cmd_check(int argc, char **argv)
             goto done;
         }
     }
+    if (store_path && (rc = load_registry(c, store_path)))
+        goto done;
     size_t len = 0;
     rc = CLR_EXIT_BADINPUT;
     if (!(text = cli_read_all(input, &len)))
@@ -254,8 +294,10 @@ done:
     fflush(stdout);
     free(text);
     clr_ruleset_unref(rs);
-    if (c)
+    if (c) {
         clr_lists_unref(c->lists);
+        clr_registry_unref(c->registry);
+    }
     cli_strv_free(&rules);
     cli_strv_free(&lists);
     free(c);

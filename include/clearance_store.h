@@ -40,7 +40,7 @@ typedef struct clr_store_options {
     }
 
 /* The schema version this build creates and migrates to. */
-#define CLR_STORE_SCHEMA_VERSION 5
+#define CLR_STORE_SCHEMA_VERSION 6
 
 /* Opens (creating when absent, unless read_only) the SQLite store at path
  * (":memory:" for a private in-memory store), in WAL mode with full
@@ -461,5 +461,7 @@ int clr_usage_by_parse(unsigned *out, const char *s);
 #ifdef __cplusplus
 }
 #endif
+
+#include "clearance_registry.h"
 
 #endif

@@ -160,12 +160,30 @@ static int audit(srv_req *r, const clr_request *req, clr_decision *d)
     return rc;
 }
 
+int srv_request_parse(srv_req *r, clr_request *out, const char *json, size_t len, clr_time now,
+                      clr_request_error *err)
+{
+    return clr_registry_request_parse(out, srv_worker_registry(r->w), json, len, now, err);
+}
+
 int srv_decide(srv_req *r, const clr_request *req, clr_decision *d, clr_request_error *err)
 {
+    static _Thread_local clr_registry_check reg_check;
+    const clr_registry *reg = srv_worker_registry(r->w);
+    clr_request filled;
+    if (reg) { /* the registry fills what the request leaves out */
+        filled = *req;
+        clr_registry_fill(reg, &filled, &reg_check);
+        req = &filled;
+    }
     const clr_ruleset *rs = srv_rules_for(r, req->time);
     clr_decide_env env = {r->st->lists, r->st->usage ? clr_usage_as_source(r->st->usage) : NULL};
     int rc = clr_decide_env_run(rs, &env, req, d, err);
     r->json_of = NULL;
+    if (rc == 0 && reg) {
+        clr_registry_apply_adjudications(reg, req, d);
+        clr_registry_flag(&reg_check, d);
+    }
     if (rc == 0 && r->st->licences)
         clr_licences_apply(r->st->licences, req, d);
     if (rc == 0 && r->st->audit && audit(r, req, d) != 0) {

@@ -37,16 +37,67 @@ static void authz_respond(srv_req *r, const clr_decision *d)
         srv_req_header(r, "X-Clearance-Rules-Version", d->rules_version);
 }
 
+/* X-Clearance-Key: the headers as the client sent them, but the user is the
+ * key's and the country, when not sent, the registered one. */
+typedef struct keyed {
+    srv_header_get_fn get;
+    void *ctx;
+    const clr_user *user;
+} keyed;
+
+static const char *keyed_get(void *arg, const char *name)
+{
+    keyed *k = arg;
+    if (strcmp(name, "X-Clearance-User") == 0)
+        return k->user->id;
+    const char *v = k->get(k->ctx, name);
+    if (!v && strcmp(name, "X-Clearance-Country") == 0 && k->user->country[0])
+        return k->user->country;
+    return v;
+}
+
+/* A key that opens nothing: deny, with the reason, before any decision. */
+static void deny_key(srv_req *r, const char *rule, const char *message)
+{
+    char reasons[64];
+    srv_reply_error(r, 403, SRV_ERR_UNAUTHORIZED, message, "X-Clearance-Key");
+    snprintf(reasons, sizeof reasons, "clearance/%s", rule);
+    srv_req_header(r, "X-Clearance-Decision", "deny");
+    srv_req_header(r, "X-Clearance-Reasons", reasons);
+}
+
 void srv_route_authz(srv_req *r)
 {
     clr_request req;
     clr_request_error err;
     clr_decision d;
     char reasons[2048];
+    srv_header_get_fn get = r->header;
+    void *get_ctx = r->header_ctx;
+    keyed k;
     r->timed = 1;
     r->content_type = "application/json";
     r->respond = authz_respond;
-    if (srv_authz_request_from_headers(&req, r->header, r->header_ctx, clr_time_now(), &err) ||
+    const char *key = r->header(r->header_ctx, "X-Clearance-Key");
+    if (key) {
+        const clr_registry *reg = srv_worker_registry(r->w);
+        char uid[CLR_ID_MAX];
+        const char *stated = r->header(r->header_ctx, "X-Clearance-User");
+        if (clr_registry_key_user(uid, reg, key, strlen(key)) != 0 ||
+            !(k.user = clr_registry_user_find(reg, uid))) {
+            deny_key(r, "unknown-key", "the API key is unknown or revoked");
+            return;
+        }
+        if (stated && strcmp(stated, uid) != 0) {
+            deny_key(r, "key-user-mismatch", "X-Clearance-User names another user than the key");
+            return;
+        }
+        k.get = r->header;
+        k.ctx = r->header_ctx;
+        get = keyed_get;
+        get_ctx = &k;
+    }
+    if (srv_authz_request_from_headers(&req, get, get_ctx, clr_time_now(), &err) ||
         srv_decide(r, &req, &d, &err) == CLR_EREQUEST) {
         srv_reply_error(r, 403, SRV_ERR_BAD_REQUEST, err.message, err.path);
         srv_req_header(r, "X-Clearance-Decision", "deny");

@@ -24,7 +24,7 @@ void srv_route_decide(srv_req *r)
     clr_decision d;
     r->timed = 1;
     r->respond = decide_respond;
-    if (clr_request_parse(&req, r->body, r->body_len, clr_time_now(), &err) ||
+    if (srv_request_parse(r, &req, r->body, r->body_len, clr_time_now(), &err) ||
         srv_decide(r, &req, &d, &err) == CLR_EREQUEST) {
         srv_reply_error(r, 400, SRV_ERR_BAD_REQUEST, err.message, err.path);
         return;
@@ -38,7 +38,7 @@ static void batch_line(srv_req *r, const char *line, size_t len, size_t lineno, 
     clr_request req;
     clr_request_error err;
     clr_decision d;
-    if (clr_request_parse(&req, line, len, now, &err) ||
+    if (srv_request_parse(r, &req, line, len, now, &err) ||
         srv_decide(r, &req, &d, &err) == CLR_EREQUEST) {
         srv_buf_puts(r->out, "{\"error\":");
         srv_buf_json_str(r->out, err.message, strlen(err.message));
@@ -112,7 +112,7 @@ void srv_route_opa_decision(srv_req *r)
         return;
     }
     r->respond = opa_respond;
-    if (clr_request_parse(&req, input, len, clr_time_now(), &err) ||
+    if (srv_request_parse(r, &req, input, len, clr_time_now(), &err) ||
         srv_decide(r, &req, &d, &err) == CLR_EREQUEST) {
         char path[sizeof err.path + 8];
         snprintf(path, sizeof path, "$.input%s", err.path + (err.path[0] == '$'));

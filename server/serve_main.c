@@ -123,6 +123,11 @@ int clr_cmd_serve(int argc, char **argv)
     }
     if (srv_lists_init(&st))
         goto done;
+    if (srv_registry_init(&st)) {
+        fprintf(stderr, "clearance serve: --store %s: the registry cannot be loaded\n", cfg.store);
+        rc = CLR_EXIT_BADINPUT;
+        goto done;
+    }
     if (cfg.store && !cfg.audit_off) {
         clr_audit_options ao = CLR_AUDIT_OPTIONS_INIT;
         char aerr[512];
@@ -203,6 +208,7 @@ done:
     if (http)
         fprintf(stderr, "clearance serve: stopped\n");
     srv_workers_free();
+    srv_registry_free(&st);
     srv_lists_free(&st);
     if (meter.licences) {
         /* the unused leases go back to the store; pending usage is written */

@@ -25,8 +25,9 @@ typedef struct srv_state {
     clr_usage *usage;       /* --store: the usage meter; NULL when none */
     clr_store *audit_store; /* the audit writer's own connection; NULL when no audit log */
     clr_audit *audit;
-    clr_store *store;           /* --store: a connection for the routes; NULL when none */
-    pthread_mutex_t store_lock; /* one route at a time uses store */
+    clr_store *store;            /* --store: a connection for the routes; NULL when none */
+    pthread_mutex_t store_lock;  /* one route at a time uses store */
+    clr_registry_cell *registry; /* --store: the registry snapshot; NULL when none */
 
     pthread_mutex_t rules_lock; /* serialises reloads; guards the fields below */
     uint64_t generation;        /* 1 for the set loaded at start, +1 per reload */
@@ -55,6 +56,8 @@ typedef struct srv_worker {
     clr_ruleset *cached;
     uint64_t gen;
     srv_metrics_shard *metrics;
+    clr_registry *reg_cached; /* the registry snapshot this worker last read */
+    uint64_t reg_gen;
 } srv_worker;
 
 /* The calling thread's worker, created on first use; NULL when out of memory.
@@ -128,6 +131,12 @@ void srv_audit_failed_decision(clr_decision *d, const char *decision_id);
 void srv_reply_error(srv_req *r, int status, srv_error_kind kind, const char *message,
                      const char *path);
 
+/* clr_request_parse, with the registry (--store) supplying the destination
+ * of a request that names only a registered principal
+ * (clr_registry_request_parse). */
+int srv_request_parse(srv_req *r, clr_request *out, const char *json, size_t len, clr_time now,
+                      clr_request_error *err);
+
 /* Appends the decision's JSON to r->out (no newline). Returns 0 or -1 when out
  * of memory. */
 int srv_put_decision(srv_req *r, const clr_decision *d);
@@ -137,7 +146,10 @@ int srv_put_decision(srv_req *r, const clr_decision *d);
  * once. Sync mode: the request waits (r->pending) until the record is
  * durable; a record that cannot be written turns the answer into deny with
  * reason "audit-unavailable" (r->respond rebuilds it; without one the route's
- * answer becomes 503). Returns what clr_decide returns. */
+ * answer becomes 503). With a registry (--store), req is first filled from
+ * it, and afterwards adjudicated matches are dropped and contradictions
+ * flagged; the reasons that adds point into per-thread storage that the
+ * thread's next srv_decide reuses. Returns what clr_decide returns. */
 int srv_decide(srv_req *r, const clr_request *req, clr_decision *d, clr_request_error *err);
 
 /* Routes (routes_*.c). */
@@ -159,6 +171,18 @@ void srv_route_usage(srv_req *r);
  * token and 404 without a store. Returns non-zero when the route may go on.
  * (routes_licences.c) */
 int srv_admin_store_ok(srv_req *r);
+
+void srv_route_admin_registry(srv_req *r);
+
+/* The customer registry (routes_registry.c). init loads the snapshot from
+ * st->store (nothing without one) and returns 0 or a CLR_E* code; reload
+ * loads it again and swaps it in (call with store_lock held). */
+int srv_registry_init(srv_state *st);
+int srv_registry_reload(srv_state *st);
+void srv_registry_free(srv_state *st);
+
+/* The worker's view of the registry snapshot; NULL without a store. */
+const clr_registry *srv_worker_registry(srv_worker *w);
 
 /* Restricted-party lists for /v1/screen (routes_screen.c): loads the
  * configured lists, or the default ones when none are configured (screening is

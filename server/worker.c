@@ -43,6 +43,7 @@ void srv_workers_free(void)
     pthread_mutex_lock(&all_lock);
     for (size_t i = 0; i < nall; i++) {
         clr_ruleset_unref(all[i]->cached);
+        clr_registry_unref(all[i]->reg_cached);
         free(all[i]);
     }
     free(all);

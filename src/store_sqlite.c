@@ -57,6 +57,24 @@ static const char *const migrations[CLR_STORE_SCHEMA_VERSION] = {
     " destination TEXT NOT NULL, day BIGINT NOT NULL, units BIGINT NOT NULL,"
     " decisions BIGINT NOT NULL, PRIMARY KEY (org, user_id, model, destination, day));"
     "CREATE INDEX usage_daily_day ON usage_daily (day);",
+    /* 6: the customer registry (know your customer) */
+    "CREATE TABLE registry_org (id TEXT PRIMARY KEY, legal_name TEXT NOT NULL,"
+    " aliases TEXT NOT NULL, country TEXT NOT NULL, hq TEXT NOT NULL, parent TEXT NOT NULL,"
+    " created BIGINT NOT NULL, updated BIGINT NOT NULL);"
+    "CREATE TABLE registry_user (id TEXT PRIMARY KEY, name TEXT NOT NULL, org TEXT NOT NULL,"
+    " nationality TEXT NOT NULL, country TEXT NOT NULL, created BIGINT NOT NULL,"
+    " updated BIGINT NOT NULL);"
+    "CREATE INDEX registry_user_org ON registry_user (org);"
+    "CREATE TABLE registry_key (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, hash TEXT NOT NULL,"
+    " created BIGINT NOT NULL, revoked BIGINT NOT NULL);"
+    "CREATE TABLE registry_screening (party TEXT NOT NULL, list TEXT NOT NULL,"
+    " entry TEXT NOT NULL, entry_name TEXT NOT NULL, digest TEXT NOT NULL,"
+    " score DOUBLE PRECISION NOT NULL, status TEXT NOT NULL, screened_at BIGINT NOT NULL,"
+    " PRIMARY KEY (party, list, entry));"
+    "CREATE TABLE registry_adjudication (party TEXT NOT NULL, list TEXT NOT NULL,"
+    " entry TEXT NOT NULL, digest TEXT NOT NULL, verdict TEXT NOT NULL, reviewer TEXT NOT NULL,"
+    " reason TEXT NOT NULL, created BIGINT NOT NULL, expires BIGINT NOT NULL,"
+    " PRIMARY KEY (party, list, entry));",
 };
 
 int clr__store_fail(clr_store *s, const char *fmt, ...)
