@@ -177,7 +177,8 @@ int srv_decide(srv_req *r, const clr_request *req, clr_decision *d, clr_request_
         req = &filled;
     }
     const clr_ruleset *rs = srv_rules_for(r, req->time);
-    clr_decide_env env = {r->st->lists, r->st->usage ? clr_usage_as_source(r->st->usage) : NULL};
+    clr_decide_env env = {srv_worker_lists(r->w),
+                          r->st->usage ? clr_usage_as_source(r->st->usage) : NULL};
     int rc = clr_decide_env_run(rs, &env, req, d, err);
     r->json_of = NULL;
     if (rc == 0 && reg) {

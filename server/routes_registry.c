@@ -13,7 +13,11 @@
 int srv_registry_reload(srv_state *st)
 {
     clr_registry *reg = NULL;
-    int rc = clr_registry_load(&reg, st->store, st->lists);
+    pthread_mutex_lock(&st->lists_lock);
+    clr_lists *lists = st->lists ? clr_lists_ref(st->lists) : NULL;
+    pthread_mutex_unlock(&st->lists_lock);
+    int rc = clr_registry_load(&reg, st->store, lists);
+    clr_lists_unref(lists);
     if (rc) {
         fprintf(stderr, "clearance serve: cannot load the registry: %s\n",
                 rc == CLR_ESTORE ? clr_store_errmsg(st->store) : clr_strerror(rc));
@@ -342,8 +346,10 @@ static void parties(srv_req *r, int is_org, const char *id)
         }
         if (!bad) {
             pthread_mutex_lock(&st->store_lock);
-            int rc = is_org ? clr_registry_org_put(st->store, org, post, st->lists, &err)
-                            : clr_registry_user_put(st->store, &user, post, st->lists, &err);
+            int rc =
+                is_org
+                    ? clr_registry_org_put(st->store, org, post, srv_worker_lists(r->w), &err)
+                    : clr_registry_user_put(st->store, &user, post, srv_worker_lists(r->w), &err);
             if (!rc)
                 srv_registry_reload(st);
             if (rc)
@@ -524,7 +530,7 @@ static void adjudications(srv_req *r, const char *rest)
         return;
     }
     pthread_mutex_lock(&st->store_lock);
-    if (!(rc = clr_registry_adjudicate(st->store, st->lists, &a, &err)))
+    if (!(rc = clr_registry_adjudicate(st->store, srv_worker_lists(r->w), &a, &err)))
         srv_registry_reload(st);
     pthread_mutex_unlock(&st->store_lock);
     if (rc) {
@@ -551,14 +557,27 @@ static void rescreen(srv_req *r)
         method_not_allowed(r, "POST");
         return;
     }
-    if (!st->lists) {
+    if (strcmp(r->path, "/v1/admin/lists") == 0) {
+        /* the lists imported again: load them, then screen every party */
+        char msg[1024];
+        int lrc = srv_lists_reload(st, msg, sizeof msg);
+        if (lrc) {
+            srv_reply_error(r, lrc == CLR_ENOTFOUND ? 404 : 500,
+                            lrc == CLR_ENOTFOUND ? SRV_ERR_NOT_FOUND : SRV_ERR_INTERNAL, msg, NULL);
+            return;
+        }
+    }
+    const clr_lists *lists = srv_worker_lists(r->w);
+    if (!lists) {
         srv_reply_error(r, 503, SRV_ERR_INTERNAL, "no restricted-party lists are loaded", NULL);
         return;
     }
     pthread_mutex_lock(&st->store_lock);
     srv_buf_puts(r->out, "{\"changes\":[");
-    int rc = clr_registry_rescreen(st->store, st->lists, put_change, &o, &parties);
+    int rc = clr_registry_rescreen(st->store, lists, put_change, &o, &parties);
     srv_buf_printf(r->out, "],\"parties\":%zu}", parties);
+    if (rc == 0)
+        rc = srv_registry_reload(st); /* adjudications on entries that changed lapse */
     pthread_mutex_unlock(&st->store_lock);
     if (rc)
         reply_rc(r, rc, NULL);
@@ -569,15 +588,8 @@ static void rescreen(srv_req *r)
 void srv_route_admin_registry(srv_req *r)
 {
     static const char prefix[] = "/v1/admin/";
-    if (!srv_admin_ok(r->st, r->header(r->header_ctx, "Authorization"))) {
-        srv_reply_error(r, 401, SRV_ERR_UNAUTHORIZED,
-                        r->st->admin_enabled
-                            ? "an admin bearer token is required (Authorization: Bearer TOKEN)"
-                            : "admin endpoints are disabled: no admin token is configured",
-                        NULL);
-        srv_req_header(r, "WWW-Authenticate", "Bearer realm=\"clearance\"");
+    if (!srv_require_admin(r))
         return;
-    }
     if (!r->st->store) {
         srv_reply_error(r, 404, SRV_ERR_NOT_FOUND,
                         "the registry needs a store: start the server with --store DB", NULL);
@@ -599,7 +611,7 @@ void srv_route_admin_registry(srv_req *r)
         keys(r, rest);
     else if (strcmp(noun, "adjudications") == 0)
         adjudications(r, rest);
-    else if (strcmp(noun, "rescreen") == 0 && !rest)
+    else if ((strcmp(noun, "rescreen") == 0 || strcmp(noun, "lists") == 0) && !rest)
         rescreen(r);
     else
         srv_reply_error(r, 404, SRV_ERR_NOT_FOUND, "no such endpoint", NULL);

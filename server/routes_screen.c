@@ -13,36 +13,71 @@
 #define MATCH_CAP 50
 #define LIST_IDS_MAX 32
 
-int srv_lists_init(srv_state *st)
+/* Loads the configured lists, or the default ones. Returns 0 with *out set
+ * (NULL: no default lists), or a CLR_E* code with the reason in msg. */
+static int load_lists(srv_state *st, clr_lists **out, char *msg, size_t cap)
 {
     const srv_config *c = st->cfg;
-    clr_lists *l = NULL;
     clr_list_report *report = calloc(1, sizeof *report);
+    *out = NULL;
     if (!report)
-        return -1;
+        return CLR_ENOMEM;
     int rc;
     if (c->nlists) {
-        rc = clr_lists_load(&l, (const char *const *)c->lists, c->nlists, report);
+        rc = clr_lists_load(out, (const char *const *)c->lists, c->nlists, report);
         if (rc) {
-            fprintf(stderr, "clearance serve: cannot load the lists: %s\n", clr_strerror(rc));
-            for (size_t i = 0; i < report->nproblems; i++)
-                fprintf(stderr, "  %s:%zu: %s\n", report->problems[i].file, report->problems[i].row,
-                        report->problems[i].message);
-            free(report);
-            return -1;
+            size_t n = (size_t)snprintf(msg, cap, "cannot load the lists: %s", clr_strerror(rc));
+            for (size_t i = 0; i < report->nproblems && n < cap; i++)
+                n += (size_t)snprintf(msg + n, cap - n, "; %s:%zu: %s", report->problems[i].file,
+                                      report->problems[i].row, report->problems[i].message);
         }
-    } else if ((rc = clr_lists_load_defaults(&l, NULL, report)) != 0) {
-        fprintf(stderr,
-                "clearance serve: no default restricted-party lists (%s); /v1/screen "
-                "answers 503\n",
-                clr_strerror(rc));
-        l = NULL;
+    } else if ((rc = clr_lists_load_defaults(out, NULL, report)) != 0) {
+        snprintf(msg, cap, "no default restricted-party lists (%s)", clr_strerror(rc));
+        *out = NULL;
+        rc = 0;
+    }
+    free(report);
+    return rc;
+}
+
+int srv_lists_init(srv_state *st)
+{
+    char msg[1024] = "";
+    clr_lists *l = NULL;
+    pthread_mutex_init(&st->lists_lock, NULL);
+    if (load_lists(st, &l, msg, sizeof msg)) {
+        fprintf(stderr, "clearance serve: %s\n", msg);
+        return -1;
     }
     if (l)
         fprintf(stderr, "clearance serve: screening against %zu lists, %zu entities\n",
                 clr_lists_count(l), clr_lists_entity_count(l));
-    free(report);
+    else
+        fprintf(stderr, "clearance serve: %s; /v1/screen answers 503\n", msg);
     st->lists = l;
+    atomic_store(&st->lists_gen, 1);
+    return 0;
+}
+
+int srv_lists_reload(srv_state *st, char *msg, size_t cap)
+{
+    clr_lists *l = NULL;
+    msg[0] = '\0';
+    int rc = load_lists(st, &l, msg, cap);
+    if (rc)
+        return rc;
+    if (!l) {
+        snprintf(msg, cap, "no lists to load");
+        return CLR_ENOTFOUND;
+    }
+    pthread_mutex_lock(&st->lists_lock);
+    clr_lists *old = st->lists;
+    st->lists = l;
+    atomic_fetch_add(&st->lists_gen, 1);
+    pthread_mutex_unlock(&st->lists_lock);
+    clr_lists_unref(old); /* workers holding it keep their own references */
+    fprintf(stderr, "clearance serve: lists reloaded: %zu lists, %zu entities\n",
+            clr_lists_count(l), clr_lists_entity_count(l));
     return 0;
 }
 
@@ -50,6 +85,7 @@ void srv_lists_free(srv_state *st)
 {
     clr_lists_unref(st->lists);
     st->lists = NULL;
+    pthread_mutex_destroy(&st->lists_lock);
 }
 
 static void put_str(srv_buf *b, const char *s)
@@ -119,7 +155,7 @@ static int parse_query(srv_req *r, const cJSON *root, clr_screen_query *q, const
 
 void srv_route_screen(srv_req *r)
 {
-    const clr_lists *l = r->st->lists;
+    const clr_lists *l = srv_worker_lists(r->w);
     if (!l) {
         srv_reply_error(r, 503, SRV_ERR_INTERNAL, "no restricted-party lists are loaded", NULL);
         return;

@@ -20,7 +20,11 @@ typedef struct srv_state {
     const srv_config *cfg;
     clr_engine *engine;
     srv_metrics *metrics;
-    clr_lists *lists;       /* restricted-party lists for screening; NULL when none */
+    clr_lists *lists; /* restricted-party lists for screening; NULL when none; swapped
+                         under lists_lock by srv_lists_reload (workers hold references:
+                         srv_worker_lists) */
+    pthread_mutex_t lists_lock;
+    _Atomic uint64_t lists_gen;
     clr_licences *licences; /* --licences, or the store's licences with --store; NULL: none */
     clr_usage *usage;       /* --store: the usage meter; NULL when none */
     clr_store *audit_store; /* the audit writer's own connection; NULL when no audit log */
@@ -58,6 +62,8 @@ typedef struct srv_worker {
     srv_metrics_shard *metrics;
     clr_registry *reg_cached; /* the registry snapshot this worker last read */
     uint64_t reg_gen;
+    clr_lists *lists; /* the lists this worker last read (a reference) */
+    uint64_t lists_gen;
 } srv_worker;
 
 /* The calling thread's worker, created on first use; NULL when out of memory.
@@ -189,6 +195,15 @@ const clr_registry *srv_worker_registry(srv_worker *w);
  * then off if there are none). Returns 0, or -1 after printing why. */
 int srv_lists_init(srv_state *st);
 void srv_lists_free(srv_state *st);
+
+/* Loads the configured (or default) lists again and swaps them in; requests
+ * already screening finish with the old ones. Returns 0, or a CLR_E* code with
+ * the reason in msg (the active lists stay). Thread-safe. */
+int srv_lists_reload(srv_state *st, char *msg, size_t cap);
+
+/* The worker's view of the lists (NULL when none): valid until the same
+ * worker asks again. */
+const clr_lists *srv_worker_lists(srv_worker *w);
 
 /* Rule set management (rules_state.c). */
 

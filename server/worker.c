@@ -44,6 +44,7 @@ void srv_workers_free(void)
     for (size_t i = 0; i < nall; i++) {
         clr_ruleset_unref(all[i]->cached);
         clr_registry_unref(all[i]->reg_cached);
+        clr_lists_unref(all[i]->lists);
         free(all[i]);
     }
     free(all);
@@ -51,6 +52,21 @@ void srv_workers_free(void)
     nall = capall = 0;
     pthread_mutex_unlock(&all_lock);
     current = NULL;
+}
+
+const clr_lists *srv_worker_lists(srv_worker *w)
+{
+    srv_state *st = w->st;
+    uint64_t gen = atomic_load_explicit(&st->lists_gen, memory_order_acquire);
+    if (gen != w->lists_gen) {
+        pthread_mutex_lock(&st->lists_lock);
+        clr_lists *l = st->lists ? clr_lists_ref(st->lists) : NULL;
+        w->lists_gen = atomic_load(&st->lists_gen);
+        pthread_mutex_unlock(&st->lists_lock);
+        clr_lists_unref(w->lists);
+        w->lists = l;
+    }
+    return w->lists;
 }
 
 const clr_ruleset *srv_worker_rules(srv_worker *w)
