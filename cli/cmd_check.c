@@ -191,6 +191,33 @@ static int rules_at(clr_ruleset **rs, const char *db, clr_time at)
     return rc;
 }
 
+/* --store with --at and no --lists: the lists version stored in force at
+ * that instant. A store with no lists versions leaves *lists to be loaded
+ * as usual. */
+static int lists_at(clr_lists **lists, const char *db, clr_time at)
+{
+    clr_store *s = NULL;
+    clr_lists_version v;
+    int rc = cli_open_store(&s, db, 1);
+    if (rc)
+        return rc;
+    int lrc = clr_lists_version_load(lists, &v, s, at, 0, NULL);
+    if (lrc == CLR_ENOTFOUND) {
+        rc = 0;
+    } else if (lrc) {
+        fprintf(stderr, "clearance: cannot load the lists in force then: %s\n",
+                lrc == CLR_ESTORE || lrc == CLR_EIO ? clr_store_errmsg(s) : clr_strerror(lrc));
+        rc = CLR_EXIT_BADINPUT;
+    } else {
+        char from[32] = "";
+        clr_time_format(from, sizeof from, v.created_at);
+        fprintf(stderr, "clearance: lists version %lld (%s, from %s by %s)\n", (long long)v.version,
+                v.digest, from, v.created_by);
+    }
+    clr_store_close(s);
+    return rc;
+}
+
 int clr_cmd_check(int argc, char **argv)
 {
     static const struct option opts[] = {{"rules", required_argument, NULL, 'r'},
@@ -253,6 +280,8 @@ int clr_cmd_check(int argc, char **argv)
         if ((rc = cli_meter_open(&c->meter, store_path, licences_path, "clearance")))
             goto done;
         if (c->has_at && rules.n == 0 && (rc = rules_at(&rs, store_path, c->at)))
+            goto done;
+        if (c->has_at && lists.n == 0 && (rc = lists_at(&c->lists, store_path, c->at)))
             goto done;
         c->licences = c->meter.licences;
     } else if (licences_path) {

@@ -38,10 +38,38 @@ static int print_version(void *arg, const clr_rules_version *v)
     return 0;
 }
 
+static int versions_cmd(int argc, char **argv, int of_lists);
+
 int clr_cmd_rules(int argc, char **argv)
 {
+    return versions_cmd(argc, argv, 0);
+}
+
+int clr_cmd_lists(int argc, char **argv)
+{
+    return versions_cmd(argc, argv, 1);
+}
+
+static void lists_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: clearance lists push     --store DB [--by WHO] [--reason WHY] [--from TIME]\n"
+            "                                PATH...\n"
+            "       clearance lists versions --store DB\n"
+            "  push      stores the restricted-party list files at PATH (files or folders) as a\n"
+            "            new version, in force from now (or --from TIME); each file's content is\n"
+            "            kept once; nothing is stored when the files equal the latest version's\n"
+            "  versions  lists the versions: number, in force from, by, digest, files, reason\n"
+            "  --store DB  the store (default: $CLEARANCE_DB)\n"
+            "  'clearance check --store DB --at TIME' screens against the version in force\n"
+            "  then; a server started with --store records the lists it loads.\n");
+}
+
+static int versions_cmd(int argc, char **argv, int of_lists)
+{
+    void (*usage_fn)(FILE *) = of_lists ? lists_usage : usage;
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(argc < 2 ? stderr : stdout);
+        usage_fn(argc < 2 ? stderr : stdout);
         return argc < 2 ? CLR_EXIT_BADINPUT : CLR_EXIT_OK;
     }
     const char *verb = argv[1];
@@ -80,23 +108,25 @@ int clr_cmd_rules(int argc, char **argv)
             }
             has_at = 1;
             break;
-        case 'h': usage(stdout); return CLR_EXIT_OK;
-        default: usage(stderr); return CLR_EXIT_BADINPUT;
+        case 'h': usage_fn(stdout); return CLR_EXIT_OK;
+        default: usage_fn(stderr); return CLR_EXIT_BADINPUT;
         }
     }
     if (!db || !*db) {
-        fprintf(stderr, "clearance: rules %s needs --store DB (or $CLEARANCE_DB)\n", verb);
+        fprintf(stderr, "clearance: %s %s needs --store DB (or $CLEARANCE_DB)\n",
+                of_lists ? "lists" : "rules", verb);
         return CLR_EXIT_BADINPUT;
     }
     int push = strcmp(verb, "push") == 0, list = strcmp(verb, "versions") == 0,
         show = strcmp(verb, "show") == 0;
-    if (!push && !list && !show) {
-        fprintf(stderr, "clearance: unknown rules command '%s'\n", verb);
-        usage(stderr);
+    if (!push && !list && !(show && !of_lists)) {
+        fprintf(stderr, "clearance: unknown %s command '%s'\n", of_lists ? "lists" : "rules", verb);
+        usage_fn(stderr);
         return CLR_EXIT_BADINPUT;
     }
-    if ((!push && optind < argc) || (show && !version && !has_at)) {
-        usage(stderr);
+    if ((!push && optind < argc) || (show && !version && !has_at) ||
+        (of_lists && push && optind == argc)) {
+        usage_fn(stderr);
         return CLR_EXIT_BADINPUT;
     }
     clr_store *s = NULL;
@@ -104,7 +134,39 @@ int clr_cmd_rules(int argc, char **argv)
     int rc = cli_open_store(&s, db, !push);
     if (rc)
         return rc;
-    if (push) {
+    if (push && of_lists) {
+        clr_lists_version v;
+        clr_lists *check = NULL;
+        clr_list_report *report = calloc(1, sizeof *report);
+        /* the files must load as lists before they are put in force */
+        int lrc = report ? clr_lists_load(&check, (const char *const *)argv + optind,
+                                          (size_t)(argc - optind), report)
+                         : CLR_ENOMEM;
+        clr_lists_unref(check);
+        if (lrc) {
+            fprintf(stderr, "clearance: the lists cannot be loaded: %s\n", clr_strerror(lrc));
+            for (size_t i = 0; report && i < report->nproblems; i++)
+                fprintf(stderr, "  %s:%zu: %s\n", report->problems[i].file, report->problems[i].row,
+                        report->problems[i].message);
+            free(report);
+            rc = CLR_EXIT_BADINPUT;
+            goto done;
+        }
+        free(report);
+        int src = clr_lists_version_store(&v, s, (const char *const *)argv + optind,
+                                          (size_t)(argc - optind), by, reason,
+                                          has_at ? at : clr_time_now());
+        if (src) {
+            fprintf(stderr, "clearance: cannot store the version: %s\n",
+                    src == CLR_ENOMEM ? clr_strerror(src) : clr_store_errmsg(s));
+            rc = CLR_EXIT_BADINPUT;
+            goto done;
+        }
+        char from[32] = "";
+        clr_time_format(from, sizeof from, v.created_at);
+        printf("version %lld (%s), %zu files, in force from %s, by %s\n", (long long)v.version,
+               v.digest, v.nfiles, from, v.created_by);
+    } else if (push) {
         rc = cli_load_rules((const char *const *)argv + optind, (size_t)(argc - optind), 0, &rs);
         if (rc)
             goto done;
@@ -124,7 +186,8 @@ int clr_cmd_rules(int argc, char **argv)
     } else if (list) {
         printf("%6s  %-20s  %-16s  %-12s  %3s  %s\n", "version", "in force from", "by", "digest",
                "files", "reason");
-        if (clr_rules_version_list(s, print_version, NULL)) {
+        if (of_lists ? clr_lists_version_list(s, print_version, NULL)
+                     : clr_rules_version_list(s, print_version, NULL)) {
             fprintf(stderr, "clearance: %s\n", clr_store_errmsg(s));
             rc = CLR_EXIT_BADINPUT;
         }

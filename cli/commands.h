@@ -22,6 +22,7 @@ int clr_cmd_audit(int argc, char **argv);
 int clr_cmd_licence(int argc, char **argv);
 int clr_cmd_usage(int argc, char **argv);
 int clr_cmd_rules(int argc, char **argv);
+int clr_cmd_lists(int argc, char **argv);
 int clr_cmd_org(int argc, char **argv);
 int clr_cmd_user(int argc, char **argv);
 int clr_cmd_key(int argc, char **argv);

@@ -20,6 +20,7 @@ static const struct {
     {"licence", clr_cmd_licence, "add, list, show and revoke licences in the store"},
     {"usage", clr_cmd_usage, "report the usage metered in the store"},
     {"rules", clr_cmd_rules, "store rulebook versions and show them (time travel)"},
+    {"lists", clr_cmd_lists, "store restricted-party list versions (time travel)"},
     {"org", clr_cmd_org, "manage registered organisations (--store DB)"},
     {"user", clr_cmd_user, "manage registered users (--store DB)"},
     {"key", clr_cmd_key, "create, revoke and list users' API keys (--store DB)"},

@@ -103,6 +103,11 @@ int clr_lists_load(clr_lists **out, const char *const *paths, size_t npaths,
  * clr_lists_load. */
 int clr_lists_load_defaults(clr_lists **out, const char *data_dir, clr_list_report *report);
 
+/* The folder clr_lists_load_defaults reads when given no data_dir (the
+ * lists/ folder of the directory the library was built with), or NULL when
+ * it was built without one. The string is static. */
+const char *clr_lists_default_dir(void);
+
 /* Adds a reference. Returns l. Thread-safe. */
 clr_lists *clr_lists_ref(clr_lists *l);
 

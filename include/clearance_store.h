@@ -40,7 +40,7 @@ typedef struct clr_store_options {
     }
 
 /* The schema version this build creates and migrates to. */
-#define CLR_STORE_SCHEMA_VERSION 6
+#define CLR_STORE_SCHEMA_VERSION 7
 
 /* Opens (creating when absent, unless read_only) the SQLite store at path
  * (":memory:" for a private in-memory store), in WAL mode with full
@@ -263,6 +263,42 @@ int clr_rules_version_list(clr_store *s, int (*fn)(void *arg, const clr_rules_ve
  * CLR_ENOMEM or CLR_ESTORE. */
 int clr_rules_version_load(clr_ruleset **out, clr_rules_version *info, clr_store *s, clr_time at,
                            int64_t version, clr_diags *diags);
+
+/* ------------------------------------------------------------------------- */
+/* Restricted-party list versions (time travel)                               */
+/* ------------------------------------------------------------------------- */
+
+/* A stored version of the lists: every file imported (content kept once per
+ * digest), who stored it, when and why. In force from created_at until the
+ * next version's. The fields are those of clr_rules_version. */
+typedef clr_rules_version clr_lists_version;
+
+/* Reads every regular file at paths (files, or folders walked two levels
+ * deep, as clr_lists_load reads them) and stores them as the next version of
+ * the lists, in force from at (not before the latest version). When the
+ * files equal the latest version's, stores nothing and returns that version.
+ * Sets *out (may be NULL). Returns 0, CLR_EIO (a path cannot be read, named
+ * in the store's message), CLR_EINVAL (at before the latest version),
+ * CLR_ENOMEM or CLR_ESTORE. Not thread-safe on one store. */
+int clr_lists_version_store(clr_lists_version *out, clr_store *s, const char *const *paths,
+                            size_t npaths, const char *by, const char *reason, clr_time at);
+
+/* Describes the latest lists version. Returns 0, CLR_ENOTFOUND or CLR_ESTORE. */
+int clr_lists_version_latest(clr_lists_version *out, clr_store *s);
+
+/* Calls fn for every stored lists version, oldest first. As
+ * clr_rules_version_list. */
+int clr_lists_version_list(clr_store *s, int (*fn)(void *arg, const clr_lists_version *v),
+                           void *arg);
+
+/* Loads the lists version in force at at (before the first version: the
+ * first), or version when > 0, into *out (the caller owns it): the stored
+ * files are written to a private temporary folder, loaded as clr_lists_load
+ * loads them (problems in *report, which may be NULL), and removed. Describes
+ * the version in *info (may be NULL). Returns 0, CLR_ENOTFOUND, CLR_EIO,
+ * CLR_ELIST, CLR_ENOMEM or CLR_ESTORE. */
+int clr_lists_version_load(clr_lists **out, clr_lists_version *info, clr_store *s, clr_time at,
+                           int64_t version, clr_list_report *report);
 
 /* Which records clr_audit_query_run writes. */
 typedef struct clr_audit_query {

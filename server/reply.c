@@ -177,7 +177,7 @@ int srv_decide(srv_req *r, const clr_request *req, clr_decision *d, clr_request_
         req = &filled;
     }
     const clr_ruleset *rs = srv_rules_for(r, req->time);
-    clr_decide_env env = {srv_worker_lists(r->w),
+    clr_decide_env env = {srv_lists_for(r, req->time),
                           r->st->usage ? clr_usage_as_source(r->st->usage) : NULL};
     int rc = clr_decide_env_run(rs, &env, req, d, err);
     r->json_of = NULL;

@@ -40,6 +40,75 @@ static int load_lists(srv_state *st, clr_lists **out, char *msg, size_t cap)
     return rc;
 }
 
+typedef struct srv_lists_history {
+    clr_time from, until;
+    clr_lists *lists;
+} srv_lists_history;
+
+/* With a store: records the lists as loaded (their files) as the next lists
+ * version, unless they equal the latest. Prints why on failure. */
+static int record_lists(srv_state *st, const char *by, const char *reason)
+{
+    if (!st->store || !st->lists)
+        return 0;
+    const srv_config *c = st->cfg;
+    const char *def = clr_lists_default_dir();
+    const char *const *paths = c->nlists ? (const char *const *)c->lists : &def;
+    size_t n = c->nlists ? c->nlists : 1;
+    if (!c->nlists && !def)
+        return 0;
+    clr_lists_version v;
+    pthread_mutex_lock(&st->store_lock);
+    int rc = clr_lists_version_store(&v, st->store, paths, n, by, reason, clr_time_now());
+    if (rc)
+        fprintf(stderr, "clearance serve: cannot store the lists version: %s\n",
+                rc == CLR_ENOMEM ? clr_strerror(rc) : clr_store_errmsg(st->store));
+    pthread_mutex_unlock(&st->store_lock);
+    if (!rc) {
+        atomic_store(&st->lists_from, v.created_at);
+        atomic_store(&st->lists_version, v.version);
+    }
+    return rc;
+}
+
+const clr_lists *srv_lists_for(srv_req *r, clr_time at)
+{
+    srv_state *st = r->st;
+    if (!st->store || at >= atomic_load_explicit(&st->lists_from, memory_order_relaxed) ||
+        atomic_load_explicit(&st->lists_version, memory_order_relaxed) <= 1)
+        return srv_worker_lists(r->w);
+    const clr_lists *found = NULL;
+    pthread_mutex_lock(&st->history_lock);
+    for (size_t i = 0; i < st->nlists_history && !found; i++)
+        if (st->lists_history[i].from <= at && at < st->lists_history[i].until)
+            found = st->lists_history[i].lists;
+    if (!found && st->nlists_history == st->caplists_history) {
+        size_t cap = st->caplists_history ? st->caplists_history * 2 : 4;
+        srv_lists_history *h = realloc(st->lists_history, cap * sizeof *h);
+        if (h) {
+            st->lists_history = h;
+            st->caplists_history = cap;
+        }
+    }
+    if (!found && st->nlists_history < st->caplists_history) {
+        clr_lists_version v;
+        clr_lists *l = NULL;
+        pthread_mutex_lock(&st->store_lock);
+        int rc = clr_lists_version_load(&l, &v, st->store, at, 0, NULL);
+        pthread_mutex_unlock(&st->store_lock);
+        if (rc == 0) {
+            srv_lists_history *h = &st->lists_history[st->nlists_history++];
+            h->from = v.version == 1 ? CLR_TIME_MIN : v.created_at;
+            h->until = v.until;
+            h->lists = l;
+            found = l;
+        }
+    }
+    pthread_mutex_unlock(&st->history_lock);
+    /* a version that cannot be loaded: screening fails closed */
+    return found;
+}
+
 int srv_lists_init(srv_state *st)
 {
     char msg[1024] = "";
@@ -56,7 +125,8 @@ int srv_lists_init(srv_state *st)
         fprintf(stderr, "clearance serve: %s; /v1/screen answers 503\n", msg);
     st->lists = l;
     atomic_store(&st->lists_gen, 1);
-    return 0;
+    atomic_store(&st->lists_from, CLR_TIME_MIN);
+    return record_lists(st, "clearance serve", "loaded at start") ? -1 : 0;
 }
 
 int srv_lists_reload(srv_state *st, char *msg, size_t cap)
@@ -76,6 +146,11 @@ int srv_lists_reload(srv_state *st, char *msg, size_t cap)
     atomic_fetch_add(&st->lists_gen, 1);
     pthread_mutex_unlock(&st->lists_lock);
     clr_lists_unref(old); /* workers holding it keep their own references */
+    if (record_lists(st, "admin", "imported again (POST /v1/admin/lists)")) {
+        snprintf(msg, cap, "the lists are in force but could not be recorded as a version: %s",
+                 clr_store_errmsg(st->store));
+        return CLR_ESTORE;
+    }
     fprintf(stderr, "clearance serve: lists reloaded: %zu lists, %zu entities\n",
             clr_lists_count(l), clr_lists_entity_count(l));
     return 0;
@@ -83,6 +158,11 @@ int srv_lists_reload(srv_state *st, char *msg, size_t cap)
 
 void srv_lists_free(srv_state *st)
 {
+    for (size_t i = 0; i < st->nlists_history; i++)
+        clr_lists_unref(st->lists_history[i].lists);
+    free(st->lists_history);
+    st->lists_history = NULL;
+    st->nlists_history = st->caplists_history = 0;
     clr_lists_unref(st->lists);
     st->lists = NULL;
     pthread_mutex_destroy(&st->lists_lock);

@@ -178,7 +178,10 @@ void srv_rules_sync(srv_state *st)
 const clr_ruleset *srv_rules_for(srv_req *r, clr_time at)
 {
     srv_state *st = r->st;
-    if (!st->store || at >= atomic_load_explicit(&st->rules_from, memory_order_relaxed))
+    /* the active version answers from its start on, and when it is the first
+       version, for every earlier instant too */
+    if (!st->store || at >= atomic_load_explicit(&st->rules_from, memory_order_relaxed) ||
+        atomic_load_explicit(&st->rules_version, memory_order_relaxed) <= 1)
         return srv_worker_rules(r->w);
     const clr_ruleset *found = NULL;
     pthread_mutex_lock(&st->history_lock);

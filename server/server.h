@@ -25,6 +25,10 @@ typedef struct srv_state {
                          srv_worker_lists) */
     pthread_mutex_t lists_lock;
     _Atomic uint64_t lists_gen;
+    _Atomic clr_time lists_from;             /* with a store: the active lists version's start */
+    _Atomic int64_t lists_version;           /* ... and its number */
+    struct srv_lists_history *lists_history; /* older lists versions loaded (history_lock) */
+    size_t nlists_history, caplists_history;
     clr_licences *licences; /* --licences, or the store's licences with --store; NULL: none */
     clr_usage *usage;       /* --store: the usage meter; NULL when none */
     clr_store *audit_store; /* the audit writer's own connection; NULL when no audit log */
@@ -40,9 +44,9 @@ typedef struct srv_state {
 
     /* with a store: the stored version the active set is, and older versions
      * compiled for requests dated while they were in force (rules_state.c) */
-    int64_t rules_version;       /* 0 without a store; guarded by rules_lock */
-    _Atomic clr_time rules_from; /* the active version's start; requests dated
-                                    before it are decided under an older one */
+    _Atomic int64_t rules_version; /* 0 without a store; written under rules_lock */
+    _Atomic clr_time rules_from;   /* the active version's start; requests dated
+                                      before it are decided under an older one */
     pthread_mutex_t history_lock;
     struct srv_history *history; /* compiled older versions, kept until exit */
     size_t nhistory, caphistory;
@@ -204,6 +208,11 @@ int srv_lists_reload(srv_state *st, char *msg, size_t cap);
 /* The worker's view of the lists (NULL when none): valid until the same
  * worker asks again. */
 const clr_lists *srv_worker_lists(srv_worker *w);
+
+/* The lists to screen a request dated at against: the worker's, or with a
+ * store, for an instant while an older lists version was in force, that
+ * version (loaded once, kept until srv_lists_free). Thread-safe. */
+const clr_lists *srv_lists_for(srv_req *r, clr_time at);
 
 /* Rule set management (rules_state.c). */
 

@@ -599,6 +599,15 @@ int clr_lists_load_defaults(clr_lists **out, const char *data_dir, clr_list_repo
     return clr_lists_load(out, paths, 1, report);
 }
 
+const char *clr_lists_default_dir(void)
+{
+#ifdef CLR_DATA_DIR
+    return CLR_DATA_DIR "/lists";
+#else
+    return NULL;
+#endif
+}
+
 clr_lists *clr_lists_ref(clr_lists *l)
 {
     if (l)

@@ -75,6 +75,11 @@ static const char *const migrations[CLR_STORE_SCHEMA_VERSION] = {
     " entry TEXT NOT NULL, digest TEXT NOT NULL, verdict TEXT NOT NULL, reviewer TEXT NOT NULL,"
     " reason TEXT NOT NULL, created BIGINT NOT NULL, expires BIGINT NOT NULL,"
     " PRIMARY KEY (party, list, entry));",
+    /* 7: restricted-party list versions; each file's content once */
+    "CREATE TABLE list_files (digest TEXT PRIMARY KEY, content TEXT NOT NULL);"
+    "CREATE TABLE list_versions (version BIGINT PRIMARY KEY, created_at BIGINT NOT NULL,"
+    " created_by TEXT NOT NULL, reason TEXT NOT NULL, digest TEXT NOT NULL,"
+    " files TEXT NOT NULL);",
 };
 
 int clr__store_fail(clr_store *s, const char *fmt, ...)

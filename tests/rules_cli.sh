@@ -60,4 +60,35 @@ check "... named" 0 0 'rules version 1 ' "$tmp/err"
 "$bin" check --store "$tmp/empty.db" --at 2026-06-27T09:00:00Z "$req" >"$tmp/out" 2>&1
 check "a store without versions decides under the given rules" 0 $? '"decision":"allow"' "$tmp/out"
 
+# lists versions: a party added to the Entity List on 2026-06-15
+mkdir "$tmp/l1" "$tmp/l2"
+cp -r "$root"/data/lists/* "$tmp/l1/"
+cp -r "$root"/data/lists/* "$tmp/l2/"
+{
+    head -1 "$root/data/lists/csl.csv"
+    printf '"Z1","Entity List (EL) - Bureau of Industry and Security","","Entity","P1","Zorblax Rocket Works"'
+    for _ in $(seq 6 28); do printf ',""'; done
+    printf '\n'
+} >"$tmp/l2/added.csv"
+"$bin" lists push --store "$db" --by ana --from 2026-06-01 "$tmp/l1" >"$tmp/out" 2>&1
+check "lists push stores version 1" 0 $? '^version 1 .* files' "$tmp/out"
+"$bin" lists push --store "$db" --by bo --reason "entity list addition" --from 2026-06-15 \
+    "$tmp/l2" >"$tmp/out" 2>&1
+check "lists push stores version 2" 0 $? '^version 2 ' "$tmp/out"
+"$bin" lists push --store "$db" --from 2026-06-16 "$tmp/l2" >"$tmp/out" 2>&1
+check "the same files again store nothing" 0 $? '^version 2 ' "$tmp/out"
+mkdir "$tmp/bad" && printf 'nothing here\n' >"$tmp/bad/x.csv"
+"$bin" lists push --store "$db" --from 2026-06-17 "$tmp/bad/x.csv" >"$tmp/out" 2>&1
+check "files that do not load as lists are refused" 2 $? 'cannot be loaded' "$tmp/out"
+"$bin" lists versions --store "$db" >"$tmp/out" 2>&1
+check "lists versions shows both" 0 $? ' 2  2026-06-15T00:00:00Z  bo .*entity list addition' "$tmp/out"
+zreq='{"model":"small-1","principal":{"id":"user:z","org":"org:zorb","org_name":"Zorblax Rocket Works","nationality":"US","country":"US"},"use":"research","integration":"api"}'
+echo "$zreq" | "$bin" check --store "$db" --at 2026-06-10 >"$tmp/out" 2>"$tmp/err"
+if grep -q '"rule":"entity-list"' "$tmp/out"; then r=1; else r=0; fi
+check "on 06-10 the party was not listed yet" 0 "$r"
+check "... screened against lists version 1" 0 0 'lists version 1 ' "$tmp/err"
+echo "$zreq" | "$bin" check --store "$db" --at 2026-06-20 >"$tmp/out" 2>"$tmp/err"
+check "on 06-20 it was: entity-list" 0 $? '"rule":"entity-list"' "$tmp/out"
+check "... screened against lists version 2" 0 0 'lists version 2 ' "$tmp/err"
+
 finish rules_cli

@@ -38,6 +38,8 @@ req='{"model":"mythos-5","principal":{"id":"user:z","org":"org:zorb","org_name":
 curl -s -XPOST "$url/v1/decide" -d "$req" >"$tmp/out"
 check "before the import its decisions do not hit" 0 $? '"decision":"(allow|review)"' "$tmp/out"
 
+before=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+sleep 1.2
 write_list "\"E1\",$el,\"\",\"Entity\",\"P1\",\"Quuxly Orbital Systems\"" \
     "\"E2\",$el,\"\",\"Entity\",\"P1\",\"Zorblax Rocket Works\""
 curl -s -XPOST "$url/v1/admin/lists" >"$tmp/out"
@@ -48,6 +50,12 @@ check "the import screens every party again and reports the new hit" 0 $? \
 curl -s -XPOST "$url/v1/decide" -d "$req" >"$tmp/out"
 check "decisions screen against the new lists at once" 0 $? '"rule":"entity-list"' "$tmp/out"
 check "... naming the new entry" 0 0 '"id":"E2"' "$tmp/out"
+dated=$(printf '%s' "$req" | sed "s/}$/,\"time\":\"$before\"}/")
+curl -s -XPOST "$url/v1/decide" -d "$dated" >"$tmp/out"
+if grep -q '"rule":"entity-list"' "$tmp/out"; then r=1; else r=0; fi
+check "a request dated before the import screens against the lists in force then" 0 "$r"
+"$bin" lists versions --store "$tmp/store.db" >"$tmp/out" 2>&1
+check "both lists versions are in the store" 0 $? ' 2  .*admin .*imported again' "$tmp/out"
 
 write_list "\"E1\",$el,\"\",\"Entity\",\"P1\",\"Quuxly Orbital Systems\""
 curl -s "${auth[@]}" -XPOST "$url/v1/admin/lists" >"$tmp/out"
