@@ -67,7 +67,13 @@ int clr_store_schema_version(int *out, clr_store *s);
 /* ------------------------------------------------------------------------- */
 
 /* Sync: clr_audit_append returns once the record is durable (committed and
- * fsynced); many callers' records share one commit (group commit).
+ * fsynced); many callers' records share one commit (group commit). When the
+ * store fails, the records of that commit are reported failed (CLR_ESTORE)
+ * and the writer goes on: later records are tried again after a back-off (50
+ * ms, doubling to 2 s), so a store that comes back is used again without a
+ * restart. In async mode a failed batch is kept and written again, in order:
+ * what was queued is not lost while the store is away (the queue fills, then
+ * appenders wait).
  * Async: clr_audit_append returns once the record is queued; the writer thread
  * commits it soon after. When the bounded queue is full the caller blocks
  * until the writer has made room (backpressure): no record is ever dropped.
@@ -103,6 +109,7 @@ typedef struct clr_audit_stats {
     uint64_t checkpoints;  /* checkpoints signed */
     uint64_t full_waits;   /* appends that found the queue full and waited */
     uint64_t full_wait_ns; /* total time spent waiting for room */
+    uint64_t failures;     /* transactions that failed (the store was unavailable) */
 } clr_audit_stats;
 
 /* Starts an audit writer over store, which it uses exclusively (from its own
@@ -128,7 +135,7 @@ int clr_audit_close(clr_audit *a);
  * outcome, the decision (clr_decision_to_json) and the rules version; its hash chains to the
  * previous record's. Copies what it needs: req and d may be reused at once. Sync mode waits until
  * the record is durable. Returns 0, CLR_ENOMEM, CLR_ELIMIT (the JSON exceeds 1 MiB), or CLR_ESTORE
- * once the writer has failed (sticky; nothing more is accepted). Thread-safe. */
+ * (sync: the commit that held the record failed). Thread-safe. */
 int clr_audit_append(clr_audit *a, const clr_request *req, const clr_decision *d);
 
 /* Appends n records (reqs[i], ds[i]) together: in sync mode, one wait for all

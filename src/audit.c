@@ -220,6 +220,8 @@ int clr_audit_public_key_read(unsigned char out[CLR_AUDIT_PK_BYTES], const char 
 /* ------------------------------------------------------------------------- */
 
 /* A queued record: its fields, then the bytes they point at. */
+#define FAILED_RANGES 64
+
 typedef struct rec {
     struct rec *next;
     uint64_t ticket;
@@ -250,9 +252,15 @@ struct clr_audit {
     size_t queued;
     uint64_t next_ticket; /* tickets handed out */
     uint64_t done_ticket; /* tickets committed */
-    int error;            /* sticky */
+    int error;            /* the store failed while closing: nothing more is accepted */
     int stop;
     int flush_wanted; /* clr_audit_flush waits: commit without lingering */
+    /* a store that fails: sync batches are reported failed and the writer goes
+     * on; async batches are kept and written again after a back-off */
+    unsigned backoff_ms; /* 0 while healthy */
+    int close_attempts;  /* writes tried since stop while failing */
+    uint64_t failed_lo[64], failed_hi[64];
+    size_t nfailed;
     clr_audit_stats stats;
     pthread_t thread;
 
@@ -289,6 +297,10 @@ static int write_batch(clr_audit *a, rec *batch, int final)
     unsigned char hash[CLR_AUDIT_HASH_BYTES];
     int64_t seq;
     int rc;
+    /* a failed transaction leaves no checkpoint: undo what signing noted */
+    int64_t cp_seq = a->last_cp_seq;
+    clr_time cp_time = a->last_cp_time;
+    uint64_t signed_count = a->signed_count;
     if ((rc = s->ops->begin(s, 1)))
         return rc;
     /* the tail as stored, so that another process appending too cannot fork the chain */
@@ -308,8 +320,10 @@ static int write_batch(clr_audit *a, rec *batch, int final)
         row.request = (clr__bytes){p, r->req_n};
         p += r->req_n;
         row.decision = (clr__bytes){p, r->dec_n};
-        if (!r->leaf_done)
+        if (!r->leaf_done) {
             clr__audit_leaf(r->leaf, &row);
+            r->leaf_done = 1; /* kept for a retry */
+        }
         clr__audit_link(hash, hash, row.seq, r->leaf);
         row.hash = (clr__bytes){(const char *)hash, sizeof hash};
         if ((rc = s->ops->audit_insert(s, &row)))
@@ -326,7 +340,41 @@ static int write_batch(clr_audit *a, rec *batch, int final)
     return 0;
 fail:
     s->ops->rollback(s);
+    a->last_cp_seq = cp_seq;
+    a->last_cp_time = cp_time;
+    a->signed_count = signed_count;
     return rc;
+}
+
+/* Notes that tickets [lo, hi] will never be durable (wait_durable). */
+static void note_failed(clr_audit *a, uint64_t lo, uint64_t hi)
+{
+    size_t i = a->nfailed++ % FAILED_RANGES;
+    a->failed_lo[i] = lo;
+    a->failed_hi[i] = hi;
+}
+
+static int ticket_failed(const clr_audit *a, uint64_t t)
+{
+    size_t n = a->nfailed < FAILED_RANGES ? a->nfailed : FAILED_RANGES;
+    for (size_t i = 0; i < n; i++)
+        if (a->failed_lo[i] <= t && t <= a->failed_hi[i])
+            return 1;
+    return 0;
+}
+
+/* Sleeps for the writer's back-off after a failure, or until asked to stop
+ * or flush; called and returns with mu held. */
+static void back_off(clr_audit *a)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += (long)a->backoff_ms * 1000000L;
+    until.tv_sec += until.tv_nsec / 1000000000L;
+    until.tv_nsec %= 1000000000L;
+    while (!a->stop && pthread_cond_timedwait(&a->nonempty, &a->mu, &until) != ETIMEDOUT)
+        ;
+    a->backoff_ms = a->backoff_ms * 2 > 2000 ? 2000 : a->backoff_ms * 2;
 }
 
 static void *writer_main(void *arg)
@@ -375,8 +423,27 @@ static void *writer_main(void *arg)
         uint64_t last_ticket = last ? last->ticket : 0;
         pthread_mutex_unlock(&a->mu);
         int rc = 0;
+        uint64_t first_ticket = 0;
         if (batch || final || clr_time_now() - a->last_cp_time >= (clr_time)a->cp_seconds)
             rc = write_batch(a, batch, final);
+        if (rc && a->mode == CLR_AUDIT_ASYNC && batch && !(a->stop && a->close_attempts >= 2)) {
+            /* async: the callers were answered; the records are kept, in
+               order, at the head of the queue, and written again */
+            pthread_mutex_lock(&a->mu);
+            last->next = a->head;
+            a->head = batch;
+            if (!a->tail)
+                a->tail = last;
+            a->queued += k;
+            a->stats.failures++;
+            a->backoff_ms = a->backoff_ms ? a->backoff_ms : 50;
+            if (a->stop)
+                a->close_attempts++;
+            back_off(a);
+            continue; /* with mu held, as at the top of the loop */
+        }
+        if (rc && batch)
+            first_ticket = batch->ticket;
         while (batch) {
             rec *next = batch->next;
             if (batch->done)
@@ -386,16 +453,28 @@ static void *writer_main(void *arg)
         }
         pthread_mutex_lock(&a->mu);
         if (rc) {
-            a->error = rc;
-        } else if (last) {
-            a->done_ticket = last_ticket;
-            a->stats.committed += k;
-            a->stats.transactions++;
+            a->stats.failures++;
+            a->backoff_ms = a->backoff_ms ? a->backoff_ms : 50;
+            if (first_ticket)
+                note_failed(a, first_ticket, last_ticket);
+            if (last)
+                a->done_ticket = last_ticket; /* settled: failed, see note_failed */
+            if (a->stop && ++a->close_attempts >= 3)
+                a->error = rc; /* closing, and the store still fails: give up */
+        } else {
+            a->backoff_ms = 0;
+            if (last) {
+                a->done_ticket = last_ticket;
+                a->stats.committed += k;
+                a->stats.transactions++;
+            }
         }
         a->stats.checkpoints = a->signed_count;
         pthread_cond_broadcast(&a->durable);
-        if (final || a->error)
+        if ((final && !rc) || a->error)
             break;
+        if (rc)
+            back_off(a);
     }
     /* wake anyone still waiting: nothing more will be committed */
     pthread_cond_broadcast(&a->durable);
@@ -579,6 +658,8 @@ static int wait_durable(clr_audit *a, uint64_t ticket)
         pthread_cond_wait(&a->durable, &a->mu);
     if (a->done_ticket < ticket)
         rc = a->error;
+    else if (ticket_failed(a, ticket))
+        rc = CLR_ESTORE;
     pthread_mutex_unlock(&a->mu);
     return rc;
 }
