@@ -790,56 +790,412 @@ static int key_cmp(const void *a, const void *b)
     return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
-/* Whether the index rows alone decide n for a catalogue model: n is a
- * conjunction of tests on distinct dimensions, each a value or an undated set
- * of values, or a test of model attributes (folded into the model dimension).
- * seen collects the dimensions used. */
-static int index_exact(const clr__node *n, unsigned *seen)
+/* The dimension whose index check decides test n exactly for a catalogue
+ * model: a value or an undated set of values of a dimension, or a test of
+ * model attributes (folded into the model dimension); -1 for any other node. */
+static int exact_dim(const clr__node *n)
 {
-    if (!n)
-        return 0;
     switch ((clr__op)n->op) {
-    case OP_TRUE: return 1;
-    case OP_AND: return index_exact(n->l, seen) && index_exact(n->r, seen);
     case OP_EQ:
     case OP_IN:
     case OP_NUM:
     case OP_BOOL:
-    case OP_HAS: {
-        int dim;
-        if (n->attr < CLR__NDIM && (n->op == OP_EQ || n->op == OP_IN))
-            dim = n->attr;
-        else if (clr__attrs[n->attr].of_model)
-            dim = ATTR_MODEL;
-        else
-            return 0;
+    case OP_HAS:
         if (n->op == OP_IN && n->set->dated)
+            return -1;
+        if (n->attr < CLR__NDIM && (n->op == OP_EQ || n->op == OP_IN))
+            return n->attr;
+        if (clr__attrs[n->attr].of_model)
+            return ATTR_MODEL;
+        return -1;
+    default: return -1;
+    }
+}
+
+/* The dimensions n's tests read (all of them for OP_FALSE, which constrains
+ * every dimension): a superset of those n constrains. */
+static unsigned dims_read(const clr__node *n)
+{
+    if (!n)
+        return 0;
+    switch ((clr__op)n->op) {
+    case OP_FALSE: return (1u << CLR__NDIM) - 1;
+    case OP_AND:
+    case OP_OR: return dims_read(n->l) | dims_read(n->r);
+    case OP_NOT: return dims_read(n->l);
+    case OP_EQ_ATTR:
+        return (n->attr < CLR__NDIM ? 1u << n->attr : 0) |
+               (n->attr2 < CLR__NDIM ? 1u << n->attr2 : 0) |
+               (clr__attrs[n->attr].of_model || clr__attrs[n->attr2].of_model ? 1u : 0);
+    default: {
+        int d = n->attr < CLR__NDIM ? n->attr : clr__attrs[n->attr].of_model ? ATTR_MODEL : -1;
+        return d >= 0 ? 1u << d : 0;
+    }
+    }
+}
+
+#define CONJUNCTS_MAX 32
+
+/* The conjuncts of n's top-level "and" chain into out; their number, or more
+ * than cap when they do not fit. */
+static size_t conjuncts(const clr__node *n, const clr__node **out, size_t k, size_t cap)
+{
+    if (n->op == OP_AND)
+        return conjuncts(n->r, out, conjuncts(n->l, out, k, cap), cap);
+    if (k < cap)
+        out[k] = n;
+    return k + 1;
+}
+
+/* What is left of condition n for a catalogue model once the index's checks
+ * have passed (the checks hold each dimension the rule constrains to the values
+ * required_syms gives): n without the conjuncts the checks decide exactly.
+ * Such a conjunct is an exact test (exact_dim) on a dimension that no other
+ * conjunct reads, so its values are the ones the index holds. NULL when
+ * nothing is left; *oom set when a node cannot be allocated. */
+static const clr__node *residual(clr_ruleset *rs, const clr__node *n, int *oom)
+{
+    const clr__node *c[CONJUNCTS_MAX];
+    size_t k = conjuncts(n, c, 0, CONJUNCTS_MAX);
+    if (k > CONJUNCTS_MAX)
+        return n;
+    unsigned readers[CLR__NDIM] = {0};
+    for (size_t i = 0; i < k; i++) {
+        unsigned m = dims_read(c[i]);
+        for (int d = 0; d < CLR__NDIM; d++)
+            readers[d] += (m >> d) & 1;
+    }
+    const clr__node *left = NULL;
+    size_t kept = 0;
+    for (size_t i = 0; i < k; i++) {
+        int d = exact_dim(c[i]);
+        if (c[i]->op == OP_TRUE || (d >= 0 && readers[d] == 1))
+            continue;
+        if (kept++ == 0) {
+            left = c[i];
+            continue;
+        }
+        clr__node *and = clr__arena_alloc(&rs->arena, sizeof(*and));
+        if (!and) {
+            *oom = 1;
+            return n;
+        }
+        and->op = OP_AND;
+        and->l = left;
+        and->r = c[i];
+        left = and;
+    }
+    return kept == k ? n : left;
+}
+
+/* The row sets candidates check, each interned once: rules naming the same
+ * group share one. */
+typedef struct rowsets {
+    uint64_t *w; /* the bitmaps, back to back */
+    size_t n, cap;
+    uint32_t *off; /* open addressing: offset + 1, or 0 */
+    uint32_t *len; /* the words of each entry of off */
+    size_t mask, count;
+} rowsets;
+
+static size_t rowsets_slot(const rowsets *s, const uint64_t *bm, size_t nw)
+{
+    return (size_t)clr__hash((const char *)bm, nw * sizeof(*bm)) & s->mask;
+}
+
+static int rowsets_grow(rowsets *s)
+{
+    size_t mask = s->mask ? s->mask * 2 + 1 : 255;
+    uint32_t *off = calloc(mask + 1, sizeof(*off)), *len = calloc(mask + 1, sizeof(*len));
+    if (!off || !len) {
+        free(off);
+        free(len);
+        return CLR_ENOMEM;
+    }
+    rowsets t = *s;
+    t.off = off;
+    t.len = len;
+    t.mask = mask;
+    for (size_t k = 0; s->off && k <= s->mask; k++) {
+        if (!s->off[k])
+            continue;
+        size_t h = rowsets_slot(&t, s->w + s->off[k] - 1, s->len[k]);
+        while (off[h])
+            h = (h + 1) & mask;
+        off[h] = s->off[k];
+        len[h] = s->len[k];
+    }
+    free(s->off);
+    free(s->len);
+    *s = t;
+    return 0;
+}
+
+/* Finds or adds the nw words of bm; sets *at to where they start in s->w. */
+static int rowsets_intern(rowsets *s, const uint64_t *bm, size_t nw, uint32_t *at)
+{
+    if ((s->count + 1) * 2 > s->mask + 1 && rowsets_grow(s))
+        return CLR_ENOMEM;
+    size_t h = rowsets_slot(s, bm, nw);
+    for (; s->off[h]; h = (h + 1) & s->mask)
+        if (s->len[h] == nw && memcmp(s->w + s->off[h] - 1, bm, nw * sizeof(*bm)) == 0) {
+            *at = s->off[h] - 1;
             return 0;
-        if (*seen & (1u << dim))
-            return 0; /* the index keeps only one test per dimension */
-        *seen |= 1u << dim;
-        return 1;
+        }
+    if (s->n + nw >= CLR__CHK_VAL)
+        return CLR_ENOMEM;
+    if (s->n + nw > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        while (cap < s->n + nw)
+            cap *= 2;
+        uint64_t *w = realloc(s->w, cap * sizeof(*w));
+        if (!w)
+            return CLR_ENOMEM;
+        s->w = w;
+        s->cap = cap;
     }
-    default: return 0;
+    memcpy(s->w + s->n, bm, nw * sizeof(*bm));
+    *at = (uint32_t)s->n;
+    s->off[h] = (uint32_t)s->n + 1;
+    s->len[h] = (uint32_t)nw;
+    s->n += nw;
+    s->count++;
+    return 0;
+}
+
+/* How many values a request may carry in dimension d, to weigh how likely a
+ * rule's required values are: every country code for the country dimensions,
+ * the vocabulary for use and integration, else the values the rules name. */
+static double dim_domain(const clr_ruleset *rs, int d)
+{
+    double n = (double)rs->index[d].nrows;
+    double dom = n;
+    if (clr__attrs[d].is_country)
+        dom = 249;
+    else if ((d == ATTR_USE && rs->has_vocab_use) ||
+             (d == ATTR_INTEGRATION && rs->has_vocab_integration)) {
+        uint8_t flag = d == ATTR_USE ? SYMF_VOCAB_USE : SYMF_VOCAB_INTEGRATION;
+        dom = 0;
+        for (size_t s = 1; s < rs->nsyms; s++)
+            dom += (rs->sym_flags[s] & flag) != 0;
     }
+    return dom > n ? dom : n;
+}
+
+/* Limits on pair anchors: the entries one rule may add (the product of its
+ * two sets' sizes), and the cells of one pair's table. */
+#define PAIR_ENTRIES_MAX 256
+#define PAIR_CELLS_MAX 65536
+
+/* Chooses the anchor of rule i for variant v (1: inline models, the model
+ * dimension left out): sets *d1, *d2 (CLR__NDIM for none) and returns the
+ * number of checks its entries carry, or -1 when no request can meet it. */
+static int choose_anchor(const clr_ruleset *rs, const symlist *req, const uint8_t *constrained,
+                         const double *domain, int v, int *d1, int *d2)
+{
+    int dims[CLR__NDIM], k = 0;
+    *d1 = *d2 = CLR__NDIM;
+    for (int d = 0; d < CLR__NDIM; d++) {
+        if (!constrained[d] || !rs->index[d].used || (v == 1 && d == ATTR_MODEL))
+            continue;
+        if (req[d].n == 0)
+            return -1; /* no value can make it true */
+        dims[k++] = d;
+    }
+    double best = 2;
+    for (int x = 0; x < k; x++) {
+        double p = (double)req[dims[x]].n / domain[dims[x]];
+        if (p < best) {
+            best = p;
+            *d1 = dims[x];
+            *d2 = CLR__NDIM;
+        }
+    }
+    for (int x = 0; x < k; x++)
+        for (int y = x + 1; y < k; y++) {
+            int a = dims[x], b = dims[y];
+            if (req[a].n * req[b].n > PAIR_ENTRIES_MAX ||
+                rs->index[a].nrows * rs->index[b].nrows > PAIR_CELLS_MAX)
+                continue;
+            double p = (double)req[a].n / domain[a] * (double)req[b].n / domain[b];
+            if (p < best) {
+                best = p;
+                *d1 = a;
+                *d2 = b;
+            }
+        }
+    return k - (*d1 < CLR__NDIM) - (*d2 < CLR__NDIM);
+}
+
+/* Builds rs->cand[0], rs->cand[1] and rs->cand_sets from what each rule
+ * requires of each dimension (req, constrained: by rule), the rules taken in
+ * slot order (bit_of: slot -> rule). */
+static int build_candidates(clr_ruleset *rs, symlist (*req)[CLR__NDIM],
+                            uint8_t (*constrained)[CLR__NDIM], const uint32_t *bit_of)
+{
+    size_t nbits = rs->nbits;
+    int rc = 0;
+    rowsets sets = {0};
+    uint32_t(*chk)[CLR__NDIM] = calloc(nbits ? nbits : 1, sizeof(*chk));
+    int8_t(*anc)[3] = calloc(nbits ? nbits : 1, sizeof(*anc));
+    uint64_t *bm = NULL;
+    uint32_t *count = NULL;
+    size_t maxrows = 1;
+    for (int d = 0; d < CLR__NDIM; d++)
+        if (rs->index[d].nrows > maxrows)
+            maxrows = rs->index[d].nrows;
+    bm = calloc((maxrows + 63) / 64, sizeof(*bm));
+    if (!chk || !anc || !bm) {
+        rc = CLR_ENOMEM;
+        goto done;
+    }
+    double domain[CLR__NDIM];
+    size_t nrows[CLR__NDIM + 1];
+    for (int d = 0; d < CLR__NDIM; d++) {
+        domain[d] = rs->index[d].used ? dim_domain(rs, d) : 1;
+        nrows[d] = rs->index[d].used ? rs->index[d].nrows : 1;
+    }
+    nrows[CLR__NDIM] = 1;
+
+    /* each rule's check of each dimension it constrains */
+    for (size_t i = 0; i < nbits; i++)
+        for (int d = 0; d < CLR__NDIM; d++) {
+            const clr__dim_index *ix = &rs->index[d];
+            const symlist *l = &req[i][d];
+            if (!constrained[i][d] || l->n == 0)
+                continue;
+            if (l->n == 1) {
+                chk[i][d] = (uint32_t)d << CLR__CHK_DIM_SHIFT | CLR__CHK_ONE | ix->row_of[l->v[0]];
+                continue;
+            }
+            size_t nw = (ix->nrows + 63) / 64;
+            memset(bm, 0, nw * sizeof(*bm));
+            for (size_t k = 0; k < l->n; k++) {
+                uint32_t row = ix->row_of[l->v[k]];
+                bm[row / 64] |= 1ULL << (row % 64);
+            }
+            uint32_t at;
+            if (rowsets_intern(&sets, bm, nw, &at)) {
+                rc = CLR_ENOMEM;
+                goto done;
+            }
+            chk[i][d] = (uint32_t)d << CLR__CHK_DIM_SHIFT | at;
+        }
+
+    for (int v = 0; v < 2; v++) {
+        clr__cand_index *ci = &rs->cand[v];
+        /* the anchors in use, and where each one's cells start */
+        int slot_of_pair[CLR__NDIM + 1][CLR__NDIM + 1];
+        memset(slot_of_pair, -1, sizeof slot_of_pair);
+        size_t base[CLR__MAX_ANCHORS + 1];
+        ci->nanchors = 0;
+        base[0] = 0;
+        for (size_t b = 0; b < nbits; b++) {
+            size_t i = bit_of[b];
+            int d1, d2;
+            int nchk = choose_anchor(rs, req[i], constrained[i], domain, v, &d1, &d2);
+            anc[b][0] = (int8_t)d1;
+            anc[b][1] = (int8_t)d2;
+            anc[b][2] = (int8_t)nchk;
+            if (nchk < 0 || slot_of_pair[d1][d2] >= 0)
+                continue;
+            size_t a = ci->nanchors++;
+            slot_of_pair[d1][d2] = (int)a;
+            ci->anchor[a].d1 = (uint8_t)d1;
+            ci->anchor[a].d2 = (uint8_t)d2;
+            ci->anchor[a].stride = (uint32_t)nrows[d2];
+            base[a + 1] = base[a] + nrows[d1] * nrows[d2];
+        }
+        size_t ncells = base[ci->nanchors];
+        free(count);
+        count = calloc(ncells + 1, sizeof(*count));
+        if (!count) {
+            rc = CLR_ENOMEM;
+            goto done;
+        }
+        /* two passes: count the words of each cell's list, then fill them */
+        uint32_t *code = NULL;
+        for (int pass = 0; pass < 2; pass++) {
+            for (size_t b = 0; b < nbits; b++) {
+                size_t i = bit_of[b];
+                int d1 = anc[b][0], d2 = anc[b][1], nchk = anc[b][2];
+                if (nchk < 0)
+                    continue;
+                size_t a = (size_t)slot_of_pair[d1][d2];
+                size_t n1 = d1 < CLR__NDIM ? req[i][d1].n : 1;
+                size_t n2 = d2 < CLR__NDIM ? req[i][d2].n : 1;
+                for (size_t x = 0; x < n1; x++)
+                    for (size_t y = 0; y < n2; y++) {
+                        size_t r1 = d1 < CLR__NDIM ? rs->index[d1].row_of[req[i][d1].v[x]] : 0;
+                        size_t r2 = d2 < CLR__NDIM ? rs->index[d2].row_of[req[i][d2].v[y]] : 0;
+                        size_t cell = base[a] + r1 * nrows[d2] + r2;
+                        if (pass == 0) {
+                            count[cell + 1] += 1 + (uint32_t)nchk;
+                            continue;
+                        }
+                        uint32_t *p = code + count[cell];
+                        count[cell] += 1 + (uint32_t)nchk;
+                        *p++ = (uint32_t)b << CLR__CAND_SLOT_SHIFT | (uint32_t)nchk;
+                        for (int d = 0; d < CLR__NDIM; d++)
+                            if (d != d1 && d != d2 && constrained[i][d] &&
+                                !(v == 1 && d == ATTR_MODEL))
+                                *p++ = chk[i][d];
+                    }
+            }
+            if (pass == 1)
+                break;
+            /* offsets: count[cell] becomes where the cell's list starts */
+            for (size_t c = 0; c < ncells; c++)
+                count[c + 1] += count[c];
+            for (size_t a = 0; a < ci->nanchors; a++) {
+                size_t nc = base[a + 1] - base[a];
+                uint32_t *st = clr__arena_alloc(&rs->arena, (nc + 1) * sizeof(*st));
+                if (!st) {
+                    rc = CLR_ENOMEM;
+                    goto done;
+                }
+                memcpy(st, count + base[a], (nc + 1) * sizeof(*st));
+                ci->anchor[a].start = st;
+            }
+            code =
+                clr__arena_alloc(&rs->arena, (count[ncells] ? count[ncells] : 1) * sizeof(*code));
+            if (!code) {
+                rc = CLR_ENOMEM;
+                goto done;
+            }
+            ci->code = code;
+        }
+    }
+    uint64_t *w = clr__arena_alloc(&rs->arena, (sets.n ? sets.n : 1) * sizeof(*w));
+    if (!w) {
+        rc = CLR_ENOMEM;
+        goto done;
+    }
+    if (sets.n)
+        memcpy(w, sets.w, sets.n * sizeof(*w));
+    rs->cand_sets = w;
+done:
+    free(sets.w);
+    free(sets.off);
+    free(sets.len);
+    free(chk);
+    free(anc);
+    free(bm);
+    free(count);
+    return rc;
 }
 
 static int build_index(clr_ruleset *rs)
 {
     size_t nbits = rs->nrules - rs->nexemptions;
-    size_t nwords = (nbits + 63) / 64;
-    if (nwords == 0)
-        nwords = 1;
-    size_t nsum = (nwords + 63) / 64;
     rs->nbits = nbits;
-    rs->nwords = nwords;
-    rs->nsum = nsum;
+    if (nbits >= (1u << (32 - CLR__CAND_SLOT_SHIFT)))
+        return CLR_ENOMEM; /* more rules than a candidate's head word can name */
     int rc = 0;
     symlist(*req)[CLR__NDIM] = calloc(nbits ? nbits : 1, sizeof(*req));
     uint8_t(*constrained)[CLR__NDIM] = calloc(nbits ? nbits : 1, sizeof(*constrained));
     sort_rule *sr = calloc(nbits ? nbits : 1, sizeof(*sr));
     uint32_t *bit_of = calloc(nbits ? nbits : 1, sizeof(*bit_of));
-    uint32_t *row_of = NULL;
     if (!req || !constrained || !sr || !bit_of) {
         rc = CLR_ENOMEM;
         goto done;
@@ -856,7 +1212,7 @@ static int build_index(clr_ruleset *rs)
                 qsort(l->v, l->n, sizeof(clr__sym), sym_cmp);
             size_t u = 0;
             for (size_t k = 0; k < l->n; k++)
-                if (u == 0 || l->v[u - 1] != l->v[k])
+                if (l->v[k] && (u == 0 || l->v[u - 1] != l->v[k]))
                     l->v[u++] = l->v[k];
             l->n = u;
             /* rules needing the same value, or the same set of values (say one
@@ -904,7 +1260,7 @@ static int build_index(clr_ruleset *rs)
     }
     for (size_t b = 0; b < nbits; b++) {
         const clr__rule *r = &rs->rules[sr[b].rule];
-        unsigned seen = 0;
+        int oom = 0;
         bit_of[b] = sr[b].rule - (uint32_t)rs->nexemptions;
         rs->slot_of[bit_of[b]] = (uint32_t)b;
         rs->slots[b].from = r->from;
@@ -912,7 +1268,11 @@ static int build_index(clr_ruleset *rs)
         rs->slots[b].when = r->when;
         rs->slots[b].rule = sr[b].rule;
         rs->slots[b].rulebook = (uint16_t)r->rulebook;
-        rs->slots[b].exact = (uint8_t)index_exact(r->when, &seen);
+        rs->slots[b].rest = r->when ? residual(rs, r->when, &oom) : NULL;
+        if (oom) {
+            rc = CLR_ENOMEM;
+            goto done;
+        }
         rs->slots[b].screens = (uint8_t)r->screens;
     }
     for (int dim = 0; dim < CLR__NDIM; dim++) {
@@ -922,52 +1282,23 @@ static int build_index(clr_ruleset *rs)
             any += constrained[i][dim];
         if (!any)
             continue;
-        row_of = calloc(rs->nsyms, sizeof(*row_of));
-        if (!row_of) {
+        uint32_t *rows = clr__arena_alloc(&rs->arena, rs->nsyms * sizeof(uint32_t));
+        if (!rows) {
             rc = CLR_ENOMEM;
-            break;
+            goto done;
         }
         size_t nrows = 1;
-        for (size_t i = 0; i < nbits; i++)
-            for (size_t k = 0; constrained[i][dim] && k < req[i][dim].n; k++)
-                if (req[i][dim].v[k] && !row_of[req[i][dim].v[k]])
-                    row_of[req[i][dim].v[k]] = (uint32_t)nrows++;
-        uint64_t *rows = clr__arena_alloc(&rs->arena, nrows * nwords * sizeof(uint64_t));
-        uint64_t *summ = clr__arena_alloc(&rs->arena, nrows * nsum * sizeof(uint64_t));
-        uint32_t *row_copy = clr__arena_alloc(&rs->arena, rs->nsyms * sizeof(uint32_t));
-        uint32_t *pop = clr__arena_alloc(&rs->arena, nrows * sizeof(uint32_t));
-        if (!rows || !summ || !row_copy || !pop) {
-            rc = CLR_ENOMEM;
-            break;
-        }
         for (size_t b = 0; b < nbits; b++) {
             size_t i = bit_of[b];
-            uint64_t bit = 1ULL << (b % 64);
-            if (constrained[i][dim]) {
-                for (size_t k = 0; k < req[i][dim].n; k++)
-                    if (req[i][dim].v[k])
-                        rows[row_of[req[i][dim].v[k]] * nwords + b / 64] |= bit;
-            } else {
-                for (size_t r = 0; r < nrows; r++)
-                    rows[r * nwords + b / 64] |= bit;
-            }
+            for (size_t k = 0; constrained[i][dim] && k < req[i][dim].n; k++)
+                if (req[i][dim].v[k] && !rows[req[i][dim].v[k]])
+                    rows[req[i][dim].v[k]] = (uint32_t)nrows++;
         }
-        for (size_t r = 0; r < nrows; r++)
-            for (size_t w = 0; w < nwords; w++)
-                if (rows[r * nwords + w]) {
-                    summ[r * nsum + w / 64] |= 1ULL << (w % 64);
-                    pop[r] += (uint32_t)__builtin_popcountll(rows[r * nwords + w]);
-                }
-        memcpy(row_copy, row_of, rs->nsyms * sizeof(uint32_t));
-        free(row_of);
-        row_of = NULL;
         ix->used = 1;
-        ix->row_of = row_copy;
-        ix->rows = rows;
-        ix->summ = summ;
-        ix->pop = pop;
+        ix->row_of = rows;
         ix->nrows = nrows;
     }
+    rc = build_candidates(rs, req, constrained, bit_of);
 done:
     if (req)
         for (size_t i = 0; i < nbits; i++)
@@ -977,7 +1308,6 @@ done:
     free(constrained);
     free(sr);
     free(bit_of);
-    free(row_of);
     return rc;
 }
 
