@@ -987,14 +987,18 @@ static double dim_domain(const clr_ruleset *rs, int d)
 #define PAIR_ENTRIES_MAX 256
 #define PAIR_CELLS_MAX 65536
 
-/* Chooses the anchor of rule i for variant v (1: inline models, the model
- * dimension left out): sets *d1, *d2 (CLR__NDIM for none) and returns the
- * number of checks its entries carry, or -1 when no request can meet it. */
-static int choose_anchor(const clr_ruleset *rs, const symlist *req, const uint8_t *constrained,
-                         const double *domain, int v, int *d1, int *d2)
+/* Anchors whose rules, moved to their next best anchors in use, would add
+ * fewer expected candidates per request than this are dropped: a lookup in
+ * one more table costs about as much as checking that many candidates. */
+#define ANCHOR_SAVING_MIN 1.0
+
+/* The dimensions rule i may be anchored on in variant v (1: inline models, the
+ * model dimension left out) into dims; their number, or -1 when no request
+ * can meet the rule. */
+static int anchor_dims(const clr_ruleset *rs, const symlist *req, const uint8_t *constrained, int v,
+                       int *dims)
 {
-    int dims[CLR__NDIM], k = 0;
-    *d1 = *d2 = CLR__NDIM;
+    int k = 0;
     for (int d = 0; d < CLR__NDIM; d++) {
         if (!constrained[d] || !rs->index[d].used || (v == 1 && d == ATTR_MODEL))
             continue;
@@ -1002,29 +1006,112 @@ static int choose_anchor(const clr_ruleset *rs, const symlist *req, const uint8_
             return -1; /* no value can make it true */
         dims[k++] = d;
     }
-    double best = 2;
+    return k;
+}
+
+/* The best anchor among those allow[d1][d2] permits for a rule constraining
+ * dims[0..k): the one whose required values a request is least likely to
+ * carry, the values of each dimension taken as equally likely. Sets *d1, *d2
+ * (CLR__NDIM for none; the anchor of no dimension is always permitted) and
+ * returns the likelihood. */
+static double best_anchor(const clr_ruleset *rs, const symlist *req, const int *dims, int k,
+                          const double *domain, uint8_t allow[CLR__NDIM + 1][CLR__NDIM + 1],
+                          int *d1, int *d2)
+{
+    double best = 1;
+    *d1 = *d2 = CLR__NDIM;
     for (int x = 0; x < k; x++) {
-        double p = (double)req[dims[x]].n / domain[dims[x]];
-        if (p < best) {
+        int a = dims[x];
+        double p = (double)req[a].n / domain[a];
+        if (allow[a][CLR__NDIM] && p < best) {
             best = p;
-            *d1 = dims[x];
+            *d1 = a;
             *d2 = CLR__NDIM;
         }
-    }
-    for (int x = 0; x < k; x++)
         for (int y = x + 1; y < k; y++) {
-            int a = dims[x], b = dims[y];
-            if (req[a].n * req[b].n > PAIR_ENTRIES_MAX ||
-                rs->index[a].nrows * rs->index[b].nrows > PAIR_CELLS_MAX)
+            int b = dims[y];
+            if (!allow[a][b] || req[a].n * req[b].n > PAIR_ENTRIES_MAX)
                 continue;
-            double p = (double)req[a].n / domain[a] * (double)req[b].n / domain[b];
-            if (p < best) {
-                best = p;
+            double q = p * (double)req[b].n / domain[b];
+            if (q < best) {
+                best = q;
                 *d1 = a;
                 *d2 = b;
             }
         }
-    return k - (*d1 < CLR__NDIM) - (*d2 < CLR__NDIM);
+    }
+    return best;
+}
+
+/* Chooses every rule's anchor for variant v into anc (d1, d2, number of
+ * checks; -1 checks: never true): first the best of all, then anchors that
+ * save less than ANCHOR_SAVING_MIN are dropped, the least saving first. */
+static void choose_anchors(const clr_ruleset *rs, symlist (*req)[CLR__NDIM],
+                           uint8_t (*constrained)[CLR__NDIM], const uint32_t *bit_of,
+                           const double *domain, int v, int8_t (*anc)[3])
+{
+    size_t nbits = rs->nbits;
+    uint8_t allow[CLR__NDIM + 1][CLR__NDIM + 1];
+    memset(allow, 1, sizeof allow);
+    for (int a = 0; a < CLR__NDIM; a++)
+        for (int b = 0; b < CLR__NDIM; b++)
+            if (rs->index[a].nrows * rs->index[b].nrows > PAIR_CELLS_MAX)
+                allow[a][b] = 0;
+    int dims[CLR__NDIM];
+    for (size_t b = 0; b < nbits; b++) {
+        size_t i = bit_of[b];
+        int k = anchor_dims(rs, req[i], constrained[i], v, dims), d1, d2;
+        if (k >= 0)
+            best_anchor(rs, req[i], dims, k, domain, allow, &d1, &d2);
+        else
+            d1 = d2 = CLR__NDIM;
+        anc[b][0] = (int8_t)d1;
+        anc[b][1] = (int8_t)d2;
+        anc[b][2] = (int8_t)(k < 0 ? -1 : k - (d1 < CLR__NDIM) - (d2 < CLR__NDIM));
+    }
+    for (;;) {
+        /* what each anchor in use saves over its rules' next best anchors in use */
+        uint8_t used[CLR__NDIM + 1][CLR__NDIM + 1] = {{0}};
+        double saves[CLR__NDIM + 1][CLR__NDIM + 1] = {{0}};
+        for (size_t b = 0; b < nbits; b++)
+            if (anc[b][2] >= 0)
+                used[anc[b][0]][anc[b][1]] = 1;
+        used[CLR__NDIM][CLR__NDIM] = 1;
+        for (size_t b = 0; b < nbits; b++) {
+            size_t i = bit_of[b];
+            int a1 = anc[b][0], a2 = anc[b][1], d1, d2;
+            if (anc[b][2] < 0 || a1 == CLR__NDIM)
+                continue;
+            int k = anchor_dims(rs, req[i], constrained[i], v, dims);
+            double here = best_anchor(rs, req[i], dims, k, domain, used, &d1, &d2);
+            used[a1][a2] = 0;
+            double next = best_anchor(rs, req[i], dims, k, domain, used, &d1, &d2);
+            used[a1][a2] = 1;
+            saves[a1][a2] += next - here;
+        }
+        int w1 = -1, w2 = -1;
+        for (int a = 0; a < CLR__NDIM; a++)
+            for (int b = 0; b <= CLR__NDIM; b++)
+                if (used[a][b] && saves[a][b] < ANCHOR_SAVING_MIN &&
+                    (w1 < 0 || saves[a][b] < saves[w1][w2])) {
+                    w1 = a;
+                    w2 = b;
+                }
+        if (w1 < 0)
+            break;
+        /* drop the least saving anchor: its rules move to their next best */
+        used[w1][w2] = 0;
+        for (size_t b = 0; b < nbits; b++) {
+            if (anc[b][2] < 0 || anc[b][0] != w1 || anc[b][1] != w2)
+                continue;
+            size_t i = bit_of[b];
+            int k = anchor_dims(rs, req[i], constrained[i], v, dims), d1, d2;
+            best_anchor(rs, req[i], dims, k, domain, used, &d1, &d2);
+            anc[b][0] = (int8_t)d1;
+            anc[b][1] = (int8_t)d2;
+            anc[b][2] = (int8_t)(k - (d1 < CLR__NDIM) - (d2 < CLR__NDIM));
+        }
+    }
 }
 
 /* Builds rs->cand[0], rs->cand[1] and rs->cand_sets from what each rule
@@ -1090,14 +1177,10 @@ static int build_candidates(clr_ruleset *rs, symlist (*req)[CLR__NDIM],
         size_t base[CLR__MAX_ANCHORS + 1];
         ci->nanchors = 0;
         base[0] = 0;
+        choose_anchors(rs, req, constrained, bit_of, domain, v, anc);
         for (size_t b = 0; b < nbits; b++) {
-            size_t i = bit_of[b];
-            int d1, d2;
-            int nchk = choose_anchor(rs, req[i], constrained[i], domain, v, &d1, &d2);
-            anc[b][0] = (int8_t)d1;
-            anc[b][1] = (int8_t)d2;
-            anc[b][2] = (int8_t)nchk;
-            if (nchk < 0 || slot_of_pair[d1][d2] >= 0)
+            int d1 = anc[b][0], d2 = anc[b][1];
+            if (anc[b][2] < 0 || slot_of_pair[d1][d2] >= 0)
                 continue;
             size_t a = ci->nanchors++;
             slot_of_pair[d1][d2] = (int)a;
@@ -1156,6 +1239,15 @@ static int build_candidates(clr_ruleset *rs, symlist (*req)[CLR__NDIM],
                 }
                 memcpy(st, count + base[a], (nc + 1) * sizeof(*st));
                 ci->anchor[a].start = st;
+                uint64_t *full = clr__arena_alloc(&rs->arena, (nc + 63) / 64 * sizeof(*full));
+                if (!full) {
+                    rc = CLR_ENOMEM;
+                    goto done;
+                }
+                for (size_t c = 0; c < nc; c++)
+                    if (st[c + 1] != st[c])
+                        full[c / 64] |= 1ULL << (c % 64);
+                ci->anchor[a].full = full;
             }
             code =
                 clr__arena_alloc(&rs->arena, (count[ncells] ? count[ncells] : 1) * sizeof(*code));

@@ -479,6 +479,8 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
     for (size_t a = 0; a < ci->nanchors && !overflow; a++) {
         const clr__anchor *an = &ci->anchor[a];
         uint32_t cell = row[an->d1] * an->stride + row[an->d2];
+        if (!((an->full[cell / 64] >> (cell % 64)) & 1))
+            continue;
         const uint32_t *p = ci->code + an->start[cell], *end = ci->code + an->start[cell + 1];
         while (p < end) {
             uint32_t head = *p++;

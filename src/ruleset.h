@@ -192,6 +192,8 @@ typedef struct clr__dim_index {
 typedef struct clr__anchor {
     uint8_t d1, d2;
     uint32_t stride;
+    const uint64_t *full;  /* bit c: cell c's list is not empty (a small table, to
+                              skip the large one for most requests) */
     const uint32_t *start; /* cells + 1 offsets into code */
 } clr__anchor;
 
