@@ -847,47 +847,6 @@ static size_t conjuncts(const clr__node *n, const clr__node **out, size_t k, siz
     return k + 1;
 }
 
-/* What is left of condition n for a catalogue model once the index's checks
- * have passed (the checks hold each dimension the rule constrains to the values
- * required_syms gives): n without the conjuncts the checks decide exactly.
- * Such a conjunct is an exact test (exact_dim) on a dimension that no other
- * conjunct reads, so its values are the ones the index holds. NULL when
- * nothing is left; *oom set when a node cannot be allocated. */
-static const clr__node *residual(clr_ruleset *rs, const clr__node *n, int *oom)
-{
-    const clr__node *c[CONJUNCTS_MAX];
-    size_t k = conjuncts(n, c, 0, CONJUNCTS_MAX);
-    if (k > CONJUNCTS_MAX)
-        return n;
-    unsigned readers[CLR__NDIM] = {0};
-    for (size_t i = 0; i < k; i++) {
-        unsigned m = dims_read(c[i]);
-        for (int d = 0; d < CLR__NDIM; d++)
-            readers[d] += (m >> d) & 1;
-    }
-    const clr__node *left = NULL;
-    size_t kept = 0;
-    for (size_t i = 0; i < k; i++) {
-        int d = exact_dim(c[i]);
-        if (c[i]->op == OP_TRUE || (d >= 0 && readers[d] == 1))
-            continue;
-        if (kept++ == 0) {
-            left = c[i];
-            continue;
-        }
-        clr__node *and = clr__arena_alloc(&rs->arena, sizeof(*and));
-        if (!and) {
-            *oom = 1;
-            return n;
-        }
-        and->op = OP_AND;
-        and->l = left;
-        and->r = c[i];
-        left = and;
-    }
-    return kept == k ? n : left;
-}
-
 /* The row sets candidates check, each interned once: rules naming the same
  * group share one. */
 typedef struct rowsets {
@@ -960,6 +919,104 @@ static int rowsets_intern(rowsets *s, const uint64_t *bm, size_t nw, uint32_t *a
     s->len[h] = (uint32_t)nw;
     s->n += nw;
     s->count++;
+    return 0;
+}
+
+/* And-chains conjuncts c[0..k) but those marked in skip; NULL when none is
+ * left. *oom set when a node cannot be allocated. */
+static const clr__node *chain(clr_ruleset *rs, const clr__node **c, size_t k, const uint8_t *skip,
+                              int *oom)
+{
+    const clr__node *left = NULL;
+    for (size_t i = 0; i < k; i++) {
+        if (skip[i])
+            continue;
+        if (!left) {
+            left = c[i];
+            continue;
+        }
+        clr__node *and = clr__arena_alloc(&rs->arena, sizeof(*and));
+        if (!and) {
+            *oom = 1;
+            return NULL;
+        }
+        and->op = OP_AND;
+        and->l = left;
+        and->r = c[i];
+        left = and;
+    }
+    return left;
+}
+
+/* What is left of a rule's condition n for a catalogue model once the
+ * index's checks have passed (the checks hold each dimension the rule
+ * constrains to the values required_syms gives): n without the conjuncts the
+ * checks decide exactly. Such a conjunct is an exact test (exact_dim) on a
+ * dimension that no other conjunct reads, so its values are the ones the index
+ * holds. Sets sl->rest (NULL when nothing is left).
+ *
+ * A test "attribute in set" on a dimension no other conjunct reads, where
+ * some members are dated, is decided by the checks as well when the request's
+ * value is an undated member. Then sl->rest_undated is a check of those
+ * members' rows, and sl->rest_if_undated what is left when it passes. */
+static int residual(clr_ruleset *rs, clr__slot *sl, const clr__node *n, rowsets *sets, uint64_t *bm)
+{
+    const clr__node *c[CONJUNCTS_MAX];
+    uint8_t skip[CONJUNCTS_MAX] = {0};
+    sl->rest = n;
+    if (!n)
+        return 0;
+    size_t k = conjuncts(n, c, 0, CONJUNCTS_MAX);
+    if (k > CONJUNCTS_MAX)
+        return 0;
+    unsigned readers[CLR__NDIM] = {0};
+    for (size_t i = 0; i < k; i++) {
+        unsigned m = dims_read(c[i]);
+        for (int d = 0; d < CLR__NDIM; d++)
+            readers[d] += (m >> d) & 1;
+    }
+    size_t kept = k, dated = k;
+    for (size_t i = 0; i < k; i++) {
+        int d = exact_dim(c[i]);
+        if (c[i]->op == OP_TRUE || (d >= 0 && readers[d] == 1)) {
+            skip[i] = 1;
+            kept--;
+        } else if (dated == k && c[i]->op == OP_IN && c[i]->attr < CLR__NDIM &&
+                   readers[c[i]->attr] == 1 && rs->index[c[i]->attr].used) {
+            dated = i;
+        }
+    }
+    int oom = 0;
+    if (kept < k)
+        sl->rest = chain(rs, c, k, skip, &oom);
+    if (oom)
+        return CLR_ENOMEM;
+    if (dated == k)
+        return 0;
+    /* the rows of the members in the set at every instant */
+    const clr__set *set = c[dated]->set;
+    const clr__dim_index *ix = &rs->index[c[dated]->attr];
+    size_t nw = (ix->nrows + 63) / 64, nundated = 0;
+    memset(bm, 0, nw * sizeof(*bm));
+    for (size_t i = 0; i < set->n; i++)
+        if (set->members[i].from == CLR_TIME_MIN && set->members[i].until == CLR_TIME_MAX) {
+            uint32_t row = ix->row_of[set->members[i].sym];
+            if (row) {
+                bm[row / 64] |= 1ULL << (row % 64);
+                nundated++;
+            }
+        }
+    if (nundated == 0)
+        return 0;
+    uint32_t at;
+    if (rowsets_intern(sets, bm, nw, &at))
+        return CLR_ENOMEM;
+    skip[dated] = 1;
+    sl->rest_if_undated = chain(rs, c, k, skip, &oom);
+    if (oom)
+        return CLR_ENOMEM;
+    sl->rest_undated = (uint32_t)c[dated]->attr << CLR__CHK_DIM_SHIFT | at;
+    sl->has_rest_undated = 1;
     return 0;
 }
 
@@ -1169,6 +1226,13 @@ static int build_candidates(clr_ruleset *rs, symlist (*req)[CLR__NDIM],
             chk[i][d] = (uint32_t)d << CLR__CHK_DIM_SHIFT | at;
         }
 
+    /* what the checks leave of each condition */
+    for (size_t b = 0; b < nbits; b++)
+        if (residual(rs, &rs->slots[b], rs->slots[b].when, &sets, bm)) {
+            rc = CLR_ENOMEM;
+            goto done;
+        }
+
     for (int v = 0; v < 2; v++) {
         clr__cand_index *ci = &rs->cand[v];
         /* the anchors in use, and where each one's cells start */
@@ -1352,7 +1416,6 @@ static int build_index(clr_ruleset *rs)
     }
     for (size_t b = 0; b < nbits; b++) {
         const clr__rule *r = &rs->rules[sr[b].rule];
-        int oom = 0;
         bit_of[b] = sr[b].rule - (uint32_t)rs->nexemptions;
         rs->slot_of[bit_of[b]] = (uint32_t)b;
         rs->slots[b].from = r->from;
@@ -1360,11 +1423,6 @@ static int build_index(clr_ruleset *rs)
         rs->slots[b].when = r->when;
         rs->slots[b].rule = sr[b].rule;
         rs->slots[b].rulebook = (uint16_t)r->rulebook;
-        rs->slots[b].rest = r->when ? residual(rs, r->when, &oom) : NULL;
-        if (oom) {
-            rc = CLR_ENOMEM;
-            goto done;
-        }
         rs->slots[b].screens = (uint8_t)r->screens;
     }
     for (int dim = 0; dim < CLR__NDIM; dim++) {

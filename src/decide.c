@@ -345,13 +345,16 @@ static void record(clr_decision *out, const clr_ruleset *rs, const clr__ctx *ctx
         out->reasons[out->nreasons - 1].match = *f->match;
 }
 
-/* Whether a candidate rule fires (1), would fire on a possible screening match
- * (2), or not (0), its condition being when (NULL: true); fills f. */
-static int consider(clr__ctx *ctx, const uint8_t *applies, const clr__slot *sl,
-                    const clr__node *when, firing *f)
+/* Whether a rule's rulebook applies and the rule is in force. */
+static inline int live(const clr__ctx *ctx, const uint8_t *applies, const clr__slot *sl)
 {
-    if (!applies[sl->rulebook] || ctx->t < sl->from || ctx->t >= sl->until)
-        return 0;
+    return applies[sl->rulebook] && ctx->t >= sl->from && ctx->t < sl->until;
+}
+
+/* Whether a live candidate rule fires (1), would fire on a possible screening
+ * match (2), or not (0), its condition being when (NULL: true); fills f. */
+static int consider(clr__ctx *ctx, const clr__slot *sl, const clr__node *when, firing *f)
+{
     f->rule = sl->rule;
     f->possible = 0;
     f->match = NULL;
@@ -502,7 +505,18 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
                 break;
             }
             const clr__slot *sl = &rs->slots[head >> CLR__CAND_SLOT_SHIFT];
-            if (consider(&ctx, applies, sl, inline_model ? sl->when : sl->rest, &fired[nfired]))
+            if (!live(&ctx, applies, sl))
+                continue;
+            const clr__node *when = sl->rest;
+            if (inline_model) {
+                when = sl->when;
+            } else if (sl->has_rest_undated) {
+                uint32_t c = sl->rest_undated, v = c & CLR__CHK_VAL;
+                uint32_t rr = row[c >> CLR__CHK_DIM_SHIFT];
+                if ((sets[v + rr / 64] >> (rr % 64)) & 1)
+                    when = sl->rest_if_undated;
+            }
+            if (consider(&ctx, sl, when, &fired[nfired]))
                 nfired++;
         }
     }
@@ -513,7 +527,7 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
         for (size_t ri = rs->nexemptions; ri < rs->nrules; ri++) {
             firing f;
             const clr__slot *sl = &rs->slots[rs->slot_of[ri - rs->nexemptions]];
-            if (consider(&ctx, applies, sl, sl->when, &f))
+            if (live(&ctx, applies, sl) && consider(&ctx, sl, sl->when, &f))
                 record(out, rs, &ctx, applies, &cache, &f);
         }
     } else {

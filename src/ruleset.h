@@ -156,7 +156,12 @@ typedef struct clr__slot {
     /* for a catalogue model, what is left of the condition once the index's
        checks have passed; NULL: nothing, the checks decide */
     const clr__node *rest;
+    /* with has_rest_undated, what is left when the request also passes the
+       check rest_undated (its value is an undated member of a dated set) */
+    const clr__node *rest_if_undated;
+    uint32_t rest_undated;
     uint16_t rulebook;
+    uint8_t has_rest_undated;
     uint8_t screens; /* the condition screens names against lists */
 } clr__slot;
 
