@@ -768,28 +768,6 @@ static int sym_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* What each rule requires of one dimension, and its sort key. */
-typedef struct sort_rule {
-    uint32_t rule;
-    uint32_t key[CLR__NDIM]; /* the value, or set of values, required; UINT32_MAX: none */
-} sort_rule;
-
-/* qsort has no context argument: the dimension order is passed here, under
- * sort_lock, so that compilations on several threads do not mix. */
-static int dim_order[CLR__NDIM];
-static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int key_cmp(const void *a, const void *b)
-{
-    const sort_rule *x = a, *y = b;
-    for (int k = 0; k < CLR__NDIM; k++) {
-        int d = dim_order[k];
-        if (x->key[d] != y->key[d])
-            return x->key[d] < y->key[d] ? -1 : 1;
-    }
-    return x->rule < y->rule ? -1 : x->rule > y->rule;
-}
-
 /* The dimension whose index check decides test n exactly for a catalogue
  * model: a value or an undated set of values of a dimension, or a test of
  * model attributes (folded into the model dimension); -1 for any other node. */
@@ -1104,8 +1082,8 @@ static double best_anchor(const clr_ruleset *rs, const symlist *req, const int *
  * checks; -1 checks: never true): first the best of all, then anchors that
  * save less than ANCHOR_SAVING_MIN are dropped, the least saving first. */
 static void choose_anchors(const clr_ruleset *rs, symlist (*req)[CLR__NDIM],
-                           uint8_t (*constrained)[CLR__NDIM], const uint32_t *bit_of,
-                           const double *domain, int v, int8_t (*anc)[3])
+                           uint8_t (*constrained)[CLR__NDIM], const double *domain, int v,
+                           int8_t (*anc)[3])
 {
     size_t nbits = rs->nbits;
     uint8_t allow[CLR__NDIM + 1][CLR__NDIM + 1];
@@ -1115,29 +1093,27 @@ static void choose_anchors(const clr_ruleset *rs, symlist (*req)[CLR__NDIM],
             if (rs->index[a].nrows * rs->index[b].nrows > PAIR_CELLS_MAX)
                 allow[a][b] = 0;
     int dims[CLR__NDIM];
-    for (size_t b = 0; b < nbits; b++) {
-        size_t i = bit_of[b];
+    for (size_t i = 0; i < nbits; i++) {
         int k = anchor_dims(rs, req[i], constrained[i], v, dims), d1, d2;
         if (k >= 0)
             best_anchor(rs, req[i], dims, k, domain, allow, &d1, &d2);
         else
             d1 = d2 = CLR__NDIM;
-        anc[b][0] = (int8_t)d1;
-        anc[b][1] = (int8_t)d2;
-        anc[b][2] = (int8_t)(k < 0 ? -1 : k - (d1 < CLR__NDIM) - (d2 < CLR__NDIM));
+        anc[i][0] = (int8_t)d1;
+        anc[i][1] = (int8_t)d2;
+        anc[i][2] = (int8_t)(k < 0 ? -1 : k - (d1 < CLR__NDIM) - (d2 < CLR__NDIM));
     }
     for (;;) {
         /* what each anchor in use saves over its rules' next best anchors in use */
         uint8_t used[CLR__NDIM + 1][CLR__NDIM + 1] = {{0}};
         double saves[CLR__NDIM + 1][CLR__NDIM + 1] = {{0}};
-        for (size_t b = 0; b < nbits; b++)
-            if (anc[b][2] >= 0)
-                used[anc[b][0]][anc[b][1]] = 1;
+        for (size_t i = 0; i < nbits; i++)
+            if (anc[i][2] >= 0)
+                used[anc[i][0]][anc[i][1]] = 1;
         used[CLR__NDIM][CLR__NDIM] = 1;
-        for (size_t b = 0; b < nbits; b++) {
-            size_t i = bit_of[b];
-            int a1 = anc[b][0], a2 = anc[b][1], d1, d2;
-            if (anc[b][2] < 0 || a1 == CLR__NDIM)
+        for (size_t i = 0; i < nbits; i++) {
+            int a1 = anc[i][0], a2 = anc[i][1], d1, d2;
+            if (anc[i][2] < 0 || a1 == CLR__NDIM)
                 continue;
             int k = anchor_dims(rs, req[i], constrained[i], v, dims);
             double here = best_anchor(rs, req[i], dims, k, domain, used, &d1, &d2);
@@ -1158,24 +1134,23 @@ static void choose_anchors(const clr_ruleset *rs, symlist (*req)[CLR__NDIM],
             break;
         /* drop the least saving anchor: its rules move to their next best */
         used[w1][w2] = 0;
-        for (size_t b = 0; b < nbits; b++) {
-            if (anc[b][2] < 0 || anc[b][0] != w1 || anc[b][1] != w2)
+        for (size_t i = 0; i < nbits; i++) {
+            if (anc[i][2] < 0 || anc[i][0] != w1 || anc[i][1] != w2)
                 continue;
-            size_t i = bit_of[b];
             int k = anchor_dims(rs, req[i], constrained[i], v, dims), d1, d2;
             best_anchor(rs, req[i], dims, k, domain, used, &d1, &d2);
-            anc[b][0] = (int8_t)d1;
-            anc[b][1] = (int8_t)d2;
-            anc[b][2] = (int8_t)(k - (d1 < CLR__NDIM) - (d2 < CLR__NDIM));
+            anc[i][0] = (int8_t)d1;
+            anc[i][1] = (int8_t)d2;
+            anc[i][2] = (int8_t)(k - (d1 < CLR__NDIM) - (d2 < CLR__NDIM));
         }
     }
 }
 
-/* Builds rs->cand[0], rs->cand[1] and rs->cand_sets from what each rule
- * requires of each dimension (req, constrained: by rule), the rules taken in
- * slot order (bit_of: slot -> rule). */
+/* Builds rs->cand[0], rs->cand[1], rs->cand_sets and the slots' residual
+ * conditions from what each rule requires of each dimension (req,
+ * constrained: by slot). */
 static int build_candidates(clr_ruleset *rs, symlist (*req)[CLR__NDIM],
-                            uint8_t (*constrained)[CLR__NDIM], const uint32_t *bit_of)
+                            uint8_t (*constrained)[CLR__NDIM])
 {
     size_t nbits = rs->nbits;
     int rc = 0;
@@ -1228,7 +1203,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req)[CLR__NDIM],
 
     /* what the checks leave of each condition */
     for (size_t b = 0; b < nbits; b++)
-        if (residual(rs, &rs->slots[b], rs->slots[b].when, &sets, bm)) {
+        if (residual(rs, &rs->slots[b], rs->rules[rs->nexemptions + b].when, &sets, bm)) {
             rc = CLR_ENOMEM;
             goto done;
         }
@@ -1236,18 +1211,18 @@ static int build_candidates(clr_ruleset *rs, symlist (*req)[CLR__NDIM],
     for (int v = 0; v < 2; v++) {
         clr__cand_index *ci = &rs->cand[v];
         /* the anchors in use, and where each one's cells start */
-        int slot_of_pair[CLR__NDIM + 1][CLR__NDIM + 1];
-        memset(slot_of_pair, -1, sizeof slot_of_pair);
+        int anchor_of[CLR__NDIM + 1][CLR__NDIM + 1];
+        memset(anchor_of, -1, sizeof anchor_of);
         size_t base[CLR__MAX_ANCHORS + 1];
         ci->nanchors = 0;
         base[0] = 0;
-        choose_anchors(rs, req, constrained, bit_of, domain, v, anc);
+        choose_anchors(rs, req, constrained, domain, v, anc);
         for (size_t b = 0; b < nbits; b++) {
             int d1 = anc[b][0], d2 = anc[b][1];
-            if (anc[b][2] < 0 || slot_of_pair[d1][d2] >= 0)
+            if (anc[b][2] < 0 || anchor_of[d1][d2] >= 0)
                 continue;
             size_t a = ci->nanchors++;
-            slot_of_pair[d1][d2] = (int)a;
+            anchor_of[d1][d2] = (int)a;
             ci->anchor[a].d1 = (uint8_t)d1;
             ci->anchor[a].d2 = (uint8_t)d2;
             ci->anchor[a].stride = (uint32_t)nrows[d2];
@@ -1263,12 +1238,11 @@ static int build_candidates(clr_ruleset *rs, symlist (*req)[CLR__NDIM],
         /* two passes: count the words of each cell's list, then fill them */
         uint32_t *code = NULL;
         for (int pass = 0; pass < 2; pass++) {
-            for (size_t b = 0; b < nbits; b++) {
-                size_t i = bit_of[b];
-                int d1 = anc[b][0], d2 = anc[b][1], nchk = anc[b][2];
+            for (size_t i = 0; i < nbits; i++) {
+                int d1 = anc[i][0], d2 = anc[i][1], nchk = anc[i][2];
                 if (nchk < 0)
                     continue;
-                size_t a = (size_t)slot_of_pair[d1][d2];
+                size_t a = (size_t)anchor_of[d1][d2];
                 size_t n1 = d1 < CLR__NDIM ? req[i][d1].n : 1;
                 size_t n2 = d2 < CLR__NDIM ? req[i][d2].n : 1;
                 for (size_t x = 0; x < n1; x++)
@@ -1282,7 +1256,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req)[CLR__NDIM],
                         }
                         uint32_t *p = code + count[cell];
                         count[cell] += 1 + (uint32_t)nchk;
-                        *p++ = (uint32_t)b << CLR__CAND_SLOT_SHIFT | (uint32_t)nchk;
+                        *p++ = (uint32_t)i << CLR__CAND_SLOT_SHIFT | (uint32_t)nchk;
                         for (int d = 0; d < CLR__NDIM; d++)
                             if (d != d1 && d != d2 && constrained[i][d] &&
                                 !(v == 1 && d == ATTR_MODEL))
@@ -1341,6 +1315,8 @@ done:
     return rc;
 }
 
+_Static_assert(64 % sizeof(clr__slot) == 0, "a slot never straddles two cache lines");
+
 static int build_index(clr_ruleset *rs)
 {
     size_t nbits = rs->nrules - rs->nexemptions;
@@ -1350,17 +1326,13 @@ static int build_index(clr_ruleset *rs)
     int rc = 0;
     symlist(*req)[CLR__NDIM] = calloc(nbits ? nbits : 1, sizeof(*req));
     uint8_t(*constrained)[CLR__NDIM] = calloc(nbits ? nbits : 1, sizeof(*constrained));
-    sort_rule *sr = calloc(nbits ? nbits : 1, sizeof(*sr));
-    uint32_t *bit_of = calloc(nbits ? nbits : 1, sizeof(*bit_of));
-    if (!req || !constrained || !sr || !bit_of) {
+    if (!req || !constrained) {
         rc = CLR_ENOMEM;
         goto done;
     }
     /* what each rule requires of each dimension */
-    size_t single[CLR__NDIM] = {0};
     for (size_t i = 0; i < nbits; i++) {
         const clr__rule *r = &rs->rules[rs->nexemptions + i];
-        sr[i].rule = (uint32_t)(rs->nexemptions + i);
         for (int d = 0; d < CLR__NDIM; d++) {
             symlist *l = &req[i][d];
             constrained[i][d] = (uint8_t)required_syms(rs, r->when, d, l);
@@ -1371,59 +1343,32 @@ static int build_index(clr_ruleset *rs)
                 if (l->v[k] && (u == 0 || l->v[u - 1] != l->v[k]))
                     l->v[u++] = l->v[k];
             l->n = u;
-            /* rules needing the same value, or the same set of values (say one
-               group), sort together; rules free in this dimension last */
-            if (!constrained[i][d])
-                sr[i].key[d] = UINT32_MAX;
-            else if (u == 0)
-                sr[i].key[d] = 0x80000000u; /* never true: nothing to require */
-            else if (u == 1)
-                sr[i].key[d] = l->v[0];
-            else
-                sr[i].key[d] =
-                    0x80000000u |
-                    ((l->v[0] << 12 |
-                      ((uint32_t)clr__hash((const char *)l->v, u * sizeof(clr__sym)) & 0xfff)) &
-                     0x7ffffffeu);
-            single[d] += constrained[i][d];
         }
     }
-    /* Rules sort on what they require of each dimension in turn, the
-       dimensions most often constrained first: rules requiring the same value
-       sit together, and so do rules requiring sets that start with the same
-       value. The rules one request can meet then gather in few words of each
-       row, and the row summaries skip the rest. (Measured on the generated
-       10,000-rule rulebook: ordering by each rule's most selective dimension
-       first cost 18% more instructions per decision.) */
-    int order[CLR__NDIM];
-    for (int d = 0; d < CLR__NDIM; d++)
-        order[d] = d;
-    for (int i = 1; i < CLR__NDIM; i++)
-        for (int j = i; j > 0 && single[order[j]] > single[order[j - 1]]; j--) {
-            int t = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = t;
-        }
-    pthread_mutex_lock(&sort_lock);
-    memcpy(dim_order, order, sizeof order);
-    qsort(sr, nbits, sizeof(*sr), key_cmp);
-    pthread_mutex_unlock(&sort_lock);
-    rs->slots = clr__arena_alloc(&rs->arena, (nbits ? nbits : 1) * sizeof(clr__slot));
-    rs->slot_of = clr__arena_alloc(&rs->arena, (nbits ? nbits : 1) * sizeof(uint32_t));
-    if (!rs->slots || !rs->slot_of) {
+    size_t nwindows = 1;
+    for (size_t i = 0; i < nbits; i++) {
+        const clr__rule *r = &rs->rules[rs->nexemptions + i];
+        nwindows += r->from != CLR_TIME_MIN || r->until != CLR_TIME_MAX;
+    }
+    /* slots on cache-line boundaries: reading one slot reads one line */
+    char *mem = clr__arena_alloc(&rs->arena, (nbits ? nbits : 1) * sizeof(clr__slot) + 64);
+    clr__window *windows = clr__arena_alloc(&rs->arena, nwindows * sizeof(*windows));
+    if (!mem || !windows) {
         rc = CLR_ENOMEM;
         goto done;
     }
-    for (size_t b = 0; b < nbits; b++) {
-        const clr__rule *r = &rs->rules[sr[b].rule];
-        bit_of[b] = sr[b].rule - (uint32_t)rs->nexemptions;
-        rs->slot_of[bit_of[b]] = (uint32_t)b;
-        rs->slots[b].from = r->from;
-        rs->slots[b].until = r->until;
-        rs->slots[b].when = r->when;
-        rs->slots[b].rule = sr[b].rule;
-        rs->slots[b].rulebook = (uint16_t)r->rulebook;
-        rs->slots[b].screens = (uint8_t)r->screens;
+    rs->slots = (clr__slot *)(mem + (64 - (uintptr_t)mem % 64) % 64);
+    rs->windows = windows;
+    nwindows = 1;
+    for (size_t i = 0; i < nbits; i++) {
+        const clr__rule *r = &rs->rules[rs->nexemptions + i];
+        if (r->from != CLR_TIME_MIN || r->until != CLR_TIME_MAX) {
+            windows[nwindows].from = r->from;
+            windows[nwindows].until = r->until;
+            rs->slots[i].window = (uint32_t)nwindows++;
+        }
+        rs->slots[i].rulebook = (uint16_t)r->rulebook;
+        rs->slots[i].screens = (uint8_t)r->screens;
     }
     for (int dim = 0; dim < CLR__NDIM; dim++) {
         clr__dim_index *ix = &rs->index[dim];
@@ -1438,8 +1383,7 @@ static int build_index(clr_ruleset *rs)
             goto done;
         }
         size_t nrows = 1;
-        for (size_t b = 0; b < nbits; b++) {
-            size_t i = bit_of[b];
+        for (size_t i = 0; i < nbits; i++) {
             for (size_t k = 0; constrained[i][dim] && k < req[i][dim].n; k++)
                 if (req[i][dim].v[k] && !rows[req[i][dim].v[k]])
                     rows[req[i][dim].v[k]] = (uint32_t)nrows++;
@@ -1448,7 +1392,7 @@ static int build_index(clr_ruleset *rs)
         ix->row_of = rows;
         ix->nrows = nrows;
     }
-    rc = build_candidates(rs, req, constrained, bit_of);
+    rc = build_candidates(rs, req, constrained);
 done:
     if (req)
         for (size_t i = 0; i < nbits; i++)
@@ -1456,8 +1400,6 @@ done:
                 free(req[i][d].v);
     free(req);
     free(constrained);
-    free(sr);
-    free(bit_of);
     return rc;
 }
 

@@ -346,16 +346,21 @@ static void record(clr_decision *out, const clr_ruleset *rs, const clr__ctx *ctx
 }
 
 /* Whether a rule's rulebook applies and the rule is in force. */
-static inline int live(const clr__ctx *ctx, const uint8_t *applies, const clr__slot *sl)
+static inline int live(const clr__ctx *ctx, const clr_ruleset *rs, const uint8_t *applies,
+                       const clr__slot *sl)
 {
-    return applies[sl->rulebook] && ctx->t >= sl->from && ctx->t < sl->until;
+    if (!applies[sl->rulebook])
+        return 0;
+    const clr__window *w = &rs->windows[sl->window];
+    return !sl->window || (ctx->t >= w->from && ctx->t < w->until);
 }
 
 /* Whether a live candidate rule fires (1), would fire on a possible screening
  * match (2), or not (0), its condition being when (NULL: true); fills f. */
-static int consider(clr__ctx *ctx, const clr__slot *sl, const clr__node *when, firing *f)
+static int consider(clr__ctx *ctx, const clr__slot *sl, uint32_t rule, const clr__node *when,
+                    firing *f)
 {
-    f->rule = sl->rule;
+    f->rule = rule;
     f->possible = 0;
     f->match = NULL;
     if (!when)
@@ -487,36 +492,36 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
         const uint32_t *p = ci->code + an->start[cell], *end = ci->code + an->start[cell + 1];
         while (p < end) {
             uint32_t head = *p++;
-            uint32_t nchk = head & CLR__CAND_NCHK_MASK;
-            unsigned ok = 1;
-            for (uint32_t k = 0; k < nchk; k++) {
-                uint32_t c = p[k], v = c & CLR__CHK_VAL;
+            const uint32_t *next = p + (head & CLR__CAND_NCHK_MASK);
+            for (; p < next; p++) {
+                uint32_t c = *p, v = c & CLR__CHK_VAL;
                 uint32_t rr = row[c >> CLR__CHK_DIM_SHIFT];
-                if (c & CLR__CHK_ONE)
-                    ok &= v == rr;
-                else
-                    ok &= (unsigned)(sets[v + rr / 64] >> (rr % 64)) & 1;
+                if (c & CLR__CHK_ONE ? v != rr : !((sets[v + rr / 64] >> (rr % 64)) & 1))
+                    break;
             }
-            p += nchk;
-            if (!ok)
+            if (p < next) {
+                p = next;
                 continue;
+            }
             if (nfired == MAX_FIRED) {
                 overflow = 1;
                 break;
             }
-            const clr__slot *sl = &rs->slots[head >> CLR__CAND_SLOT_SHIFT];
-            if (!live(&ctx, applies, sl))
+            uint32_t slot = head >> CLR__CAND_SLOT_SHIFT;
+            const clr__slot *sl = &rs->slots[slot];
+            uint32_t rule = (uint32_t)rs->nexemptions + slot;
+            if (!live(&ctx, rs, applies, sl))
                 continue;
             const clr__node *when = sl->rest;
             if (inline_model) {
-                when = sl->when;
+                when = rs->rules[rule].when;
             } else if (sl->has_rest_undated) {
                 uint32_t c = sl->rest_undated, v = c & CLR__CHK_VAL;
                 uint32_t rr = row[c >> CLR__CHK_DIM_SHIFT];
                 if ((sets[v + rr / 64] >> (rr % 64)) & 1)
                     when = sl->rest_if_undated;
             }
-            if (consider(&ctx, sl, when, &fired[nfired]))
+            if (consider(&ctx, sl, rule, when, &fired[nfired]))
                 nfired++;
         }
     }
@@ -526,8 +531,9 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
            whole condition evaluated */
         for (size_t ri = rs->nexemptions; ri < rs->nrules; ri++) {
             firing f;
-            const clr__slot *sl = &rs->slots[rs->slot_of[ri - rs->nexemptions]];
-            if (live(&ctx, applies, sl) && consider(&ctx, sl, sl->when, &f))
+            const clr__slot *sl = &rs->slots[ri - rs->nexemptions];
+            if (live(&ctx, rs, applies, sl) &&
+                consider(&ctx, sl, (uint32_t)ri, rs->rules[ri].when, &f))
                 record(out, rs, &ctx, applies, &cache, &f);
         }
     } else {

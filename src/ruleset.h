@@ -148,11 +148,8 @@ typedef struct clr__rulebook {
     int model_scope; /* the scope reads the model alone: precomputed per catalogue model */
 } clr__rulebook;
 
-/* What deciding reads of a rule, packed in index order. */
+/* What deciding reads of a rule, in 32 bytes: slot i is rule nexemptions + i. */
 typedef struct clr__slot {
-    clr_time from, until;
-    const clr__node *when;
-    uint32_t rule; /* index into rules */
     /* for a catalogue model, what is left of the condition once the index's
        checks have passed; NULL: nothing, the checks decide */
     const clr__node *rest;
@@ -160,10 +157,16 @@ typedef struct clr__slot {
        check rest_undated (its value is an undated member of a dated set) */
     const clr__node *rest_if_undated;
     uint32_t rest_undated;
+    uint32_t window; /* 0: no validity window; else its index in windows */
     uint16_t rulebook;
     uint8_t has_rest_undated;
     uint8_t screens; /* the condition screens names against lists */
 } clr__slot;
+
+/* A rule's validity window: from inclusive, until exclusive. */
+typedef struct clr__window {
+    clr_time from, until;
+} clr__window;
 
 /* One dimension of the index. row_of[sym] is the row of a request whose
  * attribute has that symbol: rows 1.. are the values some rule requires of the
@@ -243,12 +246,10 @@ struct clr_ruleset {
     /* [0] for catalogue models; [1] for inline models, for which the model
        dimension is neither an anchor nor checked */
     clr__cand_index cand[2];
-    const uint64_t *cand_sets; /* the row sets candidates check, shared */
-    struct clr__slot *slots;   /* index bit -> what deciding reads of the rule; rules are
-                                  ordered so that rules alike in their constraints sit
-                                  together */
-    uint32_t *slot_of;         /* rule index - nexemptions -> slot */
-    size_t nbits;              /* rules in the index (exemptions are looked up, not indexed) */
+    const uint64_t *cand_sets;  /* the row sets candidates check, shared */
+    struct clr__slot *slots;    /* slot i: rule nexemptions + i */
+    const clr__window *windows; /* [0] unused */
+    size_t nbits;               /* rules in the index (exemptions are looked up, not indexed) */
 
     const clr__source *const *sources;
     size_t nsources;
