@@ -58,7 +58,8 @@ int main(int argc, char **argv)
     clr_diags *diags = NULL;
     if (clr_diags_new(&diags))
         goto done;
-    int lrc = rules ? clr_ruleset_load(&rs, &rules, 1, diags) : clr_ruleset_load_defaults(&rs, diags);
+    int lrc =
+        rules ? clr_ruleset_load(&rs, &rules, 1, diags) : clr_ruleset_load_defaults(&rs, diags);
     if (lrc) {
         clr_diags_print(diags, stderr);
         fprintf(stderr, "decide_count: %s\n", clr_strerror(lrc));

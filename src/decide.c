@@ -525,7 +525,8 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
                 nfired++;
         }
     }
-    exemption_cache cache = {0};
+    exemption_cache cache;
+    cache.n = 0;
     if (overflow) {
         /* more rules fired than the list holds: every rule, in order, its
            whole condition evaluated */
