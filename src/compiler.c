@@ -998,23 +998,20 @@ static int residual(clr_ruleset *rs, clr__slot *sl, const clr__node *n, rowsets 
     return 0;
 }
 
-/* How many values a request may carry in dimension d, to weigh how likely a
- * rule's required values are: every country code for the country dimensions,
- * the vocabulary for use and integration, else the values the rules name. */
+/* How many values a request is taken to carry in dimension d, to weigh how
+ * likely a rule's required values are: the values the rules name (requests
+ * gather on those: a country no rule names is one nobody controls), or the
+ * vocabulary for use and integration when it is larger. */
 static double dim_domain(const clr_ruleset *rs, int d)
 {
-    double n = (double)rs->index[d].nrows;
-    double dom = n;
-    if (clr__attrs[d].is_country)
-        dom = 249;
-    else if ((d == ATTR_USE && rs->has_vocab_use) ||
-             (d == ATTR_INTEGRATION && rs->has_vocab_integration)) {
+    double n = (double)rs->index[d].nrows, vocab = 0;
+    if ((d == ATTR_USE && rs->has_vocab_use) ||
+        (d == ATTR_INTEGRATION && rs->has_vocab_integration)) {
         uint8_t flag = d == ATTR_USE ? SYMF_VOCAB_USE : SYMF_VOCAB_INTEGRATION;
-        dom = 0;
         for (size_t s = 1; s < rs->nsyms; s++)
-            dom += (rs->sym_flags[s] & flag) != 0;
+            vocab += (rs->sym_flags[s] & flag) != 0;
     }
-    return dom > n ? dom : n;
+    return vocab > n ? vocab : n;
 }
 
 /* Limits on pair anchors: the entries one rule may add (the product of its
