@@ -937,11 +937,13 @@ static const clr__node *chain(clr_ruleset *rs, const clr__node **c, size_t k, co
  * some members are dated, is decided by the checks as well when the request's
  * value is an undated member. Then sl->rest_undated is a check of those
  * members' rows, and sl->rest_if_undated what is left when it passes. */
-static int residual(clr_ruleset *rs, clr__slot *sl, const clr__node *n, rowsets *sets, uint64_t *bm)
+static int residual(clr_ruleset *rs, size_t slot, const clr__node *n, rowsets *sets, uint64_t *bm)
 {
     const clr__node *c[CONJUNCTS_MAX];
-    uint8_t skip[CONJUNCTS_MAX] = {0};
+    uint8_t skip[CONJUNCTS_MAX] = {0}, skip_inline[CONJUNCTS_MAX] = {0};
+    clr__slot *sl = &rs->slots[slot];
     sl->rest = n;
+    rs->rest_inline[slot] = n;
     if (!n)
         return 0;
     size_t k = conjuncts(n, c, 0, CONJUNCTS_MAX);
@@ -953,9 +955,13 @@ static int residual(clr_ruleset *rs, clr__slot *sl, const clr__node *n, rowsets 
         for (int d = 0; d < CLR__NDIM; d++)
             readers[d] += (m >> d) & 1;
     }
-    size_t kept = k, dated = k;
+    size_t kept = k, kept_inline = k, dated = k;
     for (size_t i = 0; i < k; i++) {
         int d = exact_dim(c[i]);
+        if (c[i]->op == OP_TRUE || (d >= 0 && d != ATTR_MODEL && readers[d] == 1)) {
+            skip_inline[i] = 1; /* the inline models' lists check every dimension but the model */
+            kept_inline--;
+        }
         if (c[i]->op == OP_TRUE || (d >= 0 && readers[d] == 1)) {
             skip[i] = 1;
             kept--;
@@ -967,6 +973,8 @@ static int residual(clr_ruleset *rs, clr__slot *sl, const clr__node *n, rowsets 
     int oom = 0;
     if (kept < k)
         sl->rest = chain(rs, c, k, skip, &oom);
+    if (kept_inline < k && !oom)
+        rs->rest_inline[slot] = chain(rs, c, k, skip_inline, &oom);
     if (oom)
         return CLR_ENOMEM;
     if (dated == k)
@@ -1200,7 +1208,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req)[CLR__NDIM],
 
     /* what the checks leave of each condition */
     for (size_t b = 0; b < nbits; b++)
-        if (residual(rs, &rs->slots[b], rs->rules[rs->nexemptions + b].when, &sets, bm)) {
+        if (residual(rs, b, rs->rules[rs->nexemptions + b].when, &sets, bm)) {
             rc = CLR_ENOMEM;
             goto done;
         }
@@ -1350,7 +1358,8 @@ static int build_index(clr_ruleset *rs)
     /* slots on cache-line boundaries: reading one slot reads one line */
     char *mem = clr__arena_alloc(&rs->arena, (nbits ? nbits : 1) * sizeof(clr__slot) + 64);
     clr__window *windows = clr__arena_alloc(&rs->arena, nwindows * sizeof(*windows));
-    if (!mem || !windows) {
+    rs->rest_inline = clr__arena_alloc(&rs->arena, (nbits ? nbits : 1) * sizeof(*rs->rest_inline));
+    if (!mem || !windows || !rs->rest_inline) {
         rc = CLR_ENOMEM;
         goto done;
     }

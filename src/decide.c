@@ -514,7 +514,7 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
                 continue;
             const clr__node *when = sl->rest;
             if (inline_model) {
-                when = rs->rules[rule].when;
+                when = rs->rest_inline[slot];
             } else if (sl->has_rest_undated) {
                 uint32_t c = sl->rest_undated, v = c & CLR__CHK_VAL;
                 uint32_t rr = row[c >> CLR__CHK_DIM_SHIFT];

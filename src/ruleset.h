@@ -249,7 +249,11 @@ struct clr_ruleset {
     const uint64_t *cand_sets;  /* the row sets candidates check, shared */
     struct clr__slot *slots;    /* slot i: rule nexemptions + i */
     const clr__window *windows; /* [0] unused */
-    size_t nbits;               /* rules in the index (exemptions are looked up, not indexed) */
+    /* by slot: what is left of the condition for an inline model once the
+       index's checks (of every dimension but the model) have passed; NULL:
+       nothing */
+    const clr__node **rest_inline;
+    size_t nbits; /* rules in the index (exemptions are looked up, not indexed) */
 
     const clr__source *const *sources;
     size_t nsources;
