@@ -704,13 +704,14 @@ static int model_syms(const clr_ruleset *rs, const clr__node *n, symlist *out)
     return 1;
 }
 
-static int required_syms(const clr_ruleset *rs, const clr__node *n, int dim, symlist *out)
+static int required_syms(const clr_ruleset *rs, const clr__node *n, int dim, int by_name,
+                         symlist *out)
 {
     if (!n)
         return 0;
     if (dim == ATTR_MODEL && (n->op == OP_EQ || n->op == OP_IN) && n->attr != ATTR_MODEL &&
         clr__attrs[n->attr].of_model)
-        return model_syms(rs, n, out);
+        return by_name ? 0 : model_syms(rs, n, out);
     switch ((clr__op)n->op) {
     case OP_EQ:
         if (n->attr != dim)
@@ -726,8 +727,8 @@ static int required_syms(const clr_ruleset *rs, const clr__node *n, int dim, sym
     case OP_FALSE: return 1; /* nothing can make it true */
     case OP_AND: {
         symlist l = {0}, r = {0};
-        int cl = required_syms(rs, n->l, dim, &l);
-        int cr = required_syms(rs, n->r, dim, &r);
+        int cl = required_syms(rs, n->l, dim, by_name, &l);
+        int cr = required_syms(rs, n->r, dim, by_name, &r);
         int ok = 1;
         /* either side is a valid filter; take the narrower */
         if (cl && (!cr || l.n <= r.n)) {
@@ -743,8 +744,8 @@ static int required_syms(const clr_ruleset *rs, const clr__node *n, int dim, sym
     }
     case OP_OR: {
         symlist l = {0}, r = {0};
-        int cl = required_syms(rs, n->l, dim, &l);
-        int cr = required_syms(rs, n->r, dim, &r);
+        int cl = required_syms(rs, n->l, dim, by_name, &l);
+        int cr = required_syms(rs, n->r, dim, by_name, &r);
         int ok = cl && cr;
         for (size_t i = 0; i < l.n && ok; i++)
             ok = symlist_add(out, l.v[i]) == 0;
@@ -757,7 +758,7 @@ static int required_syms(const clr_ruleset *rs, const clr__node *n, int dim, sym
     default: break;
     }
     if (dim == ATTR_MODEL && (n->op == OP_NUM || n->op == OP_BOOL || n->op == OP_HAS) &&
-        clr__attrs[n->attr].of_model)
+        clr__attrs[n->attr].of_model && !by_name)
         return model_syms(rs, n, out);
     return 0;
 }
@@ -958,8 +959,11 @@ static int residual(clr_ruleset *rs, size_t slot, const clr__node *n, rowsets *s
     size_t kept = k, kept_inline = k, dated = k;
     for (size_t i = 0; i < k; i++) {
         int d = exact_dim(c[i]);
-        if (c[i]->op == OP_TRUE || (d >= 0 && d != ATTR_MODEL && readers[d] == 1)) {
-            skip_inline[i] = 1; /* the inline models' lists check every dimension but the model */
+        if (c[i]->op == OP_TRUE ||
+            (d >= 0 && readers[d] == 1 && (d != ATTR_MODEL || c[i]->attr == ATTR_MODEL))) {
+            /* the inline models' lists check the model dimension for tests
+               of the model's name only */
+            skip_inline[i] = 1;
             kept_inline--;
         }
         if (c[i]->op == OP_TRUE || (d >= 0 && readers[d] == 1)) {
@@ -1032,15 +1036,14 @@ static double dim_domain(const clr_ruleset *rs, int d)
  * one more table costs about as much as checking that many candidates. */
 #define ANCHOR_SAVING_MIN 1.0
 
-/* The dimensions rule i may be anchored on in variant v (1: inline models, the
- * model dimension left out) into dims; their number, or -1 when no request
- * can meet the rule. */
-static int anchor_dims(const clr_ruleset *rs, const symlist *req, const uint8_t *constrained, int v,
+/* The dimensions a rule may be anchored on into dims; their number, or -1
+ * when no request can meet the rule. */
+static int anchor_dims(const clr_ruleset *rs, const symlist *req, const uint8_t *constrained,
                        int *dims)
 {
     int k = 0;
     for (int d = 0; d < CLR__NDIM; d++) {
-        if (!constrained[d] || !rs->index[d].used || (v == 1 && d == ATTR_MODEL))
+        if (!constrained[d] || !rs->index[d].used)
             continue;
         if (req[d].n == 0)
             return -1; /* no value can make it true */
@@ -1087,7 +1090,7 @@ static double best_anchor(const clr_ruleset *rs, const symlist *req, const int *
  * checks; -1 checks: never true): first the best of all, then anchors that
  * save less than ANCHOR_SAVING_MIN are dropped, the least saving first. */
 static void choose_anchors(const clr_ruleset *rs, symlist (*req)[CLR__NDIM],
-                           uint8_t (*constrained)[CLR__NDIM], const double *domain, int v,
+                           uint8_t (*constrained)[CLR__NDIM], const double *domain,
                            int8_t (*anc)[3])
 {
     size_t nbits = rs->nbits;
@@ -1099,7 +1102,7 @@ static void choose_anchors(const clr_ruleset *rs, symlist (*req)[CLR__NDIM],
                 allow[a][b] = 0;
     int dims[CLR__NDIM];
     for (size_t i = 0; i < nbits; i++) {
-        int k = anchor_dims(rs, req[i], constrained[i], v, dims), d1, d2;
+        int k = anchor_dims(rs, req[i], constrained[i], dims), d1, d2;
         if (k >= 0)
             best_anchor(rs, req[i], dims, k, domain, allow, &d1, &d2);
         else
@@ -1120,7 +1123,7 @@ static void choose_anchors(const clr_ruleset *rs, symlist (*req)[CLR__NDIM],
             int a1 = anc[i][0], a2 = anc[i][1], d1, d2;
             if (anc[i][2] < 0 || a1 == CLR__NDIM)
                 continue;
-            int k = anchor_dims(rs, req[i], constrained[i], v, dims);
+            int k = anchor_dims(rs, req[i], constrained[i], dims);
             double here = best_anchor(rs, req[i], dims, k, domain, used, &d1, &d2);
             used[a1][a2] = 0;
             double next = best_anchor(rs, req[i], dims, k, domain, used, &d1, &d2);
@@ -1142,7 +1145,7 @@ static void choose_anchors(const clr_ruleset *rs, symlist (*req)[CLR__NDIM],
         for (size_t i = 0; i < nbits; i++) {
             if (anc[i][2] < 0 || anc[i][0] != w1 || anc[i][1] != w2)
                 continue;
-            int k = anchor_dims(rs, req[i], constrained[i], v, dims), d1, d2;
+            int k = anchor_dims(rs, req[i], constrained[i], dims), d1, d2;
             best_anchor(rs, req[i], dims, k, domain, used, &d1, &d2);
             anc[i][0] = (int8_t)d1;
             anc[i][1] = (int8_t)d2;
@@ -1154,13 +1157,15 @@ static void choose_anchors(const clr_ruleset *rs, symlist (*req)[CLR__NDIM],
 /* Builds rs->cand[0], rs->cand[1], rs->cand_sets and the slots' residual
  * conditions from what each rule requires of each dimension (req,
  * constrained: by slot). */
-static int build_candidates(clr_ruleset *rs, symlist (*req)[CLR__NDIM],
-                            uint8_t (*constrained)[CLR__NDIM])
+static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
+                            uint8_t (*constrained_v[2])[CLR__NDIM])
 {
     size_t nbits = rs->nbits;
     int rc = 0;
     rowsets sets = {0};
-    uint32_t(*chk)[CLR__NDIM] = calloc(nbits ? nbits : 1, sizeof(*chk));
+    uint32_t(*chk_v[2])[CLR__NDIM] = {calloc(nbits ? nbits : 1, sizeof(*chk_v[0])),
+                                      calloc(nbits ? nbits : 1, sizeof(*chk_v[1]))};
+    uint32_t(*chk)[CLR__NDIM] = chk_v[0];
     int8_t(*anc)[3] = calloc(nbits ? nbits : 1, sizeof(*anc));
     uint64_t *bm = NULL;
     uint32_t *count = NULL;
@@ -1169,7 +1174,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req)[CLR__NDIM],
         if (rs->index[d].nrows > maxrows)
             maxrows = rs->index[d].nrows;
     bm = calloc((maxrows + 63) / 64, sizeof(*bm));
-    if (!chk || !anc || !bm) {
+    if (!chk_v[0] || !chk_v[1] || !anc || !bm) {
         rc = CLR_ENOMEM;
         goto done;
     }
@@ -1183,13 +1188,15 @@ static int build_candidates(clr_ruleset *rs, symlist (*req)[CLR__NDIM],
 
     /* each rule's check of each dimension it constrains */
     for (size_t i = 0; i < nbits; i++)
-        for (int d = 0; d < CLR__NDIM; d++) {
+        for (int x = 0; x <= CLR__NDIM; x++) {
+            int v = x == CLR__NDIM, d = v ? ATTR_MODEL : x;
             const clr__dim_index *ix = &rs->index[d];
-            const symlist *l = &req[i][d];
-            if (!constrained[i][d] || l->n == 0)
+            const symlist *l = &req_v[v][i][d];
+            if (!constrained_v[v][i][d] || l->n == 0)
                 continue;
             if (l->n == 1) {
-                chk[i][d] = (uint32_t)d << CLR__CHK_DIM_SHIFT | CLR__CHK_ONE | ix->row_of[l->v[0]];
+                chk_v[v][i][d] =
+                    (uint32_t)d << CLR__CHK_DIM_SHIFT | CLR__CHK_ONE | ix->row_of[l->v[0]];
                 continue;
             }
             size_t nw = (ix->nrows + 63) / 64;
@@ -1203,8 +1210,12 @@ static int build_candidates(clr_ruleset *rs, symlist (*req)[CLR__NDIM],
                 rc = CLR_ENOMEM;
                 goto done;
             }
-            chk[i][d] = (uint32_t)d << CLR__CHK_DIM_SHIFT | at;
+            chk_v[v][i][d] = (uint32_t)d << CLR__CHK_DIM_SHIFT | at;
         }
+    for (size_t i = 0; i < nbits; i++)
+        for (int d = 0; d < CLR__NDIM; d++)
+            if (d != ATTR_MODEL)
+                chk_v[1][i][d] = chk_v[0][i][d];
 
     /* what the checks leave of each condition */
     for (size_t b = 0; b < nbits; b++)
@@ -1215,13 +1226,16 @@ static int build_candidates(clr_ruleset *rs, symlist (*req)[CLR__NDIM],
 
     for (int v = 0; v < 2; v++) {
         clr__cand_index *ci = &rs->cand[v];
+        symlist(*req)[CLR__NDIM] = req_v[v];
+        uint8_t(*constrained)[CLR__NDIM] = constrained_v[v];
+        chk = chk_v[v];
         /* the anchors in use, and where each one's cells start */
         int anchor_of[CLR__NDIM + 1][CLR__NDIM + 1];
         memset(anchor_of, -1, sizeof anchor_of);
         size_t base[CLR__MAX_ANCHORS + 1];
         ci->nanchors = 0;
         base[0] = 0;
-        choose_anchors(rs, req, constrained, domain, v, anc);
+        choose_anchors(rs, req, constrained, domain, anc);
         for (size_t b = 0; b < nbits; b++) {
             int d1 = anc[b][0], d2 = anc[b][1];
             if (anc[b][2] < 0 || anchor_of[d1][d2] >= 0)
@@ -1263,8 +1277,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req)[CLR__NDIM],
                         count[cell] += 1 + (uint32_t)nchk;
                         *p++ = (uint32_t)i << CLR__CAND_SLOT_SHIFT | (uint32_t)nchk;
                         for (int d = 0; d < CLR__NDIM; d++)
-                            if (d != d1 && d != d2 && constrained[i][d] &&
-                                !(v == 1 && d == ATTR_MODEL))
+                            if (d != d1 && d != d2 && constrained[i][d])
                                 *p++ = chk[i][d];
                     }
             }
@@ -1313,7 +1326,8 @@ done:
     free(sets.w);
     free(sets.off);
     free(sets.len);
-    free(chk);
+    free(chk_v[0]);
+    free(chk_v[1]);
     free(anc);
     free(bm);
     free(count);
@@ -1329,18 +1343,24 @@ static int build_index(clr_ruleset *rs)
     if (nbits >= (1u << (32 - CLR__CAND_SLOT_SHIFT)))
         return CLR_ENOMEM; /* more rules than a candidate's head word can name */
     int rc = 0;
-    symlist(*req)[CLR__NDIM] = calloc(nbits ? nbits : 1, sizeof(*req));
-    uint8_t(*constrained)[CLR__NDIM] = calloc(nbits ? nbits : 1, sizeof(*constrained));
-    if (!req || !constrained) {
+    /* [0] for catalogue models; [1] for inline models, whose model dimension
+       holds only what tests of the model's name require */
+    symlist(*req[2])[CLR__NDIM] = {calloc(nbits ? nbits : 1, sizeof(*req[0])),
+                                   calloc(nbits ? nbits : 1, sizeof(*req[1]))};
+    uint8_t(*constrained[2])[CLR__NDIM] = {calloc(nbits ? nbits : 1, sizeof(*constrained[0])),
+                                           calloc(nbits ? nbits : 1, sizeof(*constrained[1]))};
+    if (!req[0] || !req[1] || !constrained[0] || !constrained[1]) {
         rc = CLR_ENOMEM;
         goto done;
     }
     /* what each rule requires of each dimension */
     for (size_t i = 0; i < nbits; i++) {
         const clr__rule *r = &rs->rules[rs->nexemptions + i];
-        for (int d = 0; d < CLR__NDIM; d++) {
-            symlist *l = &req[i][d];
-            constrained[i][d] = (uint8_t)required_syms(rs, r->when, d, l);
+        for (int d = 0; d <= CLR__NDIM; d++) {
+            int v = d == CLR__NDIM;
+            symlist *l = &req[v][i][v ? ATTR_MODEL : d];
+            uint8_t *c = &constrained[v][i][v ? ATTR_MODEL : d];
+            *c = (uint8_t)required_syms(rs, r->when, v ? ATTR_MODEL : d, v, l);
             if (l->n > 1)
                 qsort(l->v, l->n, sizeof(clr__sym), sym_cmp);
             size_t u = 0;
@@ -1349,6 +1369,11 @@ static int build_index(clr_ruleset *rs)
                     l->v[u++] = l->v[k];
             l->n = u;
         }
+        for (int d = 0; d < CLR__NDIM; d++)
+            if (d != ATTR_MODEL) {
+                req[1][i][d] = req[0][i][d]; /* shared: freed through req[0] */
+                constrained[1][i][d] = constrained[0][i][d];
+            }
     }
     size_t nwindows = 1;
     for (size_t i = 0; i < nbits; i++) {
@@ -1380,7 +1405,7 @@ static int build_index(clr_ruleset *rs)
         clr__dim_index *ix = &rs->index[dim];
         size_t any = 0;
         for (size_t i = 0; i < nbits; i++)
-            any += constrained[i][dim];
+            any += constrained[0][i][dim] || constrained[1][i][dim];
         if (!any)
             continue;
         uint32_t *rows = clr__arena_alloc(&rs->arena, rs->nsyms * sizeof(uint32_t));
@@ -1389,23 +1414,29 @@ static int build_index(clr_ruleset *rs)
             goto done;
         }
         size_t nrows = 1;
-        for (size_t i = 0; i < nbits; i++) {
-            for (size_t k = 0; constrained[i][dim] && k < req[i][dim].n; k++)
-                if (req[i][dim].v[k] && !rows[req[i][dim].v[k]])
-                    rows[req[i][dim].v[k]] = (uint32_t)nrows++;
-        }
+        for (int v = 0; v < 2; v++)
+            for (size_t i = 0; i < nbits; i++) {
+                const symlist *l = &req[v][i][dim];
+                for (size_t k = 0; constrained[v][i][dim] && k < l->n; k++)
+                    if (!rows[l->v[k]])
+                        rows[l->v[k]] = (uint32_t)nrows++;
+            }
         ix->used = 1;
         ix->row_of = rows;
         ix->nrows = nrows;
     }
     rc = build_candidates(rs, req, constrained);
 done:
-    if (req)
-        for (size_t i = 0; i < nbits; i++)
-            for (int d = 0; d < CLR__NDIM; d++)
-                free(req[i][d].v);
-    free(req);
-    free(constrained);
+    for (size_t i = 0; i < nbits; i++) {
+        for (int d = 0; req[0] && d < CLR__NDIM; d++)
+            free(req[0][i][d].v);
+        if (req[1])
+            free(req[1][i][ATTR_MODEL].v);
+    }
+    for (int v = 0; v < 2; v++) {
+        free(req[v]);
+        free(constrained[v]);
+    }
     return rc;
 }
 

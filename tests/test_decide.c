@@ -421,7 +421,8 @@ static unsigned rnd(unsigned n)
 static const char *const COUNTRIES[] = {"US", "DE", "FR", "CN", "RU", "IR", "JP", "GB", "IN", "BR"};
 static const char *const USES[] = {"u0", "u1", "u2", "u3"};
 static const char *const INTS[] = {"i0", "i1", "i2"};
-static const char *const MODELS[] = {"m0", "m1", "m2", "m3"};
+/* m4 is not in the catalogue: requests name it with model_attributes */
+static const char *const MODELS[] = {"m0", "m1", "m2", "m3", "m4"};
 
 /* The wide rounds draw from 160 country codes, in groups of 40 and literal
  * sets, and write more rules, most of them conjunctions: the index then has
@@ -495,7 +496,13 @@ static void gen_cond(char *buf, size_t cap, int depth)
         break;
     case 5: snprintf(buf + n, cap - n, "use in { %s, %s }", USES[rnd(4)], USES[rnd(4)]); break;
     case 6: snprintf(buf + n, cap - n, "integration == %s", INTS[rnd(3)]); break;
-    case 7: snprintf(buf + n, cap - n, "model %s %s", rnd(3) ? "==" : "!=", MODELS[rnd(4)]); break;
+    case 7:
+        if (rnd(3))
+            snprintf(buf + n, cap - n, "model %s %s", rnd(3) ? "==" : "!=", MODELS[rnd(5)]);
+        else
+            snprintf(buf + n, cap - n, "model %sin { %s, %s }", rnd(4) ? "" : "not ",
+                     MODELS[rnd(5)], MODELS[rnd(5)]);
+        break;
     case 8: snprintf(buf + n, cap - n, "principal.org in orgs%u", rnd(2)); break;
     case 9:
         snprintf(buf + n, cap - n, "model.training_ops %s %de25", rnd(2) ? ">=" : "<", 1 + rnd(9));
@@ -571,8 +578,8 @@ static clr_request random_request(void)
 {
     clr_request q;
     memset(&q, 0, sizeof q);
-    const char *models[] = {"m0", "m1", "m2", "m3", "inline-x", "unknown-y"};
-    snprintf(q.model, sizeof q.model, "%s", models[rnd(6)]);
+    const char *models[] = {"m0", "m1", "m2", "m3", "inline-x", "unknown-y", "m4"};
+    snprintf(q.model, sizeof q.model, "%s", models[rnd(7)]);
     snprintf(q.principal.id, sizeof q.principal.id, "u%u", rnd(3));
     const char *orgs[] = {"o0", "o1", "o2", "o3", "o4", "o-unknown", ""};
     snprintf(q.principal.org, sizeof q.principal.org, "%s", orgs[rnd(7)]);
@@ -590,7 +597,7 @@ static clr_request random_request(void)
     q.units = rnd(3000);
     q.model_attributes.training_ops = -1;
     q.model_attributes.open_weights = -1;
-    if (strcmp(q.model, "inline-x") == 0) {
+    if (strcmp(q.model, "inline-x") == 0 || strcmp(q.model, "m4") == 0) {
         q.model_attributes.present = 1;
         snprintf(q.model_attributes.origin, 3, "%s", cs[rnd(4)]);
         snprintf(q.model_attributes.provider, sizeof q.model_attributes.provider, "%s",
