@@ -15,6 +15,14 @@
 
 typedef uint32_t clr__sym; /* an interned string; 0 is "absent or unknown" */
 
+/* A slot of the symbol hash table: the symbol with its string, so that a
+ * look-up reads one slot and the string. */
+typedef struct clr__sym_slot {
+    clr__sym sym;
+    uint32_t len;
+    const char *str;
+} clr__sym_slot;
+
 /* Attributes a condition may name. The first CLR__NDIM are symbol-valued
  * request attributes: the index's dimensions. */
 typedef enum {
@@ -125,18 +133,19 @@ typedef struct clr__class {
 
 /* A rule or an exemption: one slot of the index. */
 typedef struct clr__rule {
+    /* first, together: what recording a rule that fires reads */
     const char *id;
+    const char *citation, *message;
+    const uint32_t *exempted_by; /* rules: indices of the exemptions naming them */
+    size_t nexempted_by;
     uint32_t rulebook; /* index into rulebooks */
-    int is_exemption;
     clr_effect effect; /* rules only */
+    int is_exemption;
     const clr__node *when;
     const char *when_text; /* the condition as written */
     clr_time from, until;
-    const char *citation, *message;
     const uint32_t *exempts; /* exemptions: indices of the rules switched off */
     size_t nexempts;
-    const uint32_t *exempted_by; /* rules: indices of the exemptions naming them */
-    size_t nexempted_by;
     int screens; /* the condition screens names against lists */
     clr__pos pos;
 } clr__rule;
@@ -224,7 +233,7 @@ struct clr_ruleset {
     int32_t *sym_model; /* sym -> catalogue index, or -1 */
     uint8_t *sym_flags; /* SYMF_* */
     size_t nsyms;
-    uint32_t *hash_slots; /* open addressing: sym or 0 */
+    struct clr__sym_slot *hash_slots; /* open addressing; sym 0: empty */
     size_t hash_mask;
     clr__sym country_sym[26 * 26];
     int has_vocab_use, has_vocab_integration;
