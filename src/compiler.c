@@ -704,13 +704,14 @@ static int model_syms(const clr_ruleset *rs, const clr__node *n, symlist *out)
     return 1;
 }
 
-static int required_syms(const clr_ruleset *rs, const clr__node *n, int dim, symlist *out)
+static int required_syms(const clr_ruleset *rs, const clr__node *n, int dim, int by_name,
+                         symlist *out)
 {
     if (!n)
         return 0;
     if (dim == ATTR_MODEL && (n->op == OP_EQ || n->op == OP_IN) && n->attr != ATTR_MODEL &&
         clr__attrs[n->attr].of_model)
-        return model_syms(rs, n, out);
+        return by_name ? 0 : model_syms(rs, n, out);
     switch ((clr__op)n->op) {
     case OP_EQ:
         if (n->attr != dim)
@@ -726,8 +727,8 @@ static int required_syms(const clr_ruleset *rs, const clr__node *n, int dim, sym
     case OP_FALSE: return 1; /* nothing can make it true */
     case OP_AND: {
         symlist l = {0}, r = {0};
-        int cl = required_syms(rs, n->l, dim, &l);
-        int cr = required_syms(rs, n->r, dim, &r);
+        int cl = required_syms(rs, n->l, dim, by_name, &l);
+        int cr = required_syms(rs, n->r, dim, by_name, &r);
         int ok = 1;
         /* either side is a valid filter; take the narrower */
         if (cl && (!cr || l.n <= r.n)) {
@@ -743,8 +744,8 @@ static int required_syms(const clr_ruleset *rs, const clr__node *n, int dim, sym
     }
     case OP_OR: {
         symlist l = {0}, r = {0};
-        int cl = required_syms(rs, n->l, dim, &l);
-        int cr = required_syms(rs, n->r, dim, &r);
+        int cl = required_syms(rs, n->l, dim, by_name, &l);
+        int cr = required_syms(rs, n->r, dim, by_name, &r);
         int ok = cl && cr;
         for (size_t i = 0; i < l.n && ok; i++)
             ok = symlist_add(out, l.v[i]) == 0;
@@ -757,7 +758,7 @@ static int required_syms(const clr_ruleset *rs, const clr__node *n, int dim, sym
     default: break;
     }
     if (dim == ATTR_MODEL && (n->op == OP_NUM || n->op == OP_BOOL || n->op == OP_HAS) &&
-        clr__attrs[n->attr].of_model)
+        clr__attrs[n->attr].of_model && !by_name)
         return model_syms(rs, n, out);
     return 0;
 }
@@ -768,216 +769,674 @@ static int sym_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* What each rule requires of one dimension, and its sort key. */
-typedef struct sort_rule {
-    uint32_t rule;
-    uint32_t key[CLR__NDIM]; /* the value, or set of values, required; UINT32_MAX: none */
-} sort_rule;
-
-/* qsort has no context argument: the dimension order is passed here, under
- * sort_lock, so that compilations on several threads do not mix. */
-static int dim_order[CLR__NDIM];
-static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int key_cmp(const void *a, const void *b)
+/* The dimension whose index check decides test n exactly for a catalogue
+ * model: a value or an undated set of values of a dimension, or a test of
+ * model attributes (folded into the model dimension); -1 for any other node. */
+static int exact_dim(const clr__node *n)
 {
-    const sort_rule *x = a, *y = b;
-    for (int k = 0; k < CLR__NDIM; k++) {
-        int d = dim_order[k];
-        if (x->key[d] != y->key[d])
-            return x->key[d] < y->key[d] ? -1 : 1;
-    }
-    return x->rule < y->rule ? -1 : x->rule > y->rule;
-}
-
-/* Whether the index rows alone decide n for a catalogue model: n is a
- * conjunction of tests on distinct dimensions, each a value or an undated set
- * of values, or a test of model attributes (folded into the model dimension).
- * seen collects the dimensions used. */
-static int index_exact(const clr__node *n, unsigned *seen)
-{
-    if (!n)
-        return 0;
     switch ((clr__op)n->op) {
-    case OP_TRUE: return 1;
-    case OP_AND: return index_exact(n->l, seen) && index_exact(n->r, seen);
     case OP_EQ:
     case OP_IN:
     case OP_NUM:
     case OP_BOOL:
-    case OP_HAS: {
-        int dim;
-        if (n->attr < CLR__NDIM && (n->op == OP_EQ || n->op == OP_IN))
-            dim = n->attr;
-        else if (clr__attrs[n->attr].of_model)
-            dim = ATTR_MODEL;
-        else
-            return 0;
+    case OP_HAS:
         if (n->op == OP_IN && n->set->dated)
-            return 0;
-        if (*seen & (1u << dim))
-            return 0; /* the index keeps only one test per dimension */
-        *seen |= 1u << dim;
-        return 1;
-    }
-    default: return 0;
+            return -1;
+        if (n->attr < CLR__NDIM && (n->op == OP_EQ || n->op == OP_IN))
+            return n->attr;
+        if (clr__attrs[n->attr].of_model)
+            return ATTR_MODEL;
+        return -1;
+    default: return -1;
     }
 }
+
+/* The dimensions n's tests read (all of them for OP_FALSE, which constrains
+ * every dimension): a superset of those n constrains. */
+static unsigned dims_read(const clr__node *n)
+{
+    if (!n)
+        return 0;
+    switch ((clr__op)n->op) {
+    case OP_FALSE: return (1u << CLR__NDIM) - 1;
+    case OP_AND:
+    case OP_OR: return dims_read(n->l) | dims_read(n->r);
+    case OP_NOT: return dims_read(n->l);
+    case OP_EQ_ATTR:
+        return (n->attr < CLR__NDIM ? 1u << n->attr : 0) |
+               (n->attr2 < CLR__NDIM ? 1u << n->attr2 : 0) |
+               (clr__attrs[n->attr].of_model || clr__attrs[n->attr2].of_model ? 1u : 0);
+    default: {
+        int d = n->attr < CLR__NDIM ? n->attr : clr__attrs[n->attr].of_model ? ATTR_MODEL : -1;
+        return d >= 0 ? 1u << d : 0;
+    }
+    }
+}
+
+#define CONJUNCTS_MAX 32
+
+/* The conjuncts of n's top-level "and" chain into out; their number, or more
+ * than cap when they do not fit. */
+static size_t conjuncts(const clr__node *n, const clr__node **out, size_t k, size_t cap)
+{
+    if (n->op == OP_AND)
+        return conjuncts(n->r, out, conjuncts(n->l, out, k, cap), cap);
+    if (k < cap)
+        out[k] = n;
+    return k + 1;
+}
+
+/* The row sets candidates check, each interned once: rules naming the same
+ * group share one. */
+typedef struct rowsets {
+    uint64_t *w; /* the bitmaps, back to back */
+    size_t n, cap;
+    uint32_t *off; /* open addressing: offset + 1, or 0 */
+    uint32_t *len; /* the words of each entry of off */
+    size_t mask, count;
+} rowsets;
+
+static size_t rowsets_slot(const rowsets *s, const uint64_t *bm, size_t nw)
+{
+    return (size_t)clr__hash((const char *)bm, nw * sizeof(*bm)) & s->mask;
+}
+
+static int rowsets_grow(rowsets *s)
+{
+    size_t mask = s->mask ? s->mask * 2 + 1 : 255;
+    uint32_t *off = calloc(mask + 1, sizeof(*off)), *len = calloc(mask + 1, sizeof(*len));
+    if (!off || !len) {
+        free(off);
+        free(len);
+        return CLR_ENOMEM;
+    }
+    rowsets t = *s;
+    t.off = off;
+    t.len = len;
+    t.mask = mask;
+    for (size_t k = 0; s->off && k <= s->mask; k++) {
+        if (!s->off[k])
+            continue;
+        size_t h = rowsets_slot(&t, s->w + s->off[k] - 1, s->len[k]);
+        while (off[h])
+            h = (h + 1) & mask;
+        off[h] = s->off[k];
+        len[h] = s->len[k];
+    }
+    free(s->off);
+    free(s->len);
+    *s = t;
+    return 0;
+}
+
+/* Finds or adds the nw words of bm; sets *at to where they start in s->w. */
+static int rowsets_intern(rowsets *s, const uint64_t *bm, size_t nw, uint32_t *at)
+{
+    if ((s->count + 1) * 2 > s->mask + 1 && rowsets_grow(s))
+        return CLR_ENOMEM;
+    size_t h = rowsets_slot(s, bm, nw);
+    for (; s->off[h]; h = (h + 1) & s->mask)
+        if (s->len[h] == nw && memcmp(s->w + s->off[h] - 1, bm, nw * sizeof(*bm)) == 0) {
+            *at = s->off[h] - 1;
+            return 0;
+        }
+    if (s->n + nw >= CLR__CHK_VAL)
+        return CLR_ENOMEM;
+    if (s->n + nw > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        while (cap < s->n + nw)
+            cap *= 2;
+        uint64_t *w = realloc(s->w, cap * sizeof(*w));
+        if (!w)
+            return CLR_ENOMEM;
+        s->w = w;
+        s->cap = cap;
+    }
+    memcpy(s->w + s->n, bm, nw * sizeof(*bm));
+    *at = (uint32_t)s->n;
+    s->off[h] = (uint32_t)s->n + 1;
+    s->len[h] = (uint32_t)nw;
+    s->n += nw;
+    s->count++;
+    return 0;
+}
+
+/* And-chains conjuncts c[0..k) but those marked in skip; NULL when none is
+ * left. *oom set when a node cannot be allocated. */
+static const clr__node *chain(clr_ruleset *rs, const clr__node **c, size_t k, const uint8_t *skip,
+                              int *oom)
+{
+    const clr__node *left = NULL;
+    for (size_t i = 0; i < k; i++) {
+        if (skip[i])
+            continue;
+        if (!left) {
+            left = c[i];
+            continue;
+        }
+        clr__node *and = clr__arena_alloc(&rs->arena, sizeof(*and));
+        if (!and) {
+            *oom = 1;
+            return NULL;
+        }
+        and->op = OP_AND;
+        and->l = left;
+        and->r = c[i];
+        left = and;
+    }
+    return left;
+}
+
+/* What is left of a rule's condition n for a catalogue model once the
+ * index's checks have passed (the checks hold each dimension the rule
+ * constrains to the values required_syms gives): n without the conjuncts the
+ * checks decide exactly. Such a conjunct is an exact test (exact_dim) on a
+ * dimension that no other conjunct reads, so its values are the ones the index
+ * holds. Sets sl->rest (NULL when nothing is left).
+ *
+ * A test "attribute in set" on a dimension no other conjunct reads, where
+ * some members are dated, is decided by the checks as well when the request's
+ * value is an undated member. Then sl->rest_undated is a check of those
+ * members' rows, and sl->rest_if_undated what is left when it passes. */
+static int residual(clr_ruleset *rs, size_t slot, const clr__node *n, rowsets *sets, uint64_t *bm)
+{
+    const clr__node *c[CONJUNCTS_MAX];
+    uint8_t skip[CONJUNCTS_MAX] = {0}, skip_inline[CONJUNCTS_MAX] = {0};
+    clr__slot *sl = &rs->slots[slot];
+    sl->rest = n;
+    rs->rest_inline[slot] = n;
+    if (!n)
+        return 0;
+    size_t k = conjuncts(n, c, 0, CONJUNCTS_MAX);
+    if (k > CONJUNCTS_MAX)
+        return 0;
+    unsigned readers[CLR__NDIM] = {0};
+    for (size_t i = 0; i < k; i++) {
+        unsigned m = dims_read(c[i]);
+        for (int d = 0; d < CLR__NDIM; d++)
+            readers[d] += (m >> d) & 1;
+    }
+    size_t kept = k, kept_inline = k, dated = k;
+    for (size_t i = 0; i < k; i++) {
+        int d = exact_dim(c[i]);
+        if (c[i]->op == OP_TRUE ||
+            (d >= 0 && readers[d] == 1 && (d != ATTR_MODEL || c[i]->attr == ATTR_MODEL))) {
+            /* the inline models' lists check the model dimension for tests
+               of the model's name only */
+            skip_inline[i] = 1;
+            kept_inline--;
+        }
+        if (c[i]->op == OP_TRUE || (d >= 0 && readers[d] == 1)) {
+            skip[i] = 1;
+            kept--;
+        } else if (dated == k && c[i]->op == OP_IN && c[i]->attr < CLR__NDIM &&
+                   readers[c[i]->attr] == 1 && rs->index[c[i]->attr].used) {
+            dated = i;
+        }
+    }
+    int oom = 0;
+    if (kept < k)
+        sl->rest = chain(rs, c, k, skip, &oom);
+    if (kept_inline < k && !oom)
+        rs->rest_inline[slot] = chain(rs, c, k, skip_inline, &oom);
+    if (oom)
+        return CLR_ENOMEM;
+    if (dated == k)
+        return 0;
+    /* the rows of the members in the set at every instant */
+    const clr__set *set = c[dated]->set;
+    const clr__dim_index *ix = &rs->index[c[dated]->attr];
+    size_t nw = (ix->nrows + 63) / 64, nundated = 0;
+    memset(bm, 0, nw * sizeof(*bm));
+    for (size_t i = 0; i < set->n; i++)
+        if (set->members[i].from == CLR_TIME_MIN && set->members[i].until == CLR_TIME_MAX) {
+            uint32_t row = ix->row_of[set->members[i].sym];
+            if (row) {
+                bm[row / 64] |= 1ULL << (row % 64);
+                nundated++;
+            }
+        }
+    if (nundated == 0)
+        return 0;
+    uint32_t at;
+    if (rowsets_intern(sets, bm, nw, &at))
+        return CLR_ENOMEM;
+    skip[dated] = 1;
+    sl->rest_if_undated = chain(rs, c, k, skip, &oom);
+    if (oom)
+        return CLR_ENOMEM;
+    sl->rest_undated = (uint32_t)c[dated]->attr << CLR__CHK_DIM_SHIFT | at;
+    sl->has_rest_undated = 1;
+    return 0;
+}
+
+/* How many values a request is taken to carry in dimension d, to weigh how
+ * likely a rule's required values are: the values the rules name (requests
+ * gather on those: a country no rule names is one nobody controls), or the
+ * vocabulary for use and integration when it is larger. */
+static double dim_domain(const clr_ruleset *rs, int d)
+{
+    double n = (double)rs->index[d].nrows, vocab = 0;
+    if ((d == ATTR_USE && rs->has_vocab_use) ||
+        (d == ATTR_INTEGRATION && rs->has_vocab_integration)) {
+        uint8_t flag = d == ATTR_USE ? SYMF_VOCAB_USE : SYMF_VOCAB_INTEGRATION;
+        for (size_t s = 1; s < rs->nsyms; s++)
+            vocab += (rs->sym_flags[s] & flag) != 0;
+    }
+    return vocab > n ? vocab : n;
+}
+
+/* Limits on pair anchors: the entries one rule may add (the product of its
+ * two sets' sizes), and the cells of one pair's table. */
+#define PAIR_ENTRIES_MAX 256
+#define PAIR_CELLS_MAX 65536
+
+/* Anchors whose rules, moved to their next best anchors in use, would add
+ * fewer expected candidates per request than this are dropped: a lookup in
+ * one more table costs about as much as checking that many candidates. */
+#define ANCHOR_SAVING_MIN 1.0
+
+/* The dimensions a rule may be anchored on into dims; their number, or -1
+ * when no request can meet the rule. */
+static int anchor_dims(const clr_ruleset *rs, const symlist *req, const uint8_t *constrained,
+                       int *dims)
+{
+    int k = 0;
+    for (int d = 0; d < CLR__NDIM; d++) {
+        if (!constrained[d] || !rs->index[d].used)
+            continue;
+        if (req[d].n == 0)
+            return -1; /* no value can make it true */
+        dims[k++] = d;
+    }
+    return k;
+}
+
+/* The best anchor among those allow[d1][d2] permits for a rule constraining
+ * dims[0..k): the one whose required values a request is least likely to
+ * carry, the values of each dimension taken as equally likely. Sets *d1, *d2
+ * (CLR__NDIM for none; the anchor of no dimension is always permitted) and
+ * returns the likelihood. */
+static double best_anchor(const clr_ruleset *rs, const symlist *req, const int *dims, int k,
+                          const double *domain, uint8_t allow[CLR__NDIM + 1][CLR__NDIM + 1],
+                          int *d1, int *d2)
+{
+    double best = 1;
+    *d1 = *d2 = CLR__NDIM;
+    for (int x = 0; x < k; x++) {
+        int a = dims[x];
+        double p = (double)req[a].n / domain[a];
+        if (allow[a][CLR__NDIM] && p < best) {
+            best = p;
+            *d1 = a;
+            *d2 = CLR__NDIM;
+        }
+        for (int y = x + 1; y < k; y++) {
+            int b = dims[y];
+            if (!allow[a][b] || req[a].n * req[b].n > PAIR_ENTRIES_MAX)
+                continue;
+            double q = p * (double)req[b].n / domain[b];
+            if (q < best) {
+                best = q;
+                *d1 = a;
+                *d2 = b;
+            }
+        }
+    }
+    return best;
+}
+
+/* Chooses every rule's anchor for variant v into anc (d1, d2, number of
+ * checks; -1 checks: never true): first the best of all, then anchors that
+ * save less than ANCHOR_SAVING_MIN are dropped, the least saving first. */
+static void choose_anchors(const clr_ruleset *rs, symlist (*req)[CLR__NDIM],
+                           uint8_t (*constrained)[CLR__NDIM], const double *domain,
+                           int8_t (*anc)[3])
+{
+    size_t nbits = rs->nbits;
+    uint8_t allow[CLR__NDIM + 1][CLR__NDIM + 1];
+    memset(allow, 1, sizeof allow);
+    for (int a = 0; a < CLR__NDIM; a++)
+        for (int b = 0; b < CLR__NDIM; b++)
+            if (rs->index[a].nrows * rs->index[b].nrows > PAIR_CELLS_MAX)
+                allow[a][b] = 0;
+    int dims[CLR__NDIM];
+    for (size_t i = 0; i < nbits; i++) {
+        int k = anchor_dims(rs, req[i], constrained[i], dims), d1, d2;
+        if (k >= 0)
+            best_anchor(rs, req[i], dims, k, domain, allow, &d1, &d2);
+        else
+            d1 = d2 = CLR__NDIM;
+        anc[i][0] = (int8_t)d1;
+        anc[i][1] = (int8_t)d2;
+        anc[i][2] = (int8_t)(k < 0 ? -1 : k - (d1 < CLR__NDIM) - (d2 < CLR__NDIM));
+    }
+    for (;;) {
+        /* what each anchor in use saves over its rules' next best anchors in use */
+        uint8_t used[CLR__NDIM + 1][CLR__NDIM + 1] = {{0}};
+        double saves[CLR__NDIM + 1][CLR__NDIM + 1] = {{0}};
+        for (size_t i = 0; i < nbits; i++)
+            if (anc[i][2] >= 0)
+                used[anc[i][0]][anc[i][1]] = 1;
+        used[CLR__NDIM][CLR__NDIM] = 1;
+        for (size_t i = 0; i < nbits; i++) {
+            int a1 = anc[i][0], a2 = anc[i][1], d1, d2;
+            if (anc[i][2] < 0 || a1 == CLR__NDIM)
+                continue;
+            int k = anchor_dims(rs, req[i], constrained[i], dims);
+            double here = best_anchor(rs, req[i], dims, k, domain, used, &d1, &d2);
+            used[a1][a2] = 0;
+            double next = best_anchor(rs, req[i], dims, k, domain, used, &d1, &d2);
+            used[a1][a2] = 1;
+            saves[a1][a2] += next - here;
+        }
+        int w1 = -1, w2 = -1;
+        for (int a = 0; a < CLR__NDIM; a++)
+            for (int b = 0; b <= CLR__NDIM; b++)
+                if (used[a][b] && saves[a][b] < ANCHOR_SAVING_MIN &&
+                    (w1 < 0 || saves[a][b] < saves[w1][w2])) {
+                    w1 = a;
+                    w2 = b;
+                }
+        if (w1 < 0)
+            break;
+        /* drop the least saving anchor: its rules move to their next best */
+        used[w1][w2] = 0;
+        for (size_t i = 0; i < nbits; i++) {
+            if (anc[i][2] < 0 || anc[i][0] != w1 || anc[i][1] != w2)
+                continue;
+            int k = anchor_dims(rs, req[i], constrained[i], dims), d1, d2;
+            best_anchor(rs, req[i], dims, k, domain, used, &d1, &d2);
+            anc[i][0] = (int8_t)d1;
+            anc[i][1] = (int8_t)d2;
+            anc[i][2] = (int8_t)(k - (d1 < CLR__NDIM) - (d2 < CLR__NDIM));
+        }
+    }
+}
+
+/* Builds rs->cand[0], rs->cand[1], rs->cand_sets and the slots' residual
+ * conditions from what each rule requires of each dimension (req,
+ * constrained: by slot). */
+static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
+                            uint8_t (*constrained_v[2])[CLR__NDIM])
+{
+    size_t nbits = rs->nbits;
+    int rc = 0;
+    rowsets sets = {0};
+    uint32_t(*chk_v[2])[CLR__NDIM] = {calloc(nbits ? nbits : 1, sizeof(*chk_v[0])),
+                                      calloc(nbits ? nbits : 1, sizeof(*chk_v[1]))};
+    uint32_t(*chk)[CLR__NDIM] = chk_v[0];
+    int8_t(*anc)[3] = calloc(nbits ? nbits : 1, sizeof(*anc));
+    uint64_t *bm = NULL;
+    uint32_t *count = NULL;
+    size_t maxrows = 1;
+    for (int d = 0; d < CLR__NDIM; d++)
+        if (rs->index[d].nrows > maxrows)
+            maxrows = rs->index[d].nrows;
+    bm = calloc((maxrows + 63) / 64, sizeof(*bm));
+    if (!chk_v[0] || !chk_v[1] || !anc || !bm) {
+        rc = CLR_ENOMEM;
+        goto done;
+    }
+    double domain[CLR__NDIM];
+    size_t nrows[CLR__NDIM + 1];
+    for (int d = 0; d < CLR__NDIM; d++) {
+        domain[d] = rs->index[d].used ? dim_domain(rs, d) : 1;
+        nrows[d] = rs->index[d].used ? rs->index[d].nrows : 1;
+    }
+    nrows[CLR__NDIM] = 1;
+
+    /* each rule's check of each dimension it constrains */
+    for (size_t i = 0; i < nbits; i++)
+        for (int x = 0; x <= CLR__NDIM; x++) {
+            int v = x == CLR__NDIM, d = v ? ATTR_MODEL : x;
+            const clr__dim_index *ix = &rs->index[d];
+            const symlist *l = &req_v[v][i][d];
+            if (!constrained_v[v][i][d] || l->n == 0)
+                continue;
+            if (l->n == 1) {
+                chk_v[v][i][d] =
+                    (uint32_t)d << CLR__CHK_DIM_SHIFT | CLR__CHK_ONE | ix->row_of[l->v[0]];
+                continue;
+            }
+            size_t nw = (ix->nrows + 63) / 64;
+            memset(bm, 0, nw * sizeof(*bm));
+            for (size_t k = 0; k < l->n; k++) {
+                uint32_t row = ix->row_of[l->v[k]];
+                bm[row / 64] |= 1ULL << (row % 64);
+            }
+            uint32_t at;
+            if (rowsets_intern(&sets, bm, nw, &at)) {
+                rc = CLR_ENOMEM;
+                goto done;
+            }
+            chk_v[v][i][d] = (uint32_t)d << CLR__CHK_DIM_SHIFT | at;
+        }
+    for (size_t i = 0; i < nbits; i++)
+        for (int d = 0; d < CLR__NDIM; d++)
+            if (d != ATTR_MODEL)
+                chk_v[1][i][d] = chk_v[0][i][d];
+
+    /* what the checks leave of each condition */
+    for (size_t b = 0; b < nbits; b++)
+        if (residual(rs, b, rs->rules[rs->nexemptions + b].when, &sets, bm)) {
+            rc = CLR_ENOMEM;
+            goto done;
+        }
+
+    for (int v = 0; v < 2; v++) {
+        clr__cand_index *ci = &rs->cand[v];
+        symlist(*req)[CLR__NDIM] = req_v[v];
+        uint8_t(*constrained)[CLR__NDIM] = constrained_v[v];
+        chk = chk_v[v];
+        /* the anchors in use, and where each one's cells start */
+        int anchor_of[CLR__NDIM + 1][CLR__NDIM + 1];
+        memset(anchor_of, -1, sizeof anchor_of);
+        size_t base[CLR__MAX_ANCHORS + 1];
+        ci->nanchors = 0;
+        base[0] = 0;
+        choose_anchors(rs, req, constrained, domain, anc);
+        for (size_t b = 0; b < nbits; b++) {
+            int d1 = anc[b][0], d2 = anc[b][1];
+            if (anc[b][2] < 0 || anchor_of[d1][d2] >= 0)
+                continue;
+            size_t a = ci->nanchors++;
+            anchor_of[d1][d2] = (int)a;
+            ci->anchor[a].d1 = (uint8_t)d1;
+            ci->anchor[a].d2 = (uint8_t)d2;
+            ci->anchor[a].stride = (uint32_t)nrows[d2];
+            base[a + 1] = base[a] + nrows[d1] * nrows[d2];
+        }
+        size_t ncells = base[ci->nanchors];
+        free(count);
+        count = calloc(ncells + 1, sizeof(*count));
+        if (!count) {
+            rc = CLR_ENOMEM;
+            goto done;
+        }
+        /* two passes: count the words of each cell's list, then fill them */
+        uint32_t *code = NULL;
+        for (int pass = 0; pass < 2; pass++) {
+            for (size_t i = 0; i < nbits; i++) {
+                int d1 = anc[i][0], d2 = anc[i][1], nchk = anc[i][2];
+                if (nchk < 0)
+                    continue;
+                size_t a = (size_t)anchor_of[d1][d2];
+                size_t n1 = d1 < CLR__NDIM ? req[i][d1].n : 1;
+                size_t n2 = d2 < CLR__NDIM ? req[i][d2].n : 1;
+                for (size_t x = 0; x < n1; x++)
+                    for (size_t y = 0; y < n2; y++) {
+                        size_t r1 = d1 < CLR__NDIM ? rs->index[d1].row_of[req[i][d1].v[x]] : 0;
+                        size_t r2 = d2 < CLR__NDIM ? rs->index[d2].row_of[req[i][d2].v[y]] : 0;
+                        size_t cell = base[a] + r1 * nrows[d2] + r2;
+                        if (pass == 0) {
+                            count[cell + 1] += 1 + (uint32_t)nchk;
+                            continue;
+                        }
+                        uint32_t *p = code + count[cell];
+                        count[cell] += 1 + (uint32_t)nchk;
+                        *p++ = (uint32_t)i << CLR__CAND_SLOT_SHIFT | (uint32_t)nchk;
+                        for (int d = 0; d < CLR__NDIM; d++)
+                            if (d != d1 && d != d2 && constrained[i][d])
+                                *p++ = chk[i][d];
+                    }
+            }
+            if (pass == 1)
+                break;
+            /* offsets: count[cell] becomes where the cell's list starts */
+            for (size_t c = 0; c < ncells; c++)
+                count[c + 1] += count[c];
+            for (size_t a = 0; a < ci->nanchors; a++) {
+                size_t nc = base[a + 1] - base[a];
+                uint32_t *st = clr__arena_alloc(&rs->arena, (nc + 1) * sizeof(*st));
+                if (!st) {
+                    rc = CLR_ENOMEM;
+                    goto done;
+                }
+                memcpy(st, count + base[a], (nc + 1) * sizeof(*st));
+                ci->anchor[a].start = st;
+                uint64_t *full = clr__arena_alloc(&rs->arena, (nc + 63) / 64 * sizeof(*full));
+                if (!full) {
+                    rc = CLR_ENOMEM;
+                    goto done;
+                }
+                for (size_t c = 0; c < nc; c++)
+                    if (st[c + 1] != st[c])
+                        full[c / 64] |= 1ULL << (c % 64);
+                ci->anchor[a].full = full;
+            }
+            code =
+                clr__arena_alloc(&rs->arena, (count[ncells] ? count[ncells] : 1) * sizeof(*code));
+            if (!code) {
+                rc = CLR_ENOMEM;
+                goto done;
+            }
+            ci->code = code;
+        }
+    }
+    uint64_t *w = clr__arena_alloc(&rs->arena, (sets.n ? sets.n : 1) * sizeof(*w));
+    if (!w) {
+        rc = CLR_ENOMEM;
+        goto done;
+    }
+    if (sets.n)
+        memcpy(w, sets.w, sets.n * sizeof(*w));
+    rs->cand_sets = w;
+done:
+    free(sets.w);
+    free(sets.off);
+    free(sets.len);
+    free(chk_v[0]);
+    free(chk_v[1]);
+    free(anc);
+    free(bm);
+    free(count);
+    return rc;
+}
+
+_Static_assert(64 % sizeof(clr__slot) == 0, "a slot never straddles two cache lines");
 
 static int build_index(clr_ruleset *rs)
 {
     size_t nbits = rs->nrules - rs->nexemptions;
-    size_t nwords = (nbits + 63) / 64;
-    if (nwords == 0)
-        nwords = 1;
-    size_t nsum = (nwords + 63) / 64;
     rs->nbits = nbits;
-    rs->nwords = nwords;
-    rs->nsum = nsum;
+    if (nbits >= (1u << (32 - CLR__CAND_SLOT_SHIFT)))
+        return CLR_ENOMEM; /* more rules than a candidate's head word can name */
     int rc = 0;
-    symlist(*req)[CLR__NDIM] = calloc(nbits ? nbits : 1, sizeof(*req));
-    uint8_t(*constrained)[CLR__NDIM] = calloc(nbits ? nbits : 1, sizeof(*constrained));
-    sort_rule *sr = calloc(nbits ? nbits : 1, sizeof(*sr));
-    uint32_t *bit_of = calloc(nbits ? nbits : 1, sizeof(*bit_of));
-    uint32_t *row_of = NULL;
-    if (!req || !constrained || !sr || !bit_of) {
+    /* [0] for catalogue models; [1] for inline models, whose model dimension
+       holds only what tests of the model's name require */
+    symlist(*req[2])[CLR__NDIM] = {calloc(nbits ? nbits : 1, sizeof(*req[0])),
+                                   calloc(nbits ? nbits : 1, sizeof(*req[1]))};
+    uint8_t(*constrained[2])[CLR__NDIM] = {calloc(nbits ? nbits : 1, sizeof(*constrained[0])),
+                                           calloc(nbits ? nbits : 1, sizeof(*constrained[1]))};
+    if (!req[0] || !req[1] || !constrained[0] || !constrained[1]) {
         rc = CLR_ENOMEM;
         goto done;
     }
     /* what each rule requires of each dimension */
-    size_t single[CLR__NDIM] = {0};
     for (size_t i = 0; i < nbits; i++) {
         const clr__rule *r = &rs->rules[rs->nexemptions + i];
-        sr[i].rule = (uint32_t)(rs->nexemptions + i);
-        for (int d = 0; d < CLR__NDIM; d++) {
-            symlist *l = &req[i][d];
-            constrained[i][d] = (uint8_t)required_syms(rs, r->when, d, l);
+        for (int d = 0; d <= CLR__NDIM; d++) {
+            int v = d == CLR__NDIM;
+            symlist *l = &req[v][i][v ? ATTR_MODEL : d];
+            uint8_t *c = &constrained[v][i][v ? ATTR_MODEL : d];
+            *c = (uint8_t)required_syms(rs, r->when, v ? ATTR_MODEL : d, v, l);
             if (l->n > 1)
                 qsort(l->v, l->n, sizeof(clr__sym), sym_cmp);
             size_t u = 0;
             for (size_t k = 0; k < l->n; k++)
-                if (u == 0 || l->v[u - 1] != l->v[k])
+                if (l->v[k] && (u == 0 || l->v[u - 1] != l->v[k]))
                     l->v[u++] = l->v[k];
             l->n = u;
-            /* rules needing the same value, or the same set of values (say one
-               group), sort together; rules free in this dimension last */
-            if (!constrained[i][d])
-                sr[i].key[d] = UINT32_MAX;
-            else if (u == 0)
-                sr[i].key[d] = 0x80000000u; /* never true: nothing to require */
-            else if (u == 1)
-                sr[i].key[d] = l->v[0];
-            else
-                sr[i].key[d] =
-                    0x80000000u |
-                    ((l->v[0] << 12 |
-                      ((uint32_t)clr__hash((const char *)l->v, u * sizeof(clr__sym)) & 0xfff)) &
-                     0x7ffffffeu);
-            single[d] += constrained[i][d];
         }
+        for (int d = 0; d < CLR__NDIM; d++)
+            if (d != ATTR_MODEL) {
+                req[1][i][d] = req[0][i][d]; /* shared: freed through req[0] */
+                constrained[1][i][d] = constrained[0][i][d];
+            }
     }
-    /* Rules sort on what they require of each dimension in turn, the
-       dimensions most often constrained first: rules requiring the same value
-       sit together, and so do rules requiring sets that start with the same
-       value. The rules one request can meet then gather in few words of each
-       row, and the row summaries skip the rest. (Measured on the generated
-       10,000-rule rulebook: ordering by each rule's most selective dimension
-       first cost 18% more instructions per decision.) */
-    int order[CLR__NDIM];
-    for (int d = 0; d < CLR__NDIM; d++)
-        order[d] = d;
-    for (int i = 1; i < CLR__NDIM; i++)
-        for (int j = i; j > 0 && single[order[j]] > single[order[j - 1]]; j--) {
-            int t = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = t;
-        }
-    pthread_mutex_lock(&sort_lock);
-    memcpy(dim_order, order, sizeof order);
-    qsort(sr, nbits, sizeof(*sr), key_cmp);
-    pthread_mutex_unlock(&sort_lock);
-    rs->slots = clr__arena_alloc(&rs->arena, (nbits ? nbits : 1) * sizeof(clr__slot));
-    rs->slot_of = clr__arena_alloc(&rs->arena, (nbits ? nbits : 1) * sizeof(uint32_t));
-    if (!rs->slots || !rs->slot_of) {
+    size_t nwindows = 1;
+    for (size_t i = 0; i < nbits; i++) {
+        const clr__rule *r = &rs->rules[rs->nexemptions + i];
+        nwindows += r->from != CLR_TIME_MIN || r->until != CLR_TIME_MAX;
+    }
+    /* slots on cache-line boundaries: reading one slot reads one line */
+    char *mem = clr__arena_alloc(&rs->arena, (nbits ? nbits : 1) * sizeof(clr__slot) + 64);
+    clr__window *windows = clr__arena_alloc(&rs->arena, nwindows * sizeof(*windows));
+    rs->rest_inline = clr__arena_alloc(&rs->arena, (nbits ? nbits : 1) * sizeof(*rs->rest_inline));
+    if (!mem || !windows || !rs->rest_inline) {
         rc = CLR_ENOMEM;
         goto done;
     }
-    for (size_t b = 0; b < nbits; b++) {
-        const clr__rule *r = &rs->rules[sr[b].rule];
-        unsigned seen = 0;
-        bit_of[b] = sr[b].rule - (uint32_t)rs->nexemptions;
-        rs->slot_of[bit_of[b]] = (uint32_t)b;
-        rs->slots[b].from = r->from;
-        rs->slots[b].until = r->until;
-        rs->slots[b].when = r->when;
-        rs->slots[b].rule = sr[b].rule;
-        rs->slots[b].rulebook = (uint16_t)r->rulebook;
-        rs->slots[b].exact = (uint8_t)index_exact(r->when, &seen);
-        rs->slots[b].screens = (uint8_t)r->screens;
+    rs->slots = (clr__slot *)(mem + (64 - (uintptr_t)mem % 64) % 64);
+    rs->windows = windows;
+    nwindows = 1;
+    for (size_t i = 0; i < nbits; i++) {
+        const clr__rule *r = &rs->rules[rs->nexemptions + i];
+        if (r->from != CLR_TIME_MIN || r->until != CLR_TIME_MAX) {
+            windows[nwindows].from = r->from;
+            windows[nwindows].until = r->until;
+            rs->slots[i].window = (uint32_t)nwindows++;
+        }
+        rs->slots[i].rulebook = (uint16_t)r->rulebook;
+        rs->slots[i].screens = (uint8_t)r->screens;
     }
     for (int dim = 0; dim < CLR__NDIM; dim++) {
         clr__dim_index *ix = &rs->index[dim];
         size_t any = 0;
         for (size_t i = 0; i < nbits; i++)
-            any += constrained[i][dim];
+            any += constrained[0][i][dim] || constrained[1][i][dim];
         if (!any)
             continue;
-        row_of = calloc(rs->nsyms, sizeof(*row_of));
-        if (!row_of) {
+        uint32_t *rows = clr__arena_alloc(&rs->arena, rs->nsyms * sizeof(uint32_t));
+        if (!rows) {
             rc = CLR_ENOMEM;
-            break;
+            goto done;
         }
         size_t nrows = 1;
-        for (size_t i = 0; i < nbits; i++)
-            for (size_t k = 0; constrained[i][dim] && k < req[i][dim].n; k++)
-                if (req[i][dim].v[k] && !row_of[req[i][dim].v[k]])
-                    row_of[req[i][dim].v[k]] = (uint32_t)nrows++;
-        uint64_t *rows = clr__arena_alloc(&rs->arena, nrows * nwords * sizeof(uint64_t));
-        uint64_t *summ = clr__arena_alloc(&rs->arena, nrows * nsum * sizeof(uint64_t));
-        uint32_t *row_copy = clr__arena_alloc(&rs->arena, rs->nsyms * sizeof(uint32_t));
-        uint32_t *pop = clr__arena_alloc(&rs->arena, nrows * sizeof(uint32_t));
-        if (!rows || !summ || !row_copy || !pop) {
-            rc = CLR_ENOMEM;
-            break;
-        }
-        for (size_t b = 0; b < nbits; b++) {
-            size_t i = bit_of[b];
-            uint64_t bit = 1ULL << (b % 64);
-            if (constrained[i][dim]) {
-                for (size_t k = 0; k < req[i][dim].n; k++)
-                    if (req[i][dim].v[k])
-                        rows[row_of[req[i][dim].v[k]] * nwords + b / 64] |= bit;
-            } else {
-                for (size_t r = 0; r < nrows; r++)
-                    rows[r * nwords + b / 64] |= bit;
+        for (int v = 0; v < 2; v++)
+            for (size_t i = 0; i < nbits; i++) {
+                const symlist *l = &req[v][i][dim];
+                for (size_t k = 0; constrained[v][i][dim] && k < l->n; k++)
+                    if (!rows[l->v[k]])
+                        rows[l->v[k]] = (uint32_t)nrows++;
             }
-        }
-        for (size_t r = 0; r < nrows; r++)
-            for (size_t w = 0; w < nwords; w++)
-                if (rows[r * nwords + w]) {
-                    summ[r * nsum + w / 64] |= 1ULL << (w % 64);
-                    pop[r] += (uint32_t)__builtin_popcountll(rows[r * nwords + w]);
-                }
-        memcpy(row_copy, row_of, rs->nsyms * sizeof(uint32_t));
-        free(row_of);
-        row_of = NULL;
         ix->used = 1;
-        ix->row_of = row_copy;
-        ix->rows = rows;
-        ix->summ = summ;
-        ix->pop = pop;
+        ix->row_of = rows;
         ix->nrows = nrows;
     }
+    rc = build_candidates(rs, req, constrained);
 done:
-    if (req)
-        for (size_t i = 0; i < nbits; i++)
-            for (int d = 0; d < CLR__NDIM; d++)
-                free(req[i][d].v);
-    free(req);
-    free(constrained);
-    free(sr);
-    free(bit_of);
-    free(row_of);
+    for (size_t i = 0; i < nbits; i++) {
+        for (int d = 0; req[0] && d < CLR__NDIM; d++)
+            free(req[0][i][d].v);
+        if (req[1])
+            free(req[1][i][ATTR_MODEL].v);
+    }
+    for (int v = 0; v < 2; v++) {
+        free(req[v]);
+        free(constrained[v]);
+    }
     return rc;
 }
 

@@ -345,28 +345,36 @@ static void record(clr_decision *out, const clr_ruleset *rs, const clr__ctx *ctx
         out->reasons[out->nreasons - 1].match = *f->match;
 }
 
-/* Whether a candidate rule fires (1), would fire on a possible screening match
- * (2), or not (0); fills f. */
-static int consider(clr__ctx *ctx, const clr_ruleset *rs, const uint8_t *applies,
-                    const clr__slot *sl, int inline_model, firing *f)
+/* Whether a rule's rulebook applies and the rule is in force. */
+static inline int live(const clr__ctx *ctx, const clr_ruleset *rs, const uint8_t *applies,
+                       const clr__slot *sl)
 {
-    if (!applies[sl->rulebook] || ctx->t < sl->from || ctx->t >= sl->until)
+    if (!applies[sl->rulebook])
         return 0;
-    f->rule = sl->rule;
+    const clr__window *w = &rs->windows[sl->window];
+    return !sl->window || (ctx->t >= w->from && ctx->t < w->until);
+}
+
+/* Whether a live candidate rule fires (1), would fire on a possible screening
+ * match (2), or not (0), its condition being when (NULL: true); fills f. */
+static int consider(clr__ctx *ctx, const clr__slot *sl, uint32_t rule, const clr__node *when,
+                    firing *f)
+{
+    f->rule = rule;
     f->possible = 0;
     f->match = NULL;
-    if (sl->exact && !inline_model)
+    if (!when)
         return 1;
     if (sl->screens)
         ctx->screen->last = NULL;
-    if (clr__eval(ctx, sl->when)) {
+    if (clr__eval(ctx, when)) {
         f->match = sl->screens ? ctx->screen->last : NULL;
         return 1;
     }
     if (!sl->screens || !ctx->screen->names)
         return 0;
     ctx->possible_as_hit = 1;
-    int would = clr__eval(ctx, sl->when);
+    int would = clr__eval(ctx, when);
     ctx->possible_as_hit = 0;
     if (!would)
         return 0;
@@ -464,65 +472,69 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
     }
     out->nrulebooks = rs->nrulebooks;
 
-    /* the index: one row per constrained dimension */
-    const uint64_t *rows[CLR__NDIM], *summ[CLR__NDIM];
-    uint32_t pop[CLR__NDIM];
-    size_t nrows = 0;
-    for (int d = 0; d < CLR__NDIM; d++) {
-        const clr__dim_index *ix = &rs->index[d];
-        if (!ix->used || (d == ATTR_MODEL && inline_model))
-            continue;
-        size_t row = ix->row_of[ctx.sym[d]];
-        /* sparsest rows first: the AND of the summaries empties soonest */
-        size_t k = nrows++;
-        for (; k > 0 && pop[k - 1] > ix->pop[row]; k--) {
-            rows[k] = rows[k - 1];
-            summ[k] = summ[k - 1];
-            pop[k] = pop[k - 1];
-        }
-        rows[k] = ix->rows + row * rs->nwords;
-        summ[k] = ix->summ + row * rs->nsum;
-        pop[k] = ix->pop[row];
-    }
-
-    /* candidates: AND the row summaries, then the words they leave */
+    /* the index: the request's row in each dimension, then under each anchor
+       the list of the cell its rows make; an entry passes when the request's
+       rows meet the rule's checks */
+    uint32_t row[CLR__NDIM + 1];
+    for (int d = 0; d < CLR__NDIM; d++)
+        row[d] = rs->index[d].used ? rs->index[d].row_of[ctx.sym[d]] : 0;
+    row[CLR__NDIM] = 0;
+    const clr__cand_index *ci = &rs->cand[inline_model];
+    const uint64_t *sets = rs->cand_sets;
     firing fired[MAX_FIRED];
     size_t nfired = 0;
     int overflow = 0;
-    for (size_t sw = 0; sw < rs->nsum && rs->nbits; sw++) {
-        uint64_t live_words = ~0ULL;
-        if (sw == rs->nsum - 1 && rs->nwords % 64)
-            live_words = (1ULL << (rs->nwords % 64)) - 1;
-        for (size_t k = 0; k < nrows && live_words; k++)
-            live_words &= summ[k][sw];
-        while (live_words) {
-            size_t w = sw * 64 + (size_t)__builtin_ctzll(live_words);
-            live_words &= live_words - 1;
-            uint64_t bits = ~0ULL;
-            if (w == rs->nwords - 1 && rs->nbits % 64)
-                bits = (1ULL << (rs->nbits % 64)) - 1;
-            /* no early exit: the loads are independent and overlap */
-            for (size_t k = 0; k < nrows; k++)
-                bits &= rows[k][w];
-            while (bits) {
-                size_t b = w * 64 + (size_t)__builtin_ctzll(bits);
-                bits &= bits - 1;
-                if (nfired == MAX_FIRED) {
-                    overflow = 1;
+    for (size_t a = 0; a < ci->nanchors && !overflow; a++) {
+        const clr__anchor *an = &ci->anchor[a];
+        uint32_t cell = row[an->d1] * an->stride + row[an->d2];
+        if (!((an->full[cell / 64] >> (cell % 64)) & 1))
+            continue;
+        const uint32_t *p = ci->code + an->start[cell], *end = ci->code + an->start[cell + 1];
+        while (p < end) {
+            uint32_t head = *p++;
+            const uint32_t *next = p + (head & CLR__CAND_NCHK_MASK);
+            for (; p < next; p++) {
+                uint32_t c = *p, v = c & CLR__CHK_VAL;
+                uint32_t rr = row[c >> CLR__CHK_DIM_SHIFT];
+                if (c & CLR__CHK_ONE ? v != rr : !((sets[v + rr / 64] >> (rr % 64)) & 1))
                     break;
-                }
-                if (consider(&ctx, rs, applies, &rs->slots[b], inline_model, &fired[nfired]))
-                    nfired++;
             }
+            if (p < next) {
+                p = next;
+                continue;
+            }
+            if (nfired == MAX_FIRED) {
+                overflow = 1;
+                break;
+            }
+            uint32_t slot = head >> CLR__CAND_SLOT_SHIFT;
+            const clr__slot *sl = &rs->slots[slot];
+            uint32_t rule = (uint32_t)rs->nexemptions + slot;
+            if (!live(&ctx, rs, applies, sl))
+                continue;
+            const clr__node *when = sl->rest;
+            if (inline_model) {
+                when = rs->rest_inline[slot];
+            } else if (sl->has_rest_undated) {
+                uint32_t c = sl->rest_undated, v = c & CLR__CHK_VAL;
+                uint32_t rr = row[c >> CLR__CHK_DIM_SHIFT];
+                if ((sets[v + rr / 64] >> (rr % 64)) & 1)
+                    when = sl->rest_if_undated;
+            }
+            if (consider(&ctx, sl, rule, when, &fired[nfired]))
+                nfired++;
         }
     }
-    exemption_cache cache = {0};
+    exemption_cache cache;
+    cache.n = 0;
     if (overflow) {
-        /* more rules fired than the list holds: every rule, in order */
+        /* more rules fired than the list holds: every rule, in order, its
+           whole condition evaluated */
         for (size_t ri = rs->nexemptions; ri < rs->nrules; ri++) {
             firing f;
-            if (consider(&ctx, rs, applies, &rs->slots[rs->slot_of[ri - rs->nexemptions]],
-                         inline_model, &f))
+            const clr__slot *sl = &rs->slots[ri - rs->nexemptions];
+            if (live(&ctx, rs, applies, sl) &&
+                consider(&ctx, sl, (uint32_t)ri, rs->rules[ri].when, &f))
                 record(out, rs, &ctx, applies, &cache, &f);
         }
     } else {

@@ -1,7 +1,8 @@
 /* The compiled form of a rulebook set: interned symbols, groups as sorted sets,
  * the model catalogue with its classes precomputed, rules as condition trees,
  * and an index that narrows a request to its candidate rules with a few table
- * look-ups and bitwise ANDs. Everything lives in one arena, immutable after
+ * look-ups: one short candidate list per dimension, each entry checked with a
+ * compare or a bit test per dimension. Everything lives in one arena, immutable after
  * compilation. */
 #ifndef CLR_RULESET_H
 #define CLR_RULESET_H
@@ -13,6 +14,14 @@
 #include <stdint.h>
 
 typedef uint32_t clr__sym; /* an interned string; 0 is "absent or unknown" */
+
+/* A slot of the symbol hash table: the symbol with its string, so that a
+ * look-up reads one slot and the string. */
+typedef struct clr__sym_slot {
+    clr__sym sym;
+    uint32_t len;
+    const char *str;
+} clr__sym_slot;
 
 /* Attributes a condition may name. The first CLR__NDIM are symbol-valued
  * request attributes: the index's dimensions. */
@@ -124,18 +133,19 @@ typedef struct clr__class {
 
 /* A rule or an exemption: one slot of the index. */
 typedef struct clr__rule {
+    /* first, together: what recording a rule that fires reads */
     const char *id;
+    const char *citation, *message;
+    const uint32_t *exempted_by; /* rules: indices of the exemptions naming them */
+    size_t nexempted_by;
     uint32_t rulebook; /* index into rulebooks */
-    int is_exemption;
     clr_effect effect; /* rules only */
+    int is_exemption;
     const clr__node *when;
     const char *when_text; /* the condition as written */
     clr_time from, until;
-    const char *citation, *message;
     const uint32_t *exempts; /* exemptions: indices of the rules switched off */
     size_t nexempts;
-    const uint32_t *exempted_by; /* rules: indices of the exemptions naming them */
-    size_t nexempted_by;
     int screens; /* the condition screens names against lists */
     clr__pos pos;
 } clr__rule;
@@ -147,27 +157,70 @@ typedef struct clr__rulebook {
     int model_scope; /* the scope reads the model alone: precomputed per catalogue model */
 } clr__rulebook;
 
-/* What deciding reads of a rule, packed in index order. */
+/* What deciding reads of a rule, in 32 bytes: slot i is rule nexemptions + i. */
 typedef struct clr__slot {
-    clr_time from, until;
-    const clr__node *when;
-    uint32_t rule; /* index into rules */
+    /* for a catalogue model, what is left of the condition once the index's
+       checks have passed; NULL: nothing, the checks decide */
+    const clr__node *rest;
+    /* with has_rest_undated, what is left when the request also passes the
+       check rest_undated (its value is an undated member of a dated set) */
+    const clr__node *rest_if_undated;
+    uint32_t rest_undated;
+    uint32_t window; /* 0: no validity window; else its index in windows */
     uint16_t rulebook;
-    uint8_t exact;   /* for a catalogue model, being in the index rows is the condition */
+    uint8_t has_rest_undated;
     uint8_t screens; /* the condition screens names against lists */
 } clr__slot;
 
-/* One dimension of the index. row_of[sym] is the row of candidate slots for a
- * request whose attribute has that symbol; row 0 holds the slots that do not
- * constrain the dimension. */
+/* A rule's validity window: from inclusive, until exclusive. */
+typedef struct clr__window {
+    clr_time from, until;
+} clr__window;
+
+/* One dimension of the index. row_of[sym] is the row of a request whose
+ * attribute has that symbol: rows 1.. are the values some rule requires of the
+ * dimension, row 0 every other value (and absence). */
 typedef struct clr__dim_index {
     int used;
     uint32_t *row_of; /* nsyms entries */
-    uint64_t *rows;   /* nrows * nwords */
-    uint64_t *summ;   /* nrows * nsum: bit w set when word w of the row is not zero */
-    uint32_t *pop;    /* nrows: rules in each row, to AND the sparsest rows first */
     size_t nrows;
 } clr__dim_index;
+
+/* A candidate's check of one dimension, in 32 bits: the dimension in the top
+ * four bits; with CLR__CHK_ONE set, the request's row must be the row in the
+ * low 27 bits; without it, the request's row must be in the row set (a bitmap
+ * over the dimension's rows) that starts at that word of cand_sets. */
+#define CLR__CHK_DIM_SHIFT 28
+#define CLR__CHK_ONE (1u << 27)
+#define CLR__CHK_VAL ((1u << 27) - 1)
+/* A candidate's head word: its slot, shifted, and its number of checks. */
+#define CLR__CAND_SLOT_SHIFT 4
+#define CLR__CAND_NCHK_MASK 15u
+
+/* The candidate lists. Each rule is filed under one anchor: a pair of the
+ * dimensions it constrains (the pair whose required values a request is least
+ * likely to carry together), or one dimension, or none. An anchor has a dense
+ * table of lists, one per cell: cell = row[d1] * stride + row[d2], where
+ * row[CLR__NDIM] is always 0 (d2 = CLR__NDIM for a one-dimension anchor, d1 =
+ * d2 = CLR__NDIM for the rules constraining no dimension). A rule is in the
+ * list of every cell its required values make. An entry is a head word and
+ * the checks of the rule's other constrained dimensions. A request reads one
+ * list per anchor. */
+typedef struct clr__anchor {
+    uint8_t d1, d2;
+    uint32_t stride;
+    const uint64_t *full;  /* bit c: cell c's list is not empty (a small table, to
+                              skip the large one for most requests) */
+    const uint32_t *start; /* cells + 1 offsets into code */
+} clr__anchor;
+
+#define CLR__MAX_ANCHORS (1 + CLR__NDIM + CLR__NDIM * (CLR__NDIM - 1) / 2)
+
+typedef struct clr__cand_index {
+    clr__anchor anchor[CLR__MAX_ANCHORS];
+    size_t nanchors;
+    const uint32_t *code;
+} clr__cand_index;
 
 struct clr_ruleset {
     clr__arena arena;
@@ -180,7 +233,7 @@ struct clr_ruleset {
     int32_t *sym_model; /* sym -> catalogue index, or -1 */
     uint8_t *sym_flags; /* SYMF_* */
     size_t nsyms;
-    uint32_t *hash_slots; /* open addressing: sym or 0 */
+    struct clr__sym_slot *hash_slots; /* open addressing; sym 0: empty */
     size_t hash_mask;
     clr__sym country_sym[26 * 26];
     int has_vocab_use, has_vocab_integration;
@@ -199,13 +252,17 @@ struct clr_ruleset {
     uint32_t nscreens;        /* "on" tests in the set: the screening cache's size */
     int uses_usage;           /* some condition reads usage(...) */
     clr__dim_index index[CLR__NDIM];
-    struct clr__slot *slots; /* index bit -> what deciding reads of the rule; rules are
-                                ordered so that rules alike in their constraints sit
-                                together */
-    uint32_t *slot_of;       /* rule index - nexemptions -> index bit */
-    size_t nbits;            /* rules in the index (exemptions are looked up, not indexed) */
-    size_t nwords;           /* 64-bit words per index row */
-    size_t nsum;             /* 64-bit words per row summary */
+    /* [0] for catalogue models; [1] for inline models, for which the model
+       dimension is neither an anchor nor checked */
+    clr__cand_index cand[2];
+    const uint64_t *cand_sets;  /* the row sets candidates check, shared */
+    struct clr__slot *slots;    /* slot i: rule nexemptions + i */
+    const clr__window *windows; /* [0] unused */
+    /* by slot: what is left of the condition for an inline model once the
+       index's checks (of every dimension but the model) have passed; NULL:
+       nothing */
+    const clr__node **rest_inline;
+    size_t nbits; /* rules in the index (exemptions are looked up, not indexed) */
 
     const clr__source *const *sources;
     size_t nsources;

@@ -11,26 +11,28 @@ clr__sym clr__sym_lookup(const clr_ruleset *rs, const char *s, size_t len)
         return 0;
     uint64_t h = clr__hash(s, len);
     for (size_t i = (size_t)h & rs->hash_mask;; i = (i + 1) & rs->hash_mask) {
-        uint32_t sym = rs->hash_slots[i];
-        if (sym == 0)
+        const clr__sym_slot *e = &rs->hash_slots[i];
+        if (e->sym == 0)
             return 0;
-        if (rs->sym_len[sym] == len && memcmp(rs->sym_str[sym], s, len) == 0)
-            return sym;
+        if (e->len == len && memcmp(e->str, s, len) == 0)
+            return e->sym;
     }
 }
 
 static int grow_hash(clr_ruleset *rs)
 {
     size_t cap = rs->hash_slots ? (rs->hash_mask + 1) * 2 : 1024;
-    uint32_t *slots = calloc(cap, sizeof(*slots));
+    clr__sym_slot *slots = calloc(cap, sizeof(*slots));
     if (!slots)
         return CLR_ENOMEM;
     for (size_t sym = 1; sym < rs->nsyms; sym++) {
         uint64_t h = clr__hash(rs->sym_str[sym], rs->sym_len[sym]);
         size_t i = (size_t)h & (cap - 1);
-        while (slots[i])
+        while (slots[i].sym)
             i = (i + 1) & (cap - 1);
-        slots[i] = (uint32_t)sym;
+        slots[i].sym = (uint32_t)sym;
+        slots[i].len = rs->sym_len[sym];
+        slots[i].str = rs->sym_str[sym];
     }
     free(rs->hash_slots);
     rs->hash_slots = slots;
@@ -94,9 +96,11 @@ int clr__sym_intern(clr_ruleset *rs, const char *s, size_t len, clr__sym *out)
     rs->sym_flags[sym] = 0;
     uint64_t h = clr__hash(s, len);
     size_t i = (size_t)h & rs->hash_mask;
-    while (rs->hash_slots[i])
+    while (rs->hash_slots[i].sym)
         i = (i + 1) & rs->hash_mask;
-    rs->hash_slots[i] = sym;
+    rs->hash_slots[i].sym = sym;
+    rs->hash_slots[i].len = (uint32_t)len;
+    rs->hash_slots[i].str = copy;
     if (len == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z')
         rs->country_sym[(s[0] - 'A') * 26 + (s[1] - 'A')] = sym;
     *out = sym;

@@ -421,13 +421,44 @@ static unsigned rnd(unsigned n)
 static const char *const COUNTRIES[] = {"US", "DE", "FR", "CN", "RU", "IR", "JP", "GB", "IN", "BR"};
 static const char *const USES[] = {"u0", "u1", "u2", "u3"};
 static const char *const INTS[] = {"i0", "i1", "i2"};
-static const char *const MODELS[] = {"m0", "m1", "m2", "m3"};
+/* m4 is not in the catalogue: requests name it with model_attributes */
+static const char *const MODELS[] = {"m0", "m1", "m2", "m3", "m4"};
+
+/* The wide rounds draw from 160 country codes, in groups of 40 and literal
+ * sets, and write more rules, most of them conjunctions: the index then has
+ * dimensions of more than 64 values and rules anchored on pairs of them. */
+static const char WIDE[] =
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ "
+    "BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM "
+    "DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS "
+    "GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN "
+    "KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ "
+    "MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM";
+static int wide;
+static unsigned ncountries = 10;
+
+/* A country code of the round's table, or one past it ("ZW") now and then. */
+static const char *country(unsigned k)
+{
+    static char code[3];
+    if (!wide)
+        return COUNTRIES[k % 10];
+    if (k >= ncountries)
+        return "ZW";
+    memcpy(code, WIDE + 3 * k, 2);
+    code[2] = 0;
+    return code;
+}
 
 /* Writes a random condition into buf (appending). */
 static void gen_cond(char *buf, size_t cap, int depth)
 {
     size_t n = strlen(buf);
     unsigned k = depth > 2 ? 3 + rnd(10) : rnd(13);
+    if (wide && depth < 2 && rnd(2))
+        k = 0; /* conjunctions, mostly */
+    else if (wide && k == 12 && rnd(2))
+        k = 13; /* literal country sets */
     const char *attrs[] = {"destination", "principal.nationality", "principal.country",
                            "principal.hq"};
     switch (k) {
@@ -447,27 +478,45 @@ static void gen_cond(char *buf, size_t cap, int depth)
         break;
     case 3:
         snprintf(buf + n, cap - n, "%s %s %s", attrs[rnd(4)],
-                 rnd(3) ? "==" : "!=", COUNTRIES[rnd(10)]);
+                 rnd(3) ? "==" : "!=", country(rnd(ncountries)));
         break;
+    case 13: {
+        snprintf(buf + n, cap - n, "%s %sin {", attrs[rnd(4)], rnd(4) ? "" : "not ");
+        unsigned m = 1 + rnd(6);
+        for (unsigned i = 0; i < m; i++) {
+            n = strlen(buf);
+            snprintf(buf + n, cap - n, "%s %s", i ? "," : "", country(rnd(ncountries)));
+        }
+        n = strlen(buf);
+        snprintf(buf + n, cap - n, " }");
+        break;
+    }
     case 4:
         snprintf(buf + n, cap - n, "%s %sin G%u", attrs[rnd(4)], rnd(3) ? "" : "not ", rnd(3));
         break;
     case 5: snprintf(buf + n, cap - n, "use in { %s, %s }", USES[rnd(4)], USES[rnd(4)]); break;
     case 6: snprintf(buf + n, cap - n, "integration == %s", INTS[rnd(3)]); break;
-    case 7: snprintf(buf + n, cap - n, "model %s %s", rnd(3) ? "==" : "!=", MODELS[rnd(4)]); break;
+    case 7:
+        if (rnd(3))
+            snprintf(buf + n, cap - n, "model %s %s", rnd(3) ? "==" : "!=", MODELS[rnd(5)]);
+        else
+            snprintf(buf + n, cap - n, "model %sin { %s, %s }", rnd(4) ? "" : "not ",
+                     MODELS[rnd(5)], MODELS[rnd(5)]);
+        break;
     case 8: snprintf(buf + n, cap - n, "principal.org in orgs%u", rnd(2)); break;
     case 9:
         snprintf(buf + n, cap - n, "model.training_ops %s %de25", rnd(2) ? ">=" : "<", 1 + rnd(9));
         break;
     case 10: snprintf(buf + n, cap - n, "%smodel.class has c0", rnd(2) ? "not " : ""); break;
     case 11: snprintf(buf + n, cap - n, "units > %u", rnd(2000)); break;
-    default: snprintf(buf + n, cap - n, "model.origin == %s", COUNTRIES[rnd(4)]); break;
+    case 12: snprintf(buf + n, cap - n, "model.origin == %s", COUNTRIES[rnd(4)]); break;
+    default: break;
     }
 }
 
 static const char *random_rulebook(void)
 {
-    static char text[1 << 17];
+    static char text[1 << 18];
     size_t n = 0;
     n += (size_t)snprintf(text + n, sizeof text - n,
                           "vocabulary use { u0, u1, u2, u3 }\nvocabulary integration { i0, i1, "
@@ -481,9 +530,9 @@ static const char *random_rulebook(void)
                           "class c0 when model.training_ops >= 5e25 and not model.open_weights\n");
     for (int g = 0; g < 3; g++) {
         n += (size_t)snprintf(text + n, sizeof text - n, "group G%d { ", g);
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < (wide ? 40 : 4); i++) {
             n += (size_t)snprintf(text + n, sizeof text - n, "%s%s", i ? ", " : "",
-                                  COUNTRIES[rnd(10)]);
+                                  country(rnd(ncountries)));
             if (rnd(3) == 0)
                 n += (size_t)snprintf(text + n, sizeof text - n, " from 2026-0%u-01", 1 + rnd(9));
             if (rnd(3) == 0)
@@ -502,7 +551,7 @@ static const char *random_rulebook(void)
         else
             strcpy(sc, "true");
         n += (size_t)snprintf(text + n, sizeof text - n, "%s }\n", sc);
-        int nrules = 20 + (int)rnd(60);
+        int nrules = wide ? 150 + (int)rnd(150) : 20 + (int)rnd(60);
         for (int r = 0; r < nrules; r++) {
             char c[2048] = "";
             gen_cond(c, sizeof c, 0);
@@ -529,23 +578,26 @@ static clr_request random_request(void)
 {
     clr_request q;
     memset(&q, 0, sizeof q);
-    const char *models[] = {"m0", "m1", "m2", "m3", "inline-x", "unknown-y"};
-    snprintf(q.model, sizeof q.model, "%s", models[rnd(6)]);
+    const char *models[] = {"m0", "m1", "m2", "m3", "inline-x", "unknown-y", "m4"};
+    snprintf(q.model, sizeof q.model, "%s", models[rnd(7)]);
     snprintf(q.principal.id, sizeof q.principal.id, "u%u", rnd(3));
     const char *orgs[] = {"o0", "o1", "o2", "o3", "o4", "o-unknown", ""};
     snprintf(q.principal.org, sizeof q.principal.org, "%s", orgs[rnd(7)]);
     const char *cs[] = {"US", "DE", "FR", "CN", "RU", "IR", "JP", "GB", "IN", "BR", "ZA", ""};
-    snprintf(q.principal.nationality, 3, "%s", cs[rnd(12)]);
-    snprintf(q.principal.country, 3, "%s", cs[rnd(11)]);
-    snprintf(q.principal.hq, 3, "%s", cs[rnd(12)]);
-    snprintf(q.destination, 3, "%s", cs[rnd(11)]);
+    snprintf(q.principal.nationality, 3, "%s", wide ? country(rnd(ncountries + 1)) : cs[rnd(12)]);
+    snprintf(q.principal.country, 3, "%s", wide ? country(rnd(ncountries + 1)) : cs[rnd(11)]);
+    snprintf(q.principal.hq, 3, "%s",
+             rnd(12) == 0 ? ""
+             : wide       ? country(rnd(ncountries + 1))
+                          : cs[rnd(11)]);
+    snprintf(q.destination, 3, "%s", wide ? country(rnd(ncountries + 1)) : cs[rnd(11)]);
     snprintf(q.use, sizeof q.use, "%s", USES[rnd(4)]);
     snprintf(q.integration, sizeof q.integration, "%s", INTS[rnd(3)]);
     q.time = 1767225600 + (clr_time)rnd(300) * 86400 / 1; /* 2026 */
     q.units = rnd(3000);
     q.model_attributes.training_ops = -1;
     q.model_attributes.open_weights = -1;
-    if (strcmp(q.model, "inline-x") == 0) {
+    if (strcmp(q.model, "inline-x") == 0 || strcmp(q.model, "m4") == 0) {
         q.model_attributes.present = 1;
         snprintf(q.model_attributes.origin, 3, "%s", cs[rnd(4)]);
         snprintf(q.model_attributes.provider, sizeof q.model_attributes.provider, "%s",
@@ -591,11 +643,11 @@ static void oracle(const clr_ruleset *rs, const clr_request *q, clr_outcome *out
     }
 }
 
-static void test_index_matches_exhaustive_evaluation(void **state)
+/* rounds random rulebooks, requests random requests under each */
+static void check_index(int rounds, int requests)
 {
-    (void)state;
     size_t checked = 0, nonallow = 0;
-    for (int round = 0; round < 200; round++) {
+    for (int round = 0; round < rounds; round++) {
         clr_diags *dg;
         clr_diags_new(&dg);
         clr_ruleset *rs = NULL;
@@ -606,7 +658,7 @@ static void test_index_matches_exhaustive_evaluation(void **state)
             fail_msg("random rulebook does not compile:\n%s", text);
         }
         clr_diags_free(dg);
-        for (int i = 0; i < 500; i++) {
+        for (int i = 0; i < requests; i++) {
             clr_request q = random_request();
             clr_decision d;
             assert_int_equal(clr_decide(rs, &q, &d, NULL), 0);
@@ -645,8 +697,26 @@ static void test_index_matches_exhaustive_evaluation(void **state)
         clr_ruleset_unref(rs);
     }
     /* the generator exercises both sides */
-    assert_true(checked > 10000);
+    assert_true(checked > (size_t)rounds * (size_t)requests / 10);
     assert_true(nonallow > checked / 10 && nonallow < checked - checked / 10);
+}
+
+static void test_index_matches_exhaustive_evaluation(void **state)
+{
+    (void)state;
+    wide = 0;
+    ncountries = 10;
+    check_index(200, 500);
+}
+
+static void test_wide_index_matches_exhaustive_evaluation(void **state)
+{
+    (void)state;
+    wide = 1;
+    ncountries = 160;
+    check_index(40, 250);
+    wide = 0;
+    ncountries = 10;
 }
 
 int main(void)
@@ -663,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_rulebook_without_rules),
         cmocka_unit_test(test_decision_ids_are_unique_uuidv7),
         cmocka_unit_test(test_index_matches_exhaustive_evaluation),
+        cmocka_unit_test(test_wide_index_matches_exhaustive_evaluation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
