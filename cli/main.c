@@ -16,6 +16,8 @@ static const struct {
     {"classify", clr_cmd_classify, "derive a model's classes from its attributes"},
     {"bench", clr_cmd_bench, "measure decisions per second and latency"},
     {"screen", clr_cmd_screen, "screen a name against restricted-party lists"},
+    {"impact", clr_cmd_impact,
+     "which combinations change outcome between two rule sets or instants"},
     {"audit", clr_cmd_audit, "verify, prove and export the audit log (docs/store.md)"},
     {"licence", clr_cmd_licence, "add, list, show and revoke licences in the store"},
     {"usage", clr_cmd_usage, "report the usage metered in the store"},
