@@ -34,7 +34,8 @@ static void fill(clr_request *req, gen_rng *rng, size_t i, size_t norgs)
     const char *nat = gen_chance(rng, 60)
                           ? gen_common_countries[gen_below(rng, GEN_COUNT(gen_common_countries))]
                           : gen_countries[gen_below(rng, GEN_COUNT(gen_countries))];
-    const char *in = gen_chance(rng, 80) ? nat : gen_countries[gen_below(rng, GEN_COUNT(gen_countries))];
+    const char *in =
+        gen_chance(rng, 80) ? nat : gen_countries[gen_below(rng, GEN_COUNT(gen_countries))];
     memcpy(req->principal.nationality, nat, 3);
     memcpy(req->principal.country, in, 3);
     memcpy(req->principal.hq, in, 3);

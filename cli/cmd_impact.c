@@ -70,16 +70,12 @@ static int parse_time(clr_time *t, const char *flag, const char *s)
 
 int clr_cmd_impact(int argc, char **argv)
 {
-    static const struct option opts[] = {{"rules", required_argument, NULL, 'r'},
-                                         {"proposed", required_argument, NULL, 'p'},
-                                         {"at", required_argument, NULL, 'a'},
-                                         {"then", required_argument, NULL, 't'},
-                                         {"lists", required_argument, NULL, 'l'},
-                                         {"combinations", required_argument, NULL, 'c'},
-                                         {"examples", required_argument, NULL, 'n'},
-                                         {"json", no_argument, NULL, 'j'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"rules", required_argument, NULL, 'r'},    {"proposed", required_argument, NULL, 'p'},
+        {"at", required_argument, NULL, 'a'},       {"then", required_argument, NULL, 't'},
+        {"lists", required_argument, NULL, 'l'},    {"combinations", required_argument, NULL, 'c'},
+        {"examples", required_argument, NULL, 'n'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     cli_strv rules = {0}, proposed = {0}, lists = {0};
     impact_ctx c = {0};
     clr_ruleset *active = NULL, *other = NULL;

@@ -18,6 +18,7 @@ static const struct {
     {"screen", clr_cmd_screen, "screen a name against restricted-party lists"},
     {"impact", clr_cmd_impact,
      "which combinations change outcome between two rule sets or instants"},
+    {"diff", clr_cmd_diff, "what changed between two rule sets, and where outcomes differ"},
     {"audit", clr_cmd_audit, "verify, prove and export the audit log (docs/store.md)"},
     {"licence", clr_cmd_licence, "add, list, show and revoke licences in the store"},
     {"usage", clr_cmd_usage, "report the usage metered in the store"},

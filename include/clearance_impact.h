@@ -1,5 +1,5 @@
 /*
- * clearance: impact analysis (docs/impact.md).
+ * clearance: impact analysis and rulebook diffs (docs/impact.md).
  *
  * Same conventions as clearance.h: clr_<module>_<verb>, int return 0 or a
  * negative CLR_E* code, out-parameters first, the caller owns **out.
@@ -33,11 +33,11 @@ typedef struct clr_side {
 
 /* How a rule or exemption accounts for a change of outcome. */
 typedef enum {
-    CLR_CAUSE_FIRES = 1,      /* the rule fires after, not before */
-    CLR_CAUSE_STOPS = 2,      /* the rule fired before, not after */
-    CLR_CAUSE_EFFECT = 3,     /* the rule fires on both sides with different effects */
-    CLR_CAUSE_EXEMPTS = 4,    /* the exemption switches the rule off after, not before */
-    CLR_CAUSE_UNEXEMPTS = 5   /* the exemption switched the rule off before, not after */
+    CLR_CAUSE_FIRES = 1,    /* the rule fires after, not before */
+    CLR_CAUSE_STOPS = 2,    /* the rule fired before, not after */
+    CLR_CAUSE_EFFECT = 3,   /* the rule fires on both sides with different effects */
+    CLR_CAUSE_EXEMPTS = 4,  /* the exemption switches the rule off after, not before */
+    CLR_CAUSE_UNEXEMPTS = 5 /* the exemption switched the rule off before, not after */
 } clr_cause_kind;
 
 /* "fires", "stops", "effect", "exempts", "unexempts"; "?" for any other value. */
@@ -72,12 +72,12 @@ typedef struct clr_impact_group {
 } clr_impact_group;
 
 typedef struct clr_impact_options {
-    unsigned version;           /* CLR_IMPACT_OPTIONS_VERSION */
-    size_t max_examples;        /* combinations kept per group; the rest are counted */
-    const clr_decide_env *env;  /* lists and usage figures for both sides; may be NULL. Read
-                                   at each decision: it must outlive the analysis, and its
-                                   members may be filled in before a combination needs them */
-    int no_cache;               /* non-zero: decide every combination (for measuring) */
+    unsigned version;          /* CLR_IMPACT_OPTIONS_VERSION */
+    size_t max_examples;       /* combinations kept per group; the rest are counted */
+    const clr_decide_env *env; /* lists and usage figures for both sides; may be NULL. Read
+                                  at each decision: it must outlive the analysis, and its
+                                  members may be filled in before a combination needs them */
+    int no_cache;              /* non-zero: decide every combination (for measuring) */
 } clr_impact_options;
 
 #define CLR_IMPACT_OPTIONS_VERSION 1
@@ -131,6 +131,110 @@ int clr_impact_to_json(char **out, const clr_impact *im);
 /* Writes the analysis as a readable table to f: the transitions, then each
  * group with its causes and examples. */
 void clr_impact_print(const clr_impact *im, FILE *f);
+
+/* ------------------------------------------------------------------------- */
+/* Diff: what changed between two rule sets, and where outcomes differ         */
+/* ------------------------------------------------------------------------- */
+
+/* The semantic diff's dimensions. */
+enum {
+    CLR_DIM_DESTINATION, /* also the principal's country and headquarters */
+    CLR_DIM_MODEL,
+    CLR_DIM_USE,
+    CLR_DIM_INTEGRATION,
+    CLR_DIM_NATIONALITY,
+    CLR_DIM_ORG,
+    CLR_NDIMS
+};
+
+/* "destination", "model", "use", "integration", "nationality", "org". */
+const char *clr_dim_name(int dim);
+
+/* One structural change. */
+typedef struct clr_diff_change {
+    const char *what;     /* "rulebook", "rule", "exemption", "group", "model", "class",
+                             "vocabulary" */
+    const char *change;   /* "added", "removed", "changed", "in-force" (in force on one side
+                             only), "membership" (members at the two instants differ) */
+    const char *rulebook; /* the rule's or exemption's rulebook; NULL otherwise */
+    const char *id;
+    const char *detail; /* what changed, readable; "" when nothing more to say */
+} clr_diff_change;
+
+/* A region where the outcomes differ (or agree, see clr_diff_agreement_get):
+ * the cartesian product of its values per dimension. values[dim] lists the
+ * values ("CN, RU"; "other" stands for every value the rules do not
+ * mention); with negated[dim] set, the region holds every value but those;
+ * values[dim] NULL means any value. */
+typedef struct clr_diff_region {
+    clr_outcome before, after;
+    size_t points; /* points of the enumerated grid in the region */
+    const char *values[CLR_NDIMS];
+    int negated[CLR_NDIMS];
+    size_t ncauses;
+    const clr_cause *causes; /* as in an impact group; for an agreement, the rules that fire:
+                                STOPS on side a only, FIRES on side b only, EFFECT on both */
+} clr_diff_region;
+
+typedef struct clr_diff_options {
+    unsigned version;  /* CLR_DIFF_OPTIONS_VERSION */
+    int ignore_scope;  /* decide as if every rulebook applied to every request, to compare
+                          two jurisdictions' rules on the same ground */
+    int agreement;     /* also compute the regions where both sides restrict alike */
+    size_t max_points; /* refuse a grid larger than this (CLR_ELIMIT); 0: 4 million */
+} clr_diff_options;
+
+#define CLR_DIFF_OPTIONS_VERSION 1
+#define CLR_DIFF_OPTIONS_INIT                                                                      \
+    {                                                                                              \
+        CLR_DIFF_OPTIONS_VERSION, 0, 0, 0                                                          \
+    }
+
+typedef struct clr_diff clr_diff;
+
+/* Compares a with b: the structural diff (rulebooks, rules, exemptions,
+ * groups, models), and the semantic diff: the grid of values the rules mention
+ * per dimension (plus one value standing for every value they do not), values
+ * that every condition treats alike merged into one, each point decided
+ * under both sides and the differing points merged into regions. The
+ * principal is taken to be in, and headquartered in, the destination. opts
+ * may be NULL. Returns 0 and *out, which the caller frees with
+ * clr_diff_free; CLR_EINVAL for a side without rules; CLR_ELIMIT when the
+ * grid exceeds opts->max_points; CLR_ENOMEM. Thread-safe. */
+int clr_diff_run(clr_diff **out, const clr_side *a, const clr_side *b,
+                 const clr_diff_options *opts);
+
+/* Frees d. NULL is allowed. */
+void clr_diff_free(clr_diff *d);
+
+/* The structural changes, in the order rulebooks, rules and exemptions,
+ * groups, models; living as long as d. */
+size_t clr_diff_change_count(const clr_diff *d);
+const clr_diff_change *clr_diff_change_get(const clr_diff *d, size_t i);
+
+/* The regions where outcomes differ, the largest first; living as long as d. */
+size_t clr_diff_region_count(const clr_diff *d);
+const clr_diff_region *clr_diff_region_get(const clr_diff *d, size_t i);
+
+/* With opts->agreement, the regions where both sides give the same outcome
+ * other than allow. */
+size_t clr_diff_agreement_count(const clr_diff *d);
+const clr_diff_region *clr_diff_agreement_get(const clr_diff *d, size_t i);
+
+/* Points of the grid, and how many of them differ. */
+size_t clr_diff_points(const clr_diff *d);
+size_t clr_diff_points_differing(const clr_diff *d);
+
+/* The values the grid took along dim, comma-separated, "other" standing for
+ * the unmentioned; lives as long as d. */
+const char *clr_diff_dimension(const clr_diff *d, int dim);
+
+/* Writes the diff as one JSON object into a malloc'd, NUL-terminated string;
+ * the caller frees *out. Returns 0 or CLR_ENOMEM. */
+int clr_diff_to_json(char **out, const clr_diff *d);
+
+/* Writes the diff as readable text to f. */
+void clr_diff_print(const clr_diff *d, FILE *f);
 
 #ifdef __cplusplus
 }

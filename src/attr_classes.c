@@ -91,8 +91,8 @@ int clr__classes_build(clr__classes *out, const clr_ruleset *rs, int attr, clr_t
     for (size_t s = 0; s < nsyms; s++) {
         for (size_t k = 0; k < ts->n; k++) {
             const clr__node *n = ts->v[k];
-            int hit = n->op == OP_EQ ? n->sym == s && s != 0
-                                     : clr__set_contains(n->set, (clr__sym)s, t);
+            int hit =
+                n->op == OP_EQ ? n->sym == s && s != 0 : clr__set_contains(n->set, (clr__sym)s, t);
             if (hit)
                 sigs[s].w[k / 64] |= 1ULL << (k % 64);
         }

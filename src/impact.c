@@ -71,8 +71,7 @@ void clr__causes_of(clr__causes *out, const clr_decision *b, const clr_decision 
         if (j < 0) {
             const clr_exempted *x = find_exempted(a, r->rulebook, r->rule);
             if (x)
-                add_cause(out, CLR_CAUSE_EXEMPTS, r->rulebook, r->rule, x->exemption, r->effect,
-                          0);
+                add_cause(out, CLR_CAUSE_EXEMPTS, r->rulebook, r->rule, x->exemption, r->effect, 0);
             else
                 add_cause(out, CLR_CAUSE_STOPS, r->rulebook, r->rule, NULL, r->effect, 0);
         } else if (a->reasons[j].effect != r->effect || both) {
@@ -246,7 +245,7 @@ void clr__ruleset_reads(const clr_ruleset *rs, uint8_t reads[CLR__NATTR])
 typedef struct group {
     clr_impact_group pub;
     uint64_t hash;
-    size_t seq, pos;   /* order of first appearance; place in the sorted order */
+    size_t seq, pos; /* order of first appearance; place in the sorted order */
     size_t capexamples;
     clr_impact_example *examples;
     clr_cause *causes;
@@ -276,8 +275,8 @@ struct clr_impact {
     size_t ngroups, capgroups;
     /* the cache */
     int cache_on;
-    uint8_t key_attr[CLR__NATTR]; /* fields of the key beyond model, use, integration */
-    clr__classes cls[2][CLR__NDIM];   /* before, after: the classes of the attributes read */
+    uint8_t key_attr[CLR__NATTR];   /* fields of the key beyond model, use, integration */
+    clr__classes cls[2][CLR__NDIM]; /* before, after: the classes of the attributes read */
     centry *slots;
     size_t nentries;
     char *pool;
@@ -311,9 +310,8 @@ int clr_impact_new(clr_impact **out, const clr_side *before, const clr_side *aft
     /* usage figures change from one call to the next: never cache them */
     im->cache_on = !opts->no_cache && !before->rs->uses_usage && !after->rs->uses_usage;
     memcpy(im->key_attr, reads, sizeof reads);
-    static const int classed[] = {ATTR_DESTINATION, ATTR_P_NATIONALITY, ATTR_P_COUNTRY,
-                                  ATTR_P_HQ,        ATTR_P_ORG,         ATTR_P_ID,
-                                  ATTR_APP};
+    static const int classed[] = {ATTR_DESTINATION, ATTR_P_NATIONALITY, ATTR_P_COUNTRY, ATTR_P_HQ,
+                                  ATTR_P_ORG,       ATTR_P_ID,          ATTR_APP};
     for (size_t i = 0; im->cache_on && i < sizeof classed / sizeof classed[0]; i++) {
         int a = classed[i];
         if (reads[a] != 1)
@@ -628,16 +626,16 @@ int clr_impact_to_json(char **out, const clr_impact *im)
     for (int b = 0; b < 4; b++)
         for (int a = 0; a < 4; a++)
             if (a != b && im->trans[b][a]) {
-                fprintf(f, "%s{\"before\":\"%s\",\"after\":\"%s\",\"count\":%zu}",
-                        first ? "" : ",", clr_outcome_name((clr_outcome)b),
-                        clr_outcome_name((clr_outcome)a), im->trans[b][a]);
+                fprintf(f, "%s{\"before\":\"%s\",\"after\":\"%s\",\"count\":%zu}", first ? "" : ",",
+                        clr_outcome_name((clr_outcome)b), clr_outcome_name((clr_outcome)a),
+                        im->trans[b][a]);
                 first = 0;
             }
     fputs("],\"groups\":[", f);
     for (size_t i = 0; i < im->ngroups && reqbuf; i++) {
         const clr_impact_group *g = &im->order[i]->pub;
-        fprintf(f, "%s{\"before\":\"%s\",\"after\":\"%s\",\"count\":%zu,\"causes\":[",
-                i ? "," : "", clr_outcome_name(g->before), clr_outcome_name(g->after), g->count);
+        fprintf(f, "%s{\"before\":\"%s\",\"after\":\"%s\",\"count\":%zu,\"causes\":[", i ? "," : "",
+                clr_outcome_name(g->before), clr_outcome_name(g->after), g->count);
         for (size_t k = 0; k < g->ncauses; k++) {
             if (k)
                 fputc(',', f);

@@ -73,4 +73,43 @@ check "a malformed combination is exit 2" 2 $? 'line 3' "$tmp/err"
 grep -q '2 combinations, 2 change outcome' "$tmp/out"
 check "the good combinations are still compared" 0 $?
 
+# ---- clearance diff
+
+"$bin" diff --at 2026-02-02 --then 2026-02-04 >"$tmp/out" 2>&1
+check "diff: Cambodia leaves D:5" 0 $? 'group +membership D:5: members at a only: KH \(until 2026-02-03\)' "$tmp/out"
+grep -q '^  destination in {KH} × model not in {lumen-3} × use in {military-intelligence}$' "$tmp/out"
+check "diff: the one region that moves" 0 $?
+grep -q 'because us-ear/military-intelligence-end-use no longer fires (was license_required)' "$tmp/out"
+check "diff: the rule responsible" 0 $?
+
+"$bin" diff --at 2026-06-11 --then 2026-06-13 --json >"$tmp/out" 2>&1
+check "diff --json: the letter takes effect" 0 $? '"change":"in-force","rulebook":"us-ear","id":"informed-letter-2026"' "$tmp/out"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["regions"], "no regions"
+for r in d["regions"]:
+    assert (r["before"], r["after"]) == ("allow", "license_required"), r
+    assert r["model"] == {"in": ["mythos-5", "fable-5"]}, r["model"]
+    assert r["nationality"] == {"not_in": ["US"]}, r["nationality"]
+    assert r["org"] == "any", r["org"]
+assert sum(r["points"] for r in d["regions"]) == d["differing"]
+' "$tmp/out"
+check "diff --json: regions of the letter" 0 $?
+
+"$bin" diff "$root/rules/us-ear.rules" "$root/rules/eu-dual-use.rules" --at 2026-07-01 \
+    --ignore-scope --agreement >"$tmp/out" 2>&1
+check "diff: two jurisdictions diverge" 0 $? 'destination in \{KH, NI\} × use in \{military\}' "$tmp/out"
+grep -A3 '^both license_required' "$tmp/out" | grep -q 'b: eu-dual-use/wmd-catch-all'
+check "diff: and harmonise" 0 $?
+
+"$bin" diff "$root/rules/us-ear.rules" >"$tmp/out" 2>&1
+check "diff needs two sets" 2 $? 'usage' "$tmp/out"
+
+"$bin" diff >"$tmp/out" 2>&1
+check "diff needs sets or instants" 2 $? 'give one of them' "$tmp/out"
+
+"$bin" diff /nonexistent.rules "$root/rules/us-ear.rules" >"$tmp/out" 2>&1
+check "diff: an unreadable set is exit 2" 2 $? 'nonexistent' "$tmp/out"
+
 finish impact_cli

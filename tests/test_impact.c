@@ -57,8 +57,8 @@ static int teardown(void **state)
 
 /* Runs every combination of the file (refs are line numbers) through before
  * and after. */
-static clr_impact *run(const clr_ruleset *rb, const char *tb, const clr_ruleset *ra,
-                       const char *ta, const clr_impact_options *opts)
+static clr_impact *run(const clr_ruleset *rb, const char *tb, const clr_ruleset *ra, const char *ta,
+                       const clr_impact_options *opts)
 {
     clr_side before = {rb, at(tb)}, after = {ra, at(ta)};
     clr_impact *im = NULL;
@@ -281,13 +281,16 @@ static void test_cache_agrees(void **state)
     static const char *const models[] = {"mythos-5", "fable-5", "atlas-2", "small-1", "lumen-3"};
     static const char *const countries[] = {"US", "DE", "GB", "IN", "CN", "KH", "IR",
                                             "NI", "FR", "JP", "BR", "RU", "MO"};
-    static const char *const orgs[] = {"org:acme", "org:aurora-security", "org:anthropic",
-                                       "org:helix-cyber", "org:c1", "org:c2", ""};
-    static const char *const uses[] = {"research", "military", "military-intelligence",
-                                       "nuclear", "internal-surveillance"};
+    static const char *const orgs[] = {
+        "org:acme", "org:aurora-security", "org:anthropic", "org:helix-cyber", "org:c1", "org:c2",
+        ""};
+    static const char *const uses[] = {"research", "military", "military-intelligence", "nuclear",
+                                       "internal-surveillance"};
     static const char *const integrations[] = {"api", "weights", "on-prem", "chat"};
-    const char *pairs[][2] = {{"2026-06-11", "2026-06-13"}, {"2026-06-25", "2026-06-27"},
-                              {"2025-05-12", "2025-05-14"}, {"2026-02-02", "2026-02-04"}};
+    const char *pairs[][2] = {{"2026-06-11", "2026-06-13"},
+                              {"2026-06-25", "2026-06-27"},
+                              {"2025-05-12", "2025-05-14"},
+                              {"2026-02-02", "2026-02-04"}};
     for (size_t p = 0; p < sizeof pairs / sizeof pairs[0]; p++) {
         clr_impact_options cached = CLR_IMPACT_OPTIONS_INIT, plain = CLR_IMPACT_OPTIONS_INIT;
         plain.no_cache = 1;
@@ -318,7 +321,8 @@ static void test_cache_agrees(void **state)
         assert_true(clr_impact_changed(x) > 0);
         for (int ob = 0; ob < 4; ob++)
             for (int oa = 0; oa < 4; oa++)
-                assert_int_equal(clr_impact_transition(x, ob, oa), clr_impact_transition(y, ob, oa));
+                assert_int_equal(clr_impact_transition(x, ob, oa),
+                                 clr_impact_transition(y, ob, oa));
         assert_int_equal(clr_impact_group_count(x), clr_impact_group_count(y));
         for (size_t g = 0; g < clr_impact_group_count(x); g++)
             assert_int_equal(clr_impact_group_get(x, g)->count, clr_impact_group_get(y, g)->count);
