@@ -10,20 +10,19 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: clearance diff [--at TIME] [--then TIME] [--ignore-scope] [--agreement]\n"
-            "                      [--json] [A B]\n"
-            "       clearance diff [--rules PATH]... --at TIME --then TIME [--json]\n"
-            "  Compares rule set A (a file or folder) with B: rulebooks, rules, exemptions,\n"
-            "  groups and models added, removed and changed, then the regions of destination,\n"
-            "  model, use, integration, nationality and organisation where outcomes differ.\n"
-            "  Without A and B, compares the rules (default: built-in) at --at and at --then.\n"
-            "  --at TIME        the instant of A (RFC 3339 or a date; default now)\n"
-            "  --then TIME      the instant of B (default: --at)\n"
-            "  --ignore-scope   decide as if every rulebook applied to every request, to\n"
-            "                   compare two jurisdictions' rules on the same ground\n"
-            "  --agreement      also list the regions where both restrict alike\n"
-            "  --json           one JSON object instead of the text\n");
+    fprintf(f, "usage: clearance diff [--at TIME] [--then TIME] [--ignore-scope] [--agreement]\n"
+               "                      [--json] [A B]\n"
+               "       clearance diff [--rules PATH]... --at TIME --then TIME [--json]\n"
+               "  Compares rule set A (a file or folder) with B: rulebooks, rules, exemptions,\n"
+               "  groups and models added, removed and changed, then the regions of destination,\n"
+               "  model, use, integration, nationality and organisation where outcomes differ.\n"
+               "  Without A and B, compares the rules (default: built-in) at --at and at --then.\n"
+               "  --at TIME        the instant of A (RFC 3339 or a date; default now)\n"
+               "  --then TIME      the instant of B (default: --at)\n"
+               "  --ignore-scope   decide as if every rulebook applied to every request, to\n"
+               "                   compare two jurisdictions' rules on the same ground\n"
+               "  --agreement      also list the regions where both restrict alike\n"
+               "  --json           one JSON object instead of the text\n");
 }
 
 static int parse_time(clr_time *t, const char *flag, const char *s)
@@ -36,14 +35,11 @@ static int parse_time(clr_time *t, const char *flag, const char *s)
 
 int clr_cmd_diff(int argc, char **argv)
 {
-    static const struct option opts[] = {{"rules", required_argument, NULL, 'r'},
-                                         {"at", required_argument, NULL, 'a'},
-                                         {"then", required_argument, NULL, 't'},
-                                         {"ignore-scope", no_argument, NULL, 's'},
-                                         {"agreement", no_argument, NULL, 'g'},
-                                         {"json", no_argument, NULL, 'j'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"rules", required_argument, NULL, 'r'}, {"at", required_argument, NULL, 'a'},
+        {"then", required_argument, NULL, 't'},  {"ignore-scope", no_argument, NULL, 's'},
+        {"agreement", no_argument, NULL, 'g'},   {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
     cli_strv rules = {0};
     clr_ruleset *ra = NULL, *rb = NULL;
     clr_diff *d = NULL;

@@ -27,8 +27,8 @@ const char *clr_dim_name(int dim)
 
 /* One class of values of a dimension. */
 typedef struct dclass {
-    const char *rep;      /* the value the grid decides with */
-    const char **values;  /* every value of the class, "other" included as such */
+    const char *rep;     /* the value the grid decides with */
+    const char **values; /* every value of the class, "other" included as such */
     size_t nvalues, cap;
     uint32_t tuple[TUPLE];
 } dclass;
@@ -335,8 +335,8 @@ static int has_member(const clr_ruleset *rs, const clr__set *set, const clr__mem
 {
     const char *s = mrs->sym_str[m->sym];
     for (size_t i = 0; i < set->n; i++)
-        if (strcmp(rs->sym_str[set->members[i].sym], s) == 0 &&
-            set->members[i].from == m->from && set->members[i].until == m->until)
+        if (strcmp(rs->sym_str[set->members[i].sym], s) == 0 && set->members[i].from == m->from &&
+            set->members[i].until == m->until)
             return 1;
     return 0;
 }
@@ -623,8 +623,8 @@ static int add_value(clr_diff *d, int k, const char *s, const char *label, const
 static const char *unmentioned(clr_diff *d, const gside *g, int attr, const char *base)
 {
     for (int i = 0; i < 100; i++) {
-        char *s = i ? clr__arena_printf(&d->arena, "%s%d", base, i)
-                    : clr__arena_strdup(&d->arena, base);
+        char *s =
+            i ? clr__arena_printf(&d->arena, "%s%d", base, i) : clr__arena_strdup(&d->arena, base);
         if (!s)
             return NULL;
         if (!clr__attr_sym(g[0].rs, attr, s) && !clr__attr_sym(g[1].rs, attr, s))
@@ -677,17 +677,17 @@ static int build_dims(clr_diff *d, const gside *g)
         int dim, attr;
         uint8_t flag;
         const char *other;
-    } sym_dims[] = {{CLR_DIM_USE, ATTR_USE, SYMF_VOCAB_USE, "other-use"},
-                    {CLR_DIM_INTEGRATION, ATTR_INTEGRATION, SYMF_VOCAB_INTEGRATION,
-                     "other-integration"},
-                    {CLR_DIM_ORG, ATTR_P_ORG, 0, "org:other"}};
+    } sym_dims[] = {
+        {CLR_DIM_USE, ATTR_USE, SYMF_VOCAB_USE, "other-use"},
+        {CLR_DIM_INTEGRATION, ATTR_INTEGRATION, SYMF_VOCAB_INTEGRATION, "other-integration"},
+        {CLR_DIM_ORG, ATTR_P_ORG, 0, "org:other"}};
     for (size_t k = 0; k < sizeof sym_dims / sizeof *sym_dims; k++) {
         int attr = sym_dims[k].attr, dk = sym_dims[k].dim;
         int vocab = 0;
         for (int side = 0; side < 2; side++) {
             const gside *s = &g[side];
-            vocab |= sym_dims[k].flag && (attr == ATTR_USE ? s->rs->has_vocab_use
-                                                           : s->rs->has_vocab_integration);
+            vocab |= sym_dims[k].flag &&
+                     (attr == ATTR_USE ? s->rs->has_vocab_use : s->rs->has_vocab_integration);
             for (size_t y = 1; y < s->rs->nsyms; y++) {
                 int pick = (sym_dims[k].flag && (s->rs->sym_flags[y] & sym_dims[k].flag)) ||
                            (s->reads[attr] && (!s->cls[attr].of || s->cls[attr].of[y] != 0));
@@ -769,7 +769,7 @@ static void merge_boxes(boxes *bx)
     static const int order[CLR_NDIMS] = {CLR_DIM_DESTINATION, CLR_DIM_ORG,
                                          CLR_DIM_INTEGRATION, CLR_DIM_USE,
                                          CLR_DIM_NATIONALITY, CLR_DIM_MODEL};
-    int merged = 1;
+    int merged = bx->n > 1;
     while (merged) {
         merged = 0;
         for (int i = 0; i < CLR_NDIMS; i++) {
@@ -1122,8 +1122,8 @@ static void json_list(FILE *f, const char *s)
 
 static void region_json(FILE *f, const clr_diff_region *r)
 {
-    fprintf(f, "{\"before\":\"%s\",\"after\":\"%s\",\"points\":%zu",
-            clr_outcome_name(r->before), clr_outcome_name(r->after), r->points);
+    fprintf(f, "{\"before\":\"%s\",\"after\":\"%s\",\"points\":%zu", clr_outcome_name(r->before),
+            clr_outcome_name(r->after), r->points);
     for (int k = 0; k < CLR_NDIMS; k++) {
         fprintf(f, ",\"%s\":", clr_dim_name(k));
         if (!r->values[k]) {
@@ -1253,9 +1253,9 @@ static void print_region(FILE *f, const clr_diff_region *r, int agreement)
             clr__cause_print(f, c);
         } else {
             fprintf(f, "  %s %s/%s (%s)",
-                    c->kind == CLR_CAUSE_EFFECT ? "a and b:"
+                    c->kind == CLR_CAUSE_EFFECT  ? "a and b:"
                     : c->kind == CLR_CAUSE_STOPS ? "a:"
-                                                  : "b:",
+                                                 : "b:",
                     c->rulebook, c->rule, clr_effect_name(c->after ? c->after : c->before));
         }
         fputc('\n', f);
