@@ -105,9 +105,7 @@ int clr_cmd_diff(int argc, char **argv)
     int drc = clr_diff_run(&d, &a, &b, &o);
     rc = CLR_EXIT_BADINPUT;
     if (drc) {
-        fprintf(stderr, "clearance: diff: %s\n",
-                drc == CLR_ELIMIT ? "the grid of values is too large to enumerate"
-                                  : clr_strerror(drc));
+        fprintf(stderr, "clearance: diff: %s\n", clr_strerror(drc));
         goto done;
     }
     if (as_json) {

@@ -181,7 +181,7 @@ typedef struct clr_diff_options {
     int ignore_scope;  /* decide as if every rulebook applied to every request, to compare
                           two jurisdictions' rules on the same ground */
     int agreement;     /* also compute the regions where both sides restrict alike */
-    size_t max_points; /* refuse a grid larger than this (CLR_ELIMIT); 0: 4 million */
+    size_t max_points; /* enumerate no grid larger than this; 0: 4 million */
 } clr_diff_options;
 
 #define CLR_DIFF_OPTIONS_VERSION 1
@@ -193,14 +193,16 @@ typedef struct clr_diff_options {
 typedef struct clr_diff clr_diff;
 
 /* Compares a with b: the structural diff (rulebooks, rules, exemptions,
- * groups, models), and the semantic diff: the grid of values the rules mention
- * per dimension (plus one value standing for every value they do not), values
- * that every condition treats alike merged into one, each point decided
- * under both sides and the differing points merged into regions. The
- * principal is taken to be in, and headquartered in, the destination. opts
- * may be NULL. Returns 0 and *out, which the caller frees with
- * clr_diff_free; CLR_EINVAL for a side without rules; CLR_ELIMIT when the
- * grid exceeds opts->max_points; CLR_ENOMEM. Thread-safe. */
+ * groups, models, vocabularies), and the semantic diff: the grid of values the
+ * rules mention per dimension (plus one value standing for every value they do
+ * not), values that every condition treats alike merged into one class, each
+ * point decided under both sides and the differing points merged into
+ * regions. The principal is taken to be in, and headquartered in, the
+ * destination. A grid beyond opts->max_points (or 256 classes in one
+ * dimension) is not enumerated: clr_diff_too_large says so, and there are no
+ * regions. opts may be NULL. Returns 0 and *out, which the caller frees with
+ * clr_diff_free; CLR_EINVAL for a side without rules or an unknown options
+ * version; CLR_ENOMEM. Thread-safe. */
 int clr_diff_run(clr_diff **out, const clr_side *a, const clr_side *b,
                  const clr_diff_options *opts);
 
@@ -224,6 +226,12 @@ const clr_diff_region *clr_diff_agreement_get(const clr_diff *d, size_t i);
 /* Points of the grid, and how many of them differ. */
 size_t clr_diff_points(const clr_diff *d);
 size_t clr_diff_points_differing(const clr_diff *d);
+
+/* Non-zero when the grid was too large to enumerate. */
+int clr_diff_too_large(const clr_diff *d);
+
+/* The classes of values along dim (the grid's extent there). */
+size_t clr_diff_dimension_classes(const clr_diff *d, int dim);
 
 /* The values the grid took along dim, comma-separated, "other" standing for
  * the unmentioned; lives as long as d. */

@@ -36,6 +36,7 @@ typedef struct dclass {
 typedef struct ddim {
     dclass *cls;
     size_t n, cap;
+    size_t over;      /* classes beyond MAX_CLASSES, counted only */
     const char *text; /* every class's values, for clr_diff_dimension */
 } ddim;
 
@@ -74,7 +75,9 @@ struct clr_diff {
     clr_diff_region *regions, *agreements;
     size_t nregions, nagreements;
     size_t points, differing;
-    int failed; /* out of memory */
+    size_t limit;  /* the most points the grid may hold */
+    int too_large; /* the grid exceeds the limit: not enumerated */
+    int failed;    /* out of memory */
 };
 
 /* ---- small helpers ------------------------------------------------------------- */
@@ -605,8 +608,10 @@ static int add_value(clr_diff *d, int k, const char *s, const char *label, const
         c->values[c->nvalues++] = label;
         return 0;
     }
-    if (dm->n == MAX_CLASSES)
-        return CLR_ELIMIT;
+    if (dm->n == MAX_CLASSES) {
+        dm->over++; /* too many to enumerate: counted, not kept */
+        return 0;
+    }
     if (grow((void **)&dm->cls, &dm->cap, dm->n, sizeof *dm->cls))
         return CLR_ENOMEM;
     dclass *c = &dm->cls[dm->n++];
@@ -869,12 +874,15 @@ static int64_t no_usage(void *arg, int by_user, const char *who, const char *mod
 
 static int run_grid(clr_diff *d, gside *g, const clr_diff_options *opts)
 {
-    size_t total = 1, limit = opts->max_points ? opts->max_points : 4000000;
+    size_t total = 1;
+    d->limit = opts->max_points ? opts->max_points : 4000000;
     for (int k = 0; k < CLR_NDIMS; k++) {
         if (!d->dims[k].n)
             return 0; /* an empty dimension (no models): nothing to decide */
-        if (total > limit / d->dims[k].n)
-            return CLR_ELIMIT;
+        if (d->dims[k].over || total > d->limit / d->dims[k].n) {
+            d->too_large = 1;
+            return 0;
+        }
         total *= d->dims[k].n;
     }
     boxes diffs = {0}, agrees = {0};
@@ -1092,6 +1100,16 @@ size_t clr_diff_points_differing(const clr_diff *d)
     return d->differing;
 }
 
+int clr_diff_too_large(const clr_diff *d)
+{
+    return d->too_large;
+}
+
+size_t clr_diff_dimension_classes(const clr_diff *d, int dim)
+{
+    return dim >= 0 && dim < CLR_NDIMS ? d->dims[dim].n + d->dims[dim].over : 0;
+}
+
 const char *clr_diff_dimension(const clr_diff *d, int dim)
 {
     return dim >= 0 && dim < CLR_NDIMS && d->dims[dim].text ? d->dims[dim].text : "";
@@ -1185,7 +1203,11 @@ int clr_diff_to_json(char **out, const clr_diff *d)
         fprintf(f, "%s\"%s\":", k ? "," : "", clr_dim_name(k));
         json_list(f, clr_diff_dimension(d, k));
     }
-    fprintf(f, "},\"points\":%zu,\"differing\":%zu,\"regions\":[", d->points, d->differing);
+    fputs("},\"classes\":{", f);
+    for (int k = 0; k < CLR_NDIMS; k++)
+        fprintf(f, "%s\"%s\":%zu", k ? "," : "", clr_dim_name(k), clr_diff_dimension_classes(d, k));
+    fprintf(f, "},\"too_large\":%s,\"points\":%zu,\"differing\":%zu,\"regions\":[",
+            d->too_large ? "true" : "false", d->points, d->differing);
     for (size_t i = 0; i < d->nregions; i++) {
         if (i)
             fputc(',', f);
@@ -1274,6 +1296,14 @@ void clr_diff_print(const clr_diff *d, FILE *f)
         const clr_diff_change *c = &d->changes[i];
         fprintf(f, "  %-10s %-10s %s%s%s%s%s\n", c->what, c->change, c->rulebook ? c->rulebook : "",
                 c->rulebook ? "/" : "", c->id, c->detail[0] ? ": " : "", c->detail);
+    }
+    if (d->too_large) {
+        fputs("\nOutcomes not compared: the grid of", f);
+        for (int k = 0; k < CLR_NDIMS; k++)
+            fprintf(f, "%s %zu %s", k ? " ×" : "", clr_diff_dimension_classes(d, k),
+                    clr_dim_name(k));
+        fprintf(f, " classes holds more than %zu points\n", d->limit);
+        return;
     }
     fprintf(f, "\nOutcomes: %zu of %zu points differ, in %zu region%s\n", d->differing, d->points,
             d->nregions, d->nregions == 1 ? "" : "s");

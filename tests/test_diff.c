@@ -366,8 +366,14 @@ static void test_limits_and_arguments(void **state)
     o.max_points = 10;
     clr_side s = {defaults, at("2026-06-13")}, none = {NULL, 0};
     clr_diff *d = (clr_diff *)1;
-    assert_int_equal(clr_diff_run(&d, &s, &s, &o), CLR_ELIMIT);
-    assert_null(d);
+    assert_int_equal(clr_diff_run(&d, &s, &s, &o), 0);
+    assert_true(clr_diff_too_large(d));
+    assert_int_equal(clr_diff_points(d), 0);
+    assert_int_equal(clr_diff_region_count(d), 0);
+    assert_int_equal(clr_diff_dimension_classes(d, CLR_DIM_MODEL), 6);
+    assert_non_null(strstr(clr_diff_dimension(d, CLR_DIM_NATIONALITY), "US"));
+    clr_diff_free(d);
+    d = (clr_diff *)1;
     assert_int_equal(clr_diff_run(&d, &s, &none, NULL), CLR_EINVAL);
     o = (clr_diff_options)CLR_DIFF_OPTIONS_INIT;
     o.version = 7;
