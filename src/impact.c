@@ -395,9 +395,14 @@ static size_t make_key(const clr_impact *im, const clr_request *req, char *key)
     n = put_attr(im, key, n, ATTR_P_ORG, p->org);
     n = put_attr(im, key, n, ATTR_P_ID, p->id);
     n = put_attr(im, key, n, ATTR_APP, req->app);
-    /* names are screened as written */
+    /* names are screened as written, with the nationality (a person's) or
+       the headquarters (an organisation's) as the country hint */
     n = put_str(key, n, r[ATTR_P_NAME] ? p->name : "");
     n = put_str(key, n, r[ATTR_P_ORG_NAME] ? p->org_name : "");
+    if ((r[ATTR_P_NAME] && p->name[0]) || (r[ATTR_P_ORG_NAME] && p->org_name[0])) {
+        n = put_str(key, n, p->nationality);
+        n = put_str(key, n, p->hq);
+    }
     int64_t units = r[ATTR_UNITS] ? req->units : 0;
     memcpy(key + n, &units, sizeof units);
     return n + sizeof units;

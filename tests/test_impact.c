@@ -331,6 +331,30 @@ static void test_cache_agrees(void **state)
     }
 }
 
+/* Screened names decide too: a listed organisation stays denied while its
+ * unlisted twin moves, though they are alike in every other field. */
+static void test_screened_names(void **state)
+{
+    (void)state;
+    clr_lists *lists = NULL;
+    assert_int_equal(clr_lists_load_defaults(&lists, NULL, NULL), 0);
+    clr_decide_env env = {lists, NULL};
+    clr_impact_options o = CLR_IMPACT_OPTIONS_INIT;
+    o.env = &env;
+    clr_side b = {defaults, at("2026-06-11")}, a = {defaults, at("2026-06-13")};
+    clr_impact *im = NULL;
+    assert_int_equal(clr_impact_new(&im, &b, &a, &o), 0);
+    clr_request plain = combos[0], listed = combos[0], plain2 = combos[0];
+    snprintf(listed.principal.org_name, sizeof listed.principal.org_name, "Banco Nacional de Cuba");
+    assert_int_equal(clr_impact_add(im, &plain, 1), 0);
+    assert_int_equal(clr_impact_add(im, &listed, 2), 0);
+    assert_int_equal(clr_impact_add(im, &plain2, 3), 0);
+    assert_int_equal(clr_impact_transition(im, CLR_ALLOW, CLR_LICENSE_REQUIRED), 2);
+    assert_int_equal(clr_impact_transition(im, CLR_DENY, CLR_DENY), 1);
+    clr_impact_free(im);
+    clr_lists_unref(lists);
+}
+
 static void test_bad_arguments(void **state)
 {
     (void)state;
@@ -362,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_proposed_rulebook),
         cmocka_unit_test(test_examples_capped_and_json),
         cmocka_unit_test(test_cache_agrees),
+        cmocka_unit_test(test_screened_names),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
