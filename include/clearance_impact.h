@@ -171,6 +171,8 @@ typedef struct clr_diff_region {
     size_t points; /* points of the enumerated grid in the region */
     const char *values[CLR_NDIMS];
     int negated[CLR_NDIMS];
+    const char *model_class; /* the class whose catalogue models are exactly the region's
+                                models, or NULL */
     size_t ncauses;
     const clr_cause *causes; /* as in an impact group; for an agreement, the rules that fire:
                                 STOPS on side a only, FIRES on side b only, EFFECT on both */

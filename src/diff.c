@@ -806,6 +806,34 @@ static size_t popcount(const uint64_t *set)
 }
 
 /* The public regions of the boxes, the largest first. */
+/* The class (of either side's catalogue) whose models are exactly the models
+ * in set (classes of the model dimension), or NULL. */
+static const char *model_class(const clr_diff *d, const uint64_t *set)
+{
+    const ddim *dm = &d->dims[CLR_DIM_MODEL];
+    size_t in = popcount(set);
+    const clr_ruleset *sides[2] = {d->a.rs, d->b.rs};
+    for (int s = 0; s < 2; s++) {
+        const clr_ruleset *rs = sides[s];
+        for (size_t c = 0; c < rs->nclasses; c++) {
+            size_t n = 0;
+            int same = 1;
+            for (size_t m = 0; m < rs->nmodels && same; m++) {
+                if (!((rs->models[m].classes >> c) & 1))
+                    continue;
+                n++;
+                same = 0;
+                for (size_t k = 0; k < dm->n && !same; k++)
+                    same = ((set[k / 64] >> (k % 64)) & 1) &&
+                           strcmp(dm->cls[k].rep, rs->models[m].id) == 0;
+            }
+            if (same && n == in)
+                return rs->classes[c].name;
+        }
+    }
+    return NULL;
+}
+
 static int make_regions(clr_diff *d, boxes *bx, const labels *ls, clr_diff_region **out,
                         size_t *nout)
 {
@@ -847,6 +875,8 @@ static int make_regions(clr_diff *d, boxes *bx, const labels *ls, clr_diff_regio
                     tprintf(&t, "%s%s", nv++ ? ", " : "", dm->cls[c].values[v]);
             }
             r->negated[k] = neg;
+            if (k == CLR_DIM_MODEL)
+                r->model_class = model_class(d, b->set[k]);
             r->values[k] = tkeep(d, &t);
         }
     }
@@ -1152,6 +1182,10 @@ static void region_json(FILE *f, const clr_diff_region *r)
         json_list(f, r->values[k]);
         fputc('}', f);
     }
+    if (r->model_class) {
+        fputs(",\"model_class\":", f);
+        clr__json_str(f, r->model_class);
+    }
     fputs(",\"causes\":[", f);
     for (size_t k = 0; k < r->ncauses; k++) {
         if (k)
@@ -1265,6 +1299,8 @@ static void print_region(FILE *f, const clr_diff_region *r, int agreement)
         fprintf(f, "%s%s %s {", any ? " × " : "", clr_dim_name(k), r->negated[k] ? "not in" : "in");
         print_values(f, r->values[k], 12);
         fputc('}', f);
+        if (k == CLR_DIM_MODEL && r->model_class)
+            fprintf(f, " (class %s)", r->model_class);
         any = 1;
     }
     fputs(any ? "\n" : "everywhere\n", f);

@@ -118,6 +118,7 @@ static void test_letter_imposed(void **state)
         assert_int_equal(r->before, CLR_ALLOW);
         assert_int_equal(r->after, CLR_LICENSE_REQUIRED);
         assert_string_equal(r->values[CLR_DIM_MODEL], "mythos-5, fable-5");
+        assert_null(r->model_class); /* atlas-2 is 4E091 too */
         assert_true(r->negated[CLR_DIM_NATIONALITY]);
         assert_string_equal(r->values[CLR_DIM_NATIONALITY], "US");
         assert_false(admits(r, CLR_DIM_DESTINATION, "IR")); /* already denied */
@@ -192,6 +193,7 @@ static void test_diffusion_lapse(void **state)
         assert_string_equal(r->values[CLR_DIM_INTEGRATION], "weights, on-prem");
         assert_false(admits(r, CLR_DIM_MODEL, "open-70b")); /* open weights: never 4E091 */
         assert_false(admits(r, CLR_DIM_MODEL, "small-1"));
+        assert_string_equal(r->model_class, "4E091");
         assert_false(admits(r, CLR_DIM_DESTINATION, "DE")); /* Tier 1 */
         assert_string_equal(r->causes[0].rule, "weights-outside-tier1");
         if (r->ncauses == 2) {
