@@ -73,7 +73,46 @@ check "a malformed combination is exit 2" 2 $? 'line 3' "$tmp/err"
 grep -q '2 combinations, 2 change outcome' "$tmp/out"
 check "the good combinations are still compared" 0 $?
 
+# ---- the store: rulebook versions as the sides, audit traffic as the combinations
+
+db=$tmp/store.db
+"$bin" rules push --store "$db" --by alice --reason defaults --from 2026-01-01 >/dev/null 2>&1
+check "store: the defaults as version 1" 0 $?
+"$bin" rules push --store "$db" --by bob --reason "deny military" --from 2026-08-01 \
+    "$tmp/proposal.rules" >/dev/null 2>&1
+check "store: the proposal as version 2" 0 $?
+
+"$bin" impact --store "$db" --at 2026-07-15 --then 2026-08-15 --combinations "$combos" \
+    >"$tmp/out" 2>"$tmp/err"
+check "impact across two stored versions" 0 $? '^license_required -> deny: 1 combination$' "$tmp/out"
+grep -q 'after: rules version 2 (.*by bob: deny military)' "$tmp/err"
+check "impact names the stored versions" 0 $?
+
+"$bin" impact --store "$db" --version 1 --then-version 2 --at 2026-07-15 --combinations "$combos" \
+    --json >"$tmp/out" 2>/dev/null
+check "impact --version --then-version" 0 $? '"rule":"military-denied","after":"deny"' "$tmp/out"
+
+"$bin" check --audit "$db" --at 2026-06-11 "$combos" >/dev/null 2>&1 &&
+    "$bin" check --audit "$db" --at 2026-06-20 "$combos" >/dev/null 2>&1
+check "store: two days of audit traffic" 0 $?
+"$bin" impact --store "$db" --version 1 --at 2026-06-29 --then 2026-07-01 --then-version 1 \
+    --audit-since 2000-01-01 --json >"$tmp/out" 2>"$tmp/err"
+check "impact over the audit traffic" 0 $? 'audit log: 36 records, 18 distinct combinations' "$tmp/err"
+[ "$(movers "$tmp/out")" = "1,2,3,6,18" ]
+check "who may restart, among the customers seen in the audit log" 0 $?
+
+"$bin" impact --audit-since 2000-01-01 --at 2026-06-29 --then 2026-07-01 >"$tmp/out" 2>&1
+check "--audit-since needs --store" 2 $? 'need --store' "$tmp/out"
+
+"$bin" impact --store "$db" --version 9 --then 2026-07-01 --combinations "$combos" >"$tmp/out" 2>&1
+check "an unknown stored version is exit 2" 2 $? 'no such rules version' "$tmp/out"
+
 # ---- clearance diff
+
+"$bin" diff --store "$db" --version 1 --then-version 2 --at 2026-07-15 >"$tmp/out" 2>/dev/null
+check "diff of two stored versions" 0 $? 'rule +added +us-proposal/military-denied' "$tmp/out"
+grep -q 'destination in {BY, CN, MM, RU, VE, KH, NI} × model not in {lumen-3} × use in {military}' "$tmp/out"
+check "diff of two stored versions: where military use is now denied" 0 $?
 
 "$bin" diff --at 2026-02-02 --then 2026-02-04 >"$tmp/out" 2>&1
 check "diff: Cambodia leaves D:5" 0 $? 'group +membership D:5: members at a only: KH \(until 2026-02-03\)' "$tmp/out"
