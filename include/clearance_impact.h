@@ -200,8 +200,9 @@ typedef struct clr_diff clr_diff;
  * not), values that every condition treats alike merged into one class, each
  * point decided under both sides and the differing points merged into
  * regions. The principal is taken to be in, and headquartered in, the
- * destination. A grid beyond opts->max_points (or 256 classes in one
- * dimension) is not enumerated: clr_diff_too_large says so, and there are no
+ * destination; other attributes are absent (no names, so nothing is
+ * screened; no app; no units), and usage figures are zero. A grid beyond opts->max_points (or 256
+ * classes in one dimension) is not enumerated: clr_diff_too_large says so, and there are no
  * regions. opts may be NULL. Returns 0 and *out, which the caller frees with
  * clr_diff_free; CLR_EINVAL for a side without rules or an unknown options
  * version; CLR_ENOMEM. Thread-safe. */
