@@ -28,5 +28,7 @@ int clr_cmd_user(int argc, char **argv);
 int clr_cmd_key(int argc, char **argv);
 int clr_cmd_adjudicate(int argc, char **argv);
 int clr_cmd_rescreen(int argc, char **argv);
+int clr_cmd_impact(int argc, char **argv);
+int clr_cmd_diff(int argc, char **argv);
 
 #endif

@@ -504,6 +504,7 @@ const clr_ruleset *clr_engine_current(clr_engine *e, clr_ruleset **cached, uint6
 }
 #endif
 
+#include "clearance_impact.h"
 #include "clearance_screen.h"
 #include "clearance_store.h"
 
