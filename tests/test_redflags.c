@@ -316,6 +316,27 @@ static void test_lookup_failure_fails_closed(void **state)
     q = request_from("198.51.100.7", "DE", "org:acme");
     assert_int_equal(decide(defaults, &o, &q, &d), 0);
     assert_int_equal(d.outcome, CLR_ALLOW);
+
+    /* a database whose search tree is corrupt opens, then fails on lookups */
+    char path[160], buf[8192];
+    snprintf(path, sizeof path, "%s/corrupt.mmdb", dir);
+    FILE *in = fopen(db6, "rb"), *out = fopen(path, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    size_t n = fread(buf, 1, sizeof buf, in);
+    assert_true(n > 600 && n < sizeof buf);
+    memset(buf, 0xff, 600);
+    assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+    clr_geoip *bad = NULL;
+    assert_int_equal(clr_geoip_open(&bad, path, NULL, 0), 0);
+    o = geo_options(bad);
+    q = request_from("198.51.100.7", "DE", "org:acme");
+    assert_int_equal(decide(defaults, &o, &q, &d), 1);
+    assert_int_equal(d.outcome, CLR_DENY);
+    assert_non_null(reason(&d, "geoip-unavailable"));
+    clr_geoip_close(bad);
 }
 
 /* ---- the usage spike --------------------------------------------------------- */
