@@ -300,6 +300,37 @@ static void test_never_lowers_the_outcome(void **state)
     assert_int_equal(d.outcome, CLR_REVIEW);
 }
 
+static void test_licences_lift_only_what_they_cover(void **state)
+{
+    (void)state;
+    /* examples/02: license_required under the 2026 letter */
+    static const char json[] =
+        "{\"model\":\"mythos-5\",\"principal\":{\"id\":\"user:ana\",\"org\":\"org:acme\","
+        "\"nationality\":\"DE\",\"country\":\"DE\",\"hq\":\"DE\"},\"use\":\"software-development\","
+        "\"integration\":\"api\",\"time\":\"2026-06-20T12:00:00Z\",\"units\":1200,"
+        "\"source_ip\":\"203.0.113.200\"}";
+    static const char lic[] =
+        "{\"id\":\"L-1\",\"rulebook\":\"us-ear\",\"licensee\":\"org:acme\"}\n";
+    clr_request q;
+    assert_int_equal(clr_request_parse(&q, json, strlen(json), 0, NULL), 0);
+    clr_licences *l = NULL;
+    char err[256];
+    assert_int_equal(clr_licences_parse(&l, lic, strlen(lic), "l.jsonl", err, sizeof err), 0);
+    clr_redflags_options o = geo_options(geo6);
+    clr_decision d;
+    assert_int_equal(decide(defaults, &o, &q, &d), 1);
+    assert_int_equal(d.outcome, CLR_LICENSE_REQUIRED); /* the review does not lower it */
+    assert_int_equal(clr_licences_apply(l, &q, &d), 1);
+    /* the licence covers the letter, not the red flag: review remains */
+    assert_int_equal(d.outcome, CLR_REVIEW);
+    assert_string_equal(reason(&d, "informed-letter-2026")->licence, "L-1");
+    assert_string_equal(reason(&d, "ip-country-mismatch")->evidence,
+                        "source IP 203.0.113.200 is in CN; the declared destination is DE");
+    for (size_t i = 0; i < d.nrulebooks; i++)
+        assert_true(!d.rulebooks[i].applicable || d.rulebooks[i].outcome == CLR_ALLOW);
+    clr_licences_free(l);
+}
+
 static void test_lookup_failure_fails_closed(void **state)
 {
     (void)state;
@@ -495,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_same_country_unknown_or_absent_ip_raise_nothing),
         cmocka_unit_test(test_embargoed_source_is_deny_whatever_declared),
         cmocka_unit_test(test_never_lowers_the_outcome),
+        cmocka_unit_test(test_licences_lift_only_what_they_cover),
         cmocka_unit_test(test_lookup_failure_fails_closed),
         cmocka_unit_test(test_usage_spike),
         cmocka_unit_test(test_flags_together_and_bad_options),
