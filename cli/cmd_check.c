@@ -4,6 +4,7 @@
 #include "cli_util.h"
 #include "commands.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,9 @@ typedef struct check_ctx {
     clr_licences *licences; /* --licences: lift the license_required they cover */
     cli_meter meter;        /* --store: the store's licences, and usage metered */
     clr_registry *registry; /* --store: fill requests from the registry */
+    clr_geoip *geoip;       /* --geoip: the country database of the IP red flags */
+    int spike;              /* --usage-spike: the usage-spike red flag (with --store) */
+    clr_redflags_options flags;
     char out[65536];
 } check_ctx;
 
@@ -87,6 +91,8 @@ static int decide_one(void *arg, char *text, size_t len, size_t line)
     }
     clr_registry_apply_adjudications(c->registry, &req, &d);
     clr_registry_flag(&chk, &d);
+    if (c->flags.geoip || c->flags.usage)
+        clr_redflags_apply(&c->flags, c->rs, &req, &d);
     if (c->licences)
         clr_licences_apply(c->licences, &req, &d);
     if (c->audit) /* --audit: a failure is reported and fails the run at close */
@@ -138,6 +144,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: clearance check [--rules PATH]... [--lists PATH]... [--at TIME] [--explain]\n"
             "                       [--audit DB] [--licences FILE] [--store DB]\n"
+            "                       [--geoip FILE] [--usage-spike FACTOR] [--spike-minimum N]\n"
             "                       [FILE|-]\n"
             "  Decides one request (a JSON object) or JSON Lines, one decision per line.\n"
             "  --rules PATH  a rulebook file or folder (repeatable; default: built-in)\n"
@@ -153,7 +160,38 @@ static void usage(FILE *f)
             "                usage into it (docs/store.md); with --at and no --rules, decide\n"
             "                under the rulebook version stored in force at that instant; fill\n"
             "                requests from the customer registry in it, flag what it\n"
-            "                contradicts and apply reviewers' adjudications\n");
+            "                contradicts and apply reviewers' adjudications\n"
+            "  --geoip FILE  red flags from a MaxMind DB country database: a source_ip in\n"
+            "                another country than the destination is review, one in E:1 or\n"
+            "                E:2 deny (docs/redflags.md)\n"
+            "  --usage-spike FACTOR  with --store: review an organisation whose units today\n"
+            "                exceed FACTOR (e.g. 5) times its 30-day daily average\n"
+            "  --spike-minimum N  with --usage-spike: units today below which there is no\n"
+            "                spike (100000)\n");
+}
+
+/* --usage-spike FACTOR (more than 1) or --spike-minimum UNITS into o;
+ * returns 0, or -1 after saying why. */
+static int spike_option(clr_redflags_options *o, int opt, const char *arg)
+{
+    char *end;
+    errno = 0;
+    if (opt == 'F') {
+        double f = strtod(arg, &end);
+        if (errno || end == arg || *end || !(f > 1 && f < 1e9)) {
+            fprintf(stderr, "clearance: --usage-spike '%s' is not a factor above 1\n", arg);
+            return -1;
+        }
+        o->spike_factor = f;
+        return 0;
+    }
+    long long n = strtoll(arg, &end, 10);
+    if (errno || end == arg || *end || n < 0) {
+        fprintf(stderr, "clearance: --spike-minimum '%s' is not a number of units\n", arg);
+        return -1;
+    }
+    o->spike_minimum = n;
+    return 0;
 }
 
 /* --store with --at and no --rules: the rules are the version stored in
@@ -228,8 +266,11 @@ int clr_cmd_check(int argc, char **argv)
                                          {"audit", required_argument, NULL, 'A'},
                                          {"licences", required_argument, NULL, 'L'},
                                          {"store", required_argument, NULL, 'S'},
+                                         {"geoip", required_argument, NULL, 'G'},
+                                         {"usage-spike", required_argument, NULL, 'F'},
+                                         {"spike-minimum", required_argument, NULL, 'M'},
                                          {NULL, 0, NULL, 0}};
-    const char *audit_path = NULL, *licences_path = NULL, *store_path = NULL;
+    const char *audit_path = NULL, *licences_path = NULL, *store_path = NULL, *geoip_path = NULL;
     check_ctx *c = calloc(1, sizeof(*c));
     cli_strv rules = {0}, lists = {0};
     int rc = CLR_EXIT_BADINPUT, opt;
@@ -239,7 +280,8 @@ int clr_cmd_check(int argc, char **argv)
         goto done;
     optind = 1;
     c->list_paths = &lists;
-    while ((opt = getopt_long(argc, argv, "r:l:a:ehA:L:S:", opts, NULL)) != -1) {
+    c->flags = (clr_redflags_options)CLR_REDFLAGS_OPTIONS_INIT;
+    while ((opt = getopt_long(argc, argv, "r:l:a:ehA:L:S:G:F:M:", opts, NULL)) != -1) {
         switch (opt) {
         case 'r':
             if (cli_strv_push(&rules, optarg))
@@ -260,6 +302,13 @@ int clr_cmd_check(int argc, char **argv)
         case 'A': audit_path = optarg; break;
         case 'L': licences_path = optarg; break;
         case 'S': store_path = optarg; break;
+        case 'G': geoip_path = optarg; break;
+        case 'F':
+        case 'M':
+            if (spike_option(&c->flags, opt, optarg))
+                goto done;
+            c->spike |= opt == 'F';
+            break;
         case 'h':
             usage(stdout);
             rc = CLR_EXIT_OK;
@@ -270,6 +319,20 @@ int clr_cmd_check(int argc, char **argv)
     if (argc - optind > 1) {
         usage(stderr);
         goto done;
+    }
+    if (c->spike && !store_path) {
+        fprintf(stderr,
+                "clearance: --usage-spike reads the usage metered in a store: add --store\n");
+        goto done;
+    }
+    if (geoip_path) {
+        char gerr[512];
+        int grc = clr_geoip_open(&c->geoip, geoip_path, gerr, sizeof gerr);
+        if (grc) {
+            fprintf(stderr, "clearance: --geoip %s\n", grc == CLR_ENOMEM ? "out of memory" : gerr);
+            goto done;
+        }
+        c->flags.geoip = c->geoip;
     }
     const char *input = optind < argc ? argv[optind] : "-";
     if ((rc = cli_load_rules(rules.v, rules.n, 0, &rs)))
@@ -284,6 +347,8 @@ int clr_cmd_check(int argc, char **argv)
         if (c->has_at && lists.n == 0 && (rc = lists_at(&c->lists, store_path, c->at)))
             goto done;
         c->licences = c->meter.licences;
+        if (c->spike)
+            c->flags.usage = clr_usage_as_source(c->meter.usage);
     } else if (licences_path) {
         size_t llen = 0;
         char *ltext = cli_read_all(licences_path, &llen);
@@ -326,6 +391,7 @@ done:
     if (c) {
         clr_lists_unref(c->lists);
         clr_registry_unref(c->registry);
+        clr_geoip_close(c->geoip);
     }
     cli_strv_free(&rules);
     cli_strv_free(&lists);

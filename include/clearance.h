@@ -283,6 +283,7 @@ const char *clr_effect_name(clr_effect e);
 #define CLR_MAX_OBLIGATIONS 16
 #define CLR_MAX_RULEBOOKS 32
 #define CLR_MAX_EXEMPTED 16
+#define CLR_EVIDENCE_MAX 512 /* bytes of evidence text a decision holds, NULs included */
 
 /* The list entry a screening condition matched (see clearance_screen.h). */
 typedef struct clr_reason_match {
@@ -304,6 +305,10 @@ typedef struct clr_reason {
     clr_reason_match match; /* match.list is NULL unless a list entry is involved */
     const char *licence;    /* license_required covered by this licence (clr_licences_apply);
                                NULL otherwise */
+    const char *evidence;   /* what a red flag saw (clr_redflags_apply), e.g. "source IP
+                               203.0.113.9 is in CN; the declared destination is DE"; NULL
+                               otherwise. Points into the decision's evidence_buf: a copy of
+                               the decision still points into the original's */
 } clr_reason;
 
 typedef struct clr_obligation {
@@ -346,7 +351,9 @@ typedef struct clr_decision {
     const char *classes[64]; /* classes of the model, in declaration order */
     clr_time at;             /* the instant the rules were evaluated at */
     const char *rules_version;
-    char decision_id[37]; /* a UUIDv7 */
+    char decision_id[37];                /* a UUIDv7 */
+    size_t evidence_len;                 /* bytes of evidence_buf in use */
+    char evidence_buf[CLR_EVIDENCE_MAX]; /* the reasons' evidence texts */
 } clr_decision;
 
 /* Decides req under rs. Never allocates. Always fills *out with a decision:
@@ -505,6 +512,7 @@ const clr_ruleset *clr_engine_current(clr_engine *e, clr_ruleset **cached, uint6
 #endif
 
 #include "clearance_impact.h"
+#include "clearance_redflags.h"
 #include "clearance_screen.h"
 #include "clearance_store.h"
 

@@ -1,6 +1,7 @@
 /* The header-to-request mapping of /v1/authz. */
 #include "authz_headers.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,7 @@ enum field {
     F_UNITS,
     F_NAME,
     F_ORG_NAME,
+    F_SOURCE_IP,
     F_COUNT
 };
 
@@ -38,6 +40,7 @@ static const srv_authz_header headers[F_COUNT] = {
     [F_UNITS] = {"X-Clearance-Units", "$.units", 0},
     [F_NAME] = {"X-Clearance-Name", "$.principal.name", 0},
     [F_ORG_NAME] = {"X-Clearance-Org-Name", "$.principal.org_name", 0},
+    [F_SOURCE_IP] = {"X-Clearance-Source-Ip", "$.source_ip", 0},
 };
 
 const srv_authz_header *srv_authz_headers(size_t *n)
@@ -168,5 +171,14 @@ int srv_authz_request_from_headers(clr_request *out, srv_header_get_fn get, void
         return fail(err, F_TIME, "expected an RFC 3339 UTC timestamp or a date (YYYY-MM-DD)");
     if (val[F_UNITS] && (rc = parse_units(&out->units, val[F_UNITS], len[F_UNITS], err)))
         return rc;
+    if (val[F_SOURCE_IP]) {
+        unsigned char addr[16];
+        if ((rc = copy_id(out->source_ip, sizeof out->source_ip, val[F_SOURCE_IP], len[F_SOURCE_IP],
+                          F_SOURCE_IP, err)))
+            return rc;
+        if (inet_pton(AF_INET, out->source_ip, addr) != 1 &&
+            inet_pton(AF_INET6, out->source_ip, addr) != 1)
+            return fail(err, F_SOURCE_IP, "not an IPv4 or IPv6 address");
+    }
     return 0;
 }

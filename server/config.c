@@ -16,6 +16,7 @@ void srv_config_init(srv_config *c)
     c->idle_timeout = 30;
     c->request_timeout = 10;
     c->drain_timeout = 10;
+    c->spike_minimum = 100000;
 }
 
 static void clear_paths(char **v, size_t *n)
@@ -36,6 +37,8 @@ void srv_config_free(srv_config *c)
     c->store = NULL;
     free(c->port_file);
     c->admin_token_file = c->port_file = NULL;
+    free(c->geoip);
+    c->geoip = NULL;
 }
 
 void srv_config_usage(FILE *f)
@@ -58,6 +61,12 @@ void srv_config_usage(FILE *f)
            "                           full), sync (answer once the record is durable) or off\n"
            "  --licences FILE          licences (JSON Lines) that lift the license_required they\n"
            "                           cover, drawn down in memory as requests are decided\n"
+           "  --geoip FILE             red flags from a MaxMind DB country database: a source IP\n"
+           "                           in another country than the destination is review, one\n"
+           "                           in E:1 or E:2 deny (docs/redflags.md)\n"
+           "  --usage-spike FACTOR     with --store: review an organisation whose units today\n"
+           "                           exceed FACTOR (e.g. 5) times its 30-day daily average\n"
+           "  --spike-minimum UNITS    units today below which there is no spike (100000)\n"
            "  --admin-token-file PATH  bearer token for PUT /v1/rules (else "
            "$CLEARANCE_ADMIN_TOKEN; none: admin refused)\n"
            "  --max-body BYTES         request body limit, suffixes k and m allowed (1m)\n"
@@ -135,6 +144,9 @@ enum {
     O_LICENCES,
     O_AUDIT,
     O_AUDIT_MODE,
+    O_GEOIP,
+    O_SPIKE,
+    O_SPIKE_MIN,
     O_HELP
 };
 
@@ -154,6 +166,9 @@ static const struct option long_opts[] = {{"listen", required_argument, NULL, O_
                                           {"audit", required_argument, NULL, O_AUDIT},
                                           {"store", required_argument, NULL, O_AUDIT},
                                           {"audit-mode", required_argument, NULL, O_AUDIT_MODE},
+                                          {"geoip", required_argument, NULL, O_GEOIP},
+                                          {"usage-spike", required_argument, NULL, O_SPIKE},
+                                          {"spike-minimum", required_argument, NULL, O_SPIKE_MIN},
                                           {"help", no_argument, NULL, O_HELP},
                                           {NULL, 0, NULL, 0}};
 
@@ -211,6 +226,19 @@ static int apply(srv_config *c, int opt, const char *name, const char *val, FILE
             c->max_connections = (unsigned)v;
         break;
     case O_PORTFILE: bad = set_string(&c->port_file, val); break;
+    case O_GEOIP: bad = set_string(&c->geoip, val); break;
+    case O_SPIKE: {
+        char *end;
+        errno = 0;
+        double f = strtod(val, &end);
+        if (!(bad = errno || end == val || *end || !(f > 1 && f < 1e9)))
+            c->spike_factor = f;
+        break;
+    }
+    case O_SPIKE_MIN:
+        if (!(bad = parse_uint(val, 1ull << 62, &v, 0)))
+            c->spike_minimum = (long long)v;
+        break;
     default: bad = 1;
     }
     if (bad)

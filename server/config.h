@@ -28,6 +28,9 @@ typedef struct srv_config {
     char *store;              /* the store (registry, licences, usage, audit log); NULL: none */
     int audit_off;            /* --audit-mode off: a store without the audit log */
     int audit_sync;           /* answer only once the record is durable (group commit) */
+    char *geoip;              /* --geoip: the country database of the IP red flags; NULL: none */
+    double spike_factor;      /* --usage-spike (needs --store); 0: no usage-spike red flag */
+    long long spike_minimum;  /* --spike-minimum: units today below which no spike; 100,000 */
 } srv_config;
 
 /* Fills *c with the defaults. */

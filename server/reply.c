@@ -185,6 +185,8 @@ int srv_decide(srv_req *r, const clr_request *req, clr_decision *d, clr_request_
         clr_registry_apply_adjudications(reg, req, d);
         clr_registry_flag(&reg_check, d);
     }
+    if (rc == 0 && (r->st->redflags.geoip || r->st->redflags.usage))
+        clr_redflags_apply(&r->st->redflags, rs, req, d);
     if (rc == 0 && r->st->licences)
         clr_licences_apply(r->st->licences, req, d);
     if (rc == 0 && r->st->audit && audit(r, req, d) != 0) {

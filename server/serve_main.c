@@ -162,6 +162,30 @@ int clr_cmd_serve(int argc, char **argv)
         }
     }
 
+    st.redflags = (clr_redflags_options)CLR_REDFLAGS_OPTIONS_INIT;
+    if (cfg.geoip) {
+        char gerr[512];
+        int grc = clr_geoip_open(&st.geoip, cfg.geoip, gerr, sizeof gerr);
+        if (grc) {
+            fprintf(stderr, "clearance serve: --geoip %s\n",
+                    grc == CLR_ENOMEM ? "out of memory" : gerr);
+            rc = CLR_EXIT_BADINPUT;
+            goto done;
+        }
+        st.redflags.geoip = st.geoip;
+    }
+    if (cfg.spike_factor > 0) {
+        if (!st.usage) {
+            fprintf(stderr, "clearance serve: --usage-spike reads the usage metered in the "
+                            "store: add --store\n");
+            rc = CLR_EXIT_BADINPUT;
+            goto done;
+        }
+        st.redflags.usage = clr_usage_as_source(st.usage);
+        st.redflags.spike_factor = cfg.spike_factor;
+        st.redflags.spike_minimum = cfg.spike_minimum;
+    }
+
     if (srv_http_start(&http, &st)) {
         rc = CLR_EXIT_FAILED;
         goto done;
@@ -222,6 +246,7 @@ done:
     clr_store_close(st.audit_store);
     srv_rules_history_free(&st);
     clr_store_close(st.store);
+    clr_geoip_close(st.geoip);
     pthread_mutex_destroy(&st.store_lock);
     clr_engine_free(st.engine);
     srv_metrics_free(st.metrics);

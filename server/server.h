@@ -31,7 +31,9 @@ typedef struct srv_state {
     size_t nlists_history, caplists_history;
     clr_licences *licences; /* --licences, or the store's licences with --store; NULL: none */
     clr_usage *usage;       /* --store: the usage meter; NULL when none */
-    clr_store *audit_store; /* the audit writer's own connection; NULL when no audit log */
+    clr_geoip *geoip;       /* --geoip: the country database; NULL when none */
+    clr_redflags_options redflags; /* what srv_decide looks for; nothing when both NULL */
+    clr_store *audit_store;        /* the audit writer's own connection; NULL when no audit log */
     clr_audit *audit;
     clr_store *store;            /* --store: a connection for the routes; NULL when none */
     pthread_mutex_t store_lock;  /* one route at a time uses store */

@@ -160,6 +160,7 @@ static void add_reason(clr_decision *d, const char *rulebook, const char *rule, 
     r->message = message;
     r->match.list = NULL;
     r->licence = NULL;
+    r->evidence = NULL;
 }
 
 static void begin(const clr_ruleset *rs, const clr_request *req, clr_decision *d)
@@ -168,6 +169,7 @@ static void begin(const clr_ruleset *rs, const clr_request *req, clr_decision *d
     d->nreasons = d->reasons_dropped = d->nobligations = d->obligations_dropped = 0;
     d->nrulebooks = d->nexempted = 0;
     d->nclasses = 0;
+    d->evidence_len = 0;
     d->at = req ? req->time : 0;
     d->rules_version = rs ? rs->version : "";
     clr__decision_id(d->decision_id);

@@ -29,6 +29,8 @@ size_t clr_decision_to_json(const clr_decision *d, char *buf, size_t cap)
         field(&w, "message", r->message, 1);
         if (r->licence)
             field(&w, "licence", r->licence, 1);
+        if (r->evidence)
+            field(&w, "evidence", r->evidence, 1);
         if (r->match.list) {
             clr__jsonw_raw(&w, ",\"match\":{");
             field(&w, "list", r->match.list, 0);

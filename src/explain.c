@@ -142,6 +142,21 @@ void clr_decision_explain(const clr_ruleset *rs, const clr_lists *lists, const c
         if (!shown)
             fputs("  no rule's condition holds\n", f);
     }
+    int engine = 0;
+    for (size_t k = 0; k < d->nreasons; k++) {
+        const clr_reason *rr = &d->reasons[k];
+        if (strcmp(rr->rulebook, "clearance") != 0)
+            continue;
+        if (!engine++)
+            fputs("\nThe engine's own checks (red flags, fail closed):\n", f);
+        fprintf(f, "  %-13s %s %s\n", "raised", clr_effect_name(rr->effect), rr->rule);
+        if (rr->citation[0])
+            fprintf(f, "                citation: %s\n", rr->citation);
+        if (rr->message[0])
+            fprintf(f, "                %s\n", rr->message);
+        if (rr->evidence)
+            fprintf(f, "                evidence: %s\n", rr->evidence);
+    }
     if (d->nobligations) {
         fputs("\nObligations:\n", f);
         for (size_t i = 0; i < d->nobligations; i++)

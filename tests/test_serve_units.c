@@ -64,6 +64,8 @@ static void test_authz_full(void **state)
                "1200",
                "X-Clearance-Org-Name",
                "Acme GmbH",
+               "X-Clearance-Source-Ip",
+               " 2001:db8::7 ",
                NULL}};
     clr_request req;
     clr_request_error err;
@@ -76,6 +78,7 @@ static void test_authz_full(void **state)
     assert_string_equal(req.destination, "DE"); /* defaults to the country */
     assert_string_equal(req.app, "bot");
     assert_string_equal(req.principal.org_name, "Acme GmbH");
+    assert_string_equal(req.source_ip, "2001:db8::7");
     assert_int_equal(req.units, 1200);
     clr_time t;
     assert_int_equal(clr_time_parse(&t, "2026-06-20T12:00:00Z", 20), 0);
@@ -95,6 +98,7 @@ static void test_authz_defaults(void **state)
     assert_string_equal(req.destination, "US");
     assert_string_equal(req.principal.org, ""); /* empty optional = absent */
     assert_int_equal(req.units, 0);
+    assert_string_equal(req.source_ip, "");
 }
 
 /* expects the mapping of h to fail naming header */
@@ -138,6 +142,10 @@ static void test_authz_errors(void **state)
                         "DE", "X-Clearance-Use", "r", "X-Clearance-Integration", "api",
                         "X-Clearance-Units", "9999999999999999999", NULL}};
     expect_error(&huge_units, "X-Clearance-Units");
+    hdrs bad_ip = {{"X-Clearance-Model", "m", "X-Clearance-User", "u", "X-Clearance-Country", "DE",
+                    "X-Clearance-Use", "r", "X-Clearance-Integration", "api",
+                    "X-Clearance-Source-Ip", "203.0.113.300", NULL}};
+    expect_error(&bad_ip, "X-Clearance-Source-Ip");
     hdrs control = {{"X-Clearance-Model", "m\x01", "X-Clearance-User", "u", "X-Clearance-Country",
                      "DE", "X-Clearance-Use", "r", "X-Clearance-Integration", "api", NULL}};
     expect_error(&control, "X-Clearance-Model");
@@ -230,10 +238,16 @@ static void test_config_defaults_and_flags(void **state)
     assert_string_equal(c.host, "127.0.0.1");
     assert_int_equal(c.port, 8181);
     assert_int_equal(c.nrules, 0);
-    char *argv[] = {"serve", "--listen",   "[::1]:9000", "--rules",   "a", "--rules",
-                    "b",     "--max-body", "64k",        "--threads", "3", "--idle-timeout",
-                    "5",     NULL};
-    assert_int_equal(parse(&c, 13, argv), 0);
+    char *argv[] = {"serve", "--listen",   "[::1]:9000", "--rules",       "a",   "--rules",
+                    "b",     "--max-body", "64k",        "--threads",     "3",   "--idle-timeout",
+                    "5",     "--geoip",    "c.mmdb",     "--usage-spike", "7.5", "--spike-minimum",
+                    "2000",  NULL};
+    assert_int_equal(c.spike_factor, 0); /* no usage spike unless asked */
+    assert_int_equal(c.spike_minimum, 100000);
+    assert_int_equal(parse(&c, 19, argv), 0);
+    assert_string_equal(c.geoip, "c.mmdb");
+    assert_true(c.spike_factor == 7.5);
+    assert_int_equal(c.spike_minimum, 2000);
     assert_string_equal(c.host, "::1");
     assert_int_equal(c.port, 9000);
     assert_int_equal(c.nrules, 2);
@@ -247,11 +261,12 @@ static void test_config_defaults_and_flags(void **state)
 static void test_config_errors(void **state)
 {
     (void)state;
-    const char *bad[][3] = {{"--listen", "nocolon", NULL},     {"--listen", "h:70000", NULL},
-                            {"--listen", ":80", NULL},         {"--max-body", "0", NULL},
-                            {"--max-body", "12q", NULL},       {"--threads", "-1", NULL},
-                            {"--idle-timeout", "0", NULL},     {"--bogus", "1", NULL},
-                            {"--config", "/nonexistent", NULL}};
+    const char *bad[][3] = {{"--listen", "nocolon", NULL},      {"--listen", "h:70000", NULL},
+                            {"--listen", ":80", NULL},          {"--max-body", "0", NULL},
+                            {"--max-body", "12q", NULL},        {"--threads", "-1", NULL},
+                            {"--idle-timeout", "0", NULL},      {"--bogus", "1", NULL},
+                            {"--config", "/nonexistent", NULL}, {"--usage-spike", "1", NULL},
+                            {"--usage-spike", "x", NULL},       {"--spike-minimum", "-3", NULL}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         srv_config c;
         srv_config_init(&c);
