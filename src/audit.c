@@ -147,17 +147,29 @@ static int read_hex_file(unsigned char *out, size_t n, const char *path)
     return clr__unhex(out, n, text, len);
 }
 
+/* Writes p as hex to a new file at path, all at once: the text goes to a
+ * private temporary file that is then linked into place, so that a process
+ * reading path sees the whole file or none. Returns 0, CLR_EEXIST when path
+ * exists already (another process made it first), or CLR_EIO. */
 static int write_hex_file(const char *path, const unsigned char *p, size_t n, mode_t mode)
 {
-    char hex[2 * 64 + 2];
+    char hex[2 * 64 + 2], tmp[4200];
     clr__hex(hex, p, n);
     strcat(hex, "\n");
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode);
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%08x", path, (long)getpid(),
+                         (unsigned)randombytes_random()) >= sizeof tmp)
+        return CLR_EIO;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
     if (fd < 0)
         return CLR_EIO;
     size_t len = strlen(hex);
     int ok = write(fd, hex, len) == (ssize_t)len && fsync(fd) == 0;
-    return close(fd) == 0 && ok ? 0 : CLR_EIO;
+    ok = close(fd) == 0 && ok;
+    int rc = ok ? 0 : CLR_EIO;
+    if (ok && link(tmp, path) != 0)
+        rc = errno == EEXIST ? CLR_EEXIST : CLR_EIO;
+    unlink(tmp);
+    return rc;
 }
 
 /* Loads the key pair from the seed in path, generating it when absent. */
@@ -172,7 +184,12 @@ static int load_key(unsigned char pk[crypto_sign_PUBLICKEYBYTES],
         if (errno != ENOENT)
             return errf(errbuf, errcap, CLR_EIO, "cannot read the key file %s", path);
         randombytes_buf(seed, sizeof seed);
-        if (write_hex_file(path, seed, sizeof seed, 0600)) {
+        int wrc = write_hex_file(path, seed, sizeof seed, 0600);
+        if (wrc == CLR_EEXIST) { /* another process made it meanwhile: use theirs */
+            sodium_memzero(seed, sizeof seed);
+            return load_key(pk, sk, path, errbuf, errcap);
+        }
+        if (wrc) {
             sodium_memzero(seed, sizeof seed);
             return errf(errbuf, errcap, CLR_EIO, "cannot create the key file %s", path);
         }
