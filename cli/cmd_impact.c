@@ -55,7 +55,7 @@ static void usage(FILE *f)
             "usage: clearance impact [--rules PATH]... [--proposed PATH]... [--at TIME]\n"
             "                        [--then TIME] [--lists PATH]... [--examples N] [--json]\n"
             "                        [--store DB [--version N] [--then-version M]\n"
-            "                         [--audit-since TIME [--audit-until TIME]]]\n"
+            "                         [--registry] [--audit-since TIME [--audit-until TIME]]]\n"
             "                        [--combinations FILE.jsonl]\n"
             "  Decides every combination (a request per line) under two sides and reports\n"
             "  those whose outcome changes, grouped by transition and by the rules responsible.\n"
@@ -72,7 +72,9 @@ static void usage(FILE *f)
             "                   other side is the one in force at --then (or --then-version M)\n"
             "  --audit-since T  also compare every distinct combination in the store's audit\n"
             "                   log recorded from T (until --audit-until); ref is its first\n"
-            "                   record's sequence number\n");
+            "                   record's sequence number\n"
+            "  --registry       also compare every registered user with every model, use and\n"
+            "                   integration of the rules (ref: the user's place in id order)\n");
 }
 
 static int parse_time(clr_time *t, const char *flag, const char *s)
@@ -99,6 +101,7 @@ int clr_cmd_impact(int argc, char **argv)
                                          {"then-version", required_argument, NULL, 'W'},
                                          {"audit-since", required_argument, NULL, 'F'},
                                          {"audit-until", required_argument, NULL, 'U'},
+                                         {"registry", no_argument, NULL, 'R'},
                                          {NULL, 0, NULL, 0}};
     cli_strv rules = {0}, proposed = {0}, lists = {0};
     impact_ctx c = {0};
@@ -111,10 +114,10 @@ int clr_cmd_impact(int argc, char **argv)
     const char *db = NULL;
     clr_store *store = NULL;
     int64_t version = 0, then_version = 0;
-    int has_since = 0;
+    int has_since = 0, registry = 0;
     clr_time since = 0, until = CLR_TIME_MAX;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "r:p:a:t:l:c:n:jhS:V:W:F:U:", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "r:p:a:t:l:c:n:jhS:V:W:F:U:R", opts, NULL)) != -1) {
         switch (opt) {
         case 'r':
             if (cli_strv_push(&rules, optarg))
@@ -172,6 +175,7 @@ int clr_cmd_impact(int argc, char **argv)
             if (parse_time(&until, "--audit-until", optarg))
                 goto done;
             break;
+        case 'R': registry = 1; break;
         case 'h':
             usage(stdout);
             rc = CLR_EXIT_OK;
@@ -179,14 +183,17 @@ int clr_cmd_impact(int argc, char **argv)
         default: usage(stderr); goto done;
         }
     }
-    if (optind < argc || (!combinations && !has_since)) {
+    if (optind < argc || (!combinations && !has_since && !registry)) {
         if (optind >= argc)
-            fprintf(stderr, "clearance: impact needs --combinations FILE or --audit-since TIME\n");
+            fprintf(stderr, "clearance: impact needs --combinations FILE, --registry or "
+                            "--audit-since TIME\n");
         usage(stderr);
         goto done;
     }
-    if (!db && (version || then_version || has_since)) {
-        fprintf(stderr, "clearance: --version, --then-version and --audit-since need --store\n");
+    if (!db && (version || then_version || has_since || registry)) {
+        fprintf(
+            stderr,
+            "clearance: --version, --then-version, --registry and --audit-since need --store\n");
         goto done;
     }
     if ((version && rules.n) || (then_version && proposed.n)) {
@@ -231,10 +238,37 @@ int clr_cmd_impact(int argc, char **argv)
         goto done;
     if (text && cli_each_line(text, len, add_line, &c))
         goto done;
-    if (has_since) {
-        size_t records = 0, distinct = 0;
-        if (cli_audit_combinations(store, since, until, add_request, &c, &records, &distinct))
+    if (registry) {
+        clr_registry *reg = NULL;
+        size_t n = 0;
+        int rrc = clr_registry_load(&reg, store, NULL);
+        if (!rrc) {
+            /* what each registered customer could ask, under the rules after */
+            rrc = clr_registry_combinations(reg, after.rs, add_request, &c, &n);
+            fprintf(stderr,
+                    "clearance: registry: %zu users, %zu combinations (each model, use and "
+                    "integration)\n",
+                    clr_registry_user_count(reg), n);
+        }
+        clr_registry_unref(reg);
+        if (rrc) {
+            fprintf(stderr, "clearance: cannot read the registry: %s\n",
+                    rrc == CLR_ESTORE ? clr_store_errmsg(store) : clr_strerror(rrc));
             goto done;
+        }
+    }
+    if (has_since) {
+        size_t records = 0, distinct = 0, unreadable = 0;
+        int arc = clr_audit_combinations(store, since, until, add_request, &c, &records, &distinct,
+                                         &unreadable);
+        if (arc) {
+            fprintf(stderr, "clearance: cannot read the audit log: %s\n",
+                    arc == CLR_ESTORE ? clr_store_errmsg(store) : clr_strerror(arc));
+            goto done;
+        }
+        if (unreadable)
+            fprintf(stderr, "clearance: audit log: %zu records whose request cannot be read\n",
+                    unreadable);
         fprintf(stderr, "clearance: audit log: %zu records, %zu distinct combinations\n", records,
                 distinct);
     }

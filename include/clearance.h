@@ -511,9 +511,10 @@ const clr_ruleset *clr_engine_current(clr_engine *e, clr_ruleset **cached, uint6
 }
 #endif
 
-#include "clearance_impact.h"
-#include "clearance_redflags.h"
 #include "clearance_screen.h"
 #include "clearance_store.h"
+/* after the store: they name its types */
+#include "clearance_impact.h"
+#include "clearance_redflags.h"
 
 #endif

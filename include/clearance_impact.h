@@ -17,6 +17,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* declared in clearance_store.h and clearance_registry.h */
+typedef struct clr_store clr_store;
+typedef struct clr_registry clr_registry;
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -131,6 +135,28 @@ int clr_impact_to_json(char **out, const clr_impact *im);
 /* Writes the analysis as a readable table to f: the transitions, then each
  * group with its causes and examples. */
 void clr_impact_print(const clr_impact *im, FILE *f);
+
+/* Combination sources. Each calls fn(arg, req, ref) per combination; fn
+ * returns 0 to go on, or non-zero to stop (the source returns that value). */
+
+/* Every registered user of r (filled from the registry: organisation, its
+ * headquarters and legal name, nationality, country; destination the user's
+ * country) with every catalogue model, vocabulary use and vocabulary
+ * integration of rs: what each customer could ask. ref is the user's place
+ * (1, 2, ...). Sets *count. Returns 0, fn's value or CLR_ENOMEM. */
+int clr_registry_combinations(const clr_registry *r, const clr_ruleset *rs,
+                              int (*fn)(void *arg, clr_request *req, uint64_t ref), void *arg,
+                              size_t *count);
+
+/* The distinct requests of the audit records of s logged in [since, until):
+ * requests alike in every field a rule may read but time and units are one
+ * combination, passed once with ref the sequence number of its first record.
+ * Sets *records (read), *distinct (passed) and *unreadable (records whose
+ * request does not parse, skipped). Returns 0, fn's value, CLR_ESTORE or
+ * CLR_ENOMEM. */
+int clr_audit_combinations(clr_store *s, clr_time since, clr_time until,
+                           int (*fn)(void *arg, clr_request *req, uint64_t ref), void *arg,
+                           size_t *records, size_t *distinct, size_t *unreadable);
 
 /* ------------------------------------------------------------------------- */
 /* Diff: what changed between two rule sets, and where outcomes differ         */

@@ -37,6 +37,7 @@ static const route routes[] = {
     {"/readyz", 0, M_GET, srv_route_readyz},
     {"/metrics", 0, M_GET, srv_route_metrics},
     {"/v1/audit", 1, M_GET, srv_route_audit},
+    {"/v1/impact", 0, M_POST, srv_route_impact},
     {"/v1/admin/licences", 1, M_GET | M_POST | M_DELETE, srv_route_licences},
     {"/v1/usage", 0, M_GET, srv_route_usage},
     {"/v1/admin", 1, M_GET | M_POST | M_PUT | M_DELETE, srv_route_admin_registry},

@@ -176,6 +176,7 @@ void srv_route_healthz(srv_req *r);
 void srv_route_readyz(srv_req *r);
 void srv_route_metrics(srv_req *r);
 void srv_route_audit(srv_req *r);
+void srv_route_impact(srv_req *r);
 void srv_route_licences(srv_req *r);
 void srv_route_usage(srv_req *r);
 

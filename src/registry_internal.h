@@ -31,4 +31,7 @@ void clr__registry_key_hash(char out[65], const char *secret, size_t len);
 extern const char clr__registry_adjudication_select[];
 void clr__registry_adjudication_from_row(clr_adjudication *a, const clr__value *c);
 
+/* The i-th user of a snapshot, in id order (i < clr_registry_user_count). */
+const clr_user *clr__registry_user_at(const clr_registry *r, size_t i);
+
 #endif

@@ -521,6 +521,11 @@ struct clr_registry_cell {
     uint64_t generation; /* atomic; bumped on every swap */
 };
 
+const clr_user *clr__registry_user_at(const clr_registry *r, size_t i)
+{
+    return &r->users[i];
+}
+
 int clr_registry_cell_new(clr_registry_cell **out, clr_registry *r)
 {
     clr_registry_cell *c = calloc(1, sizeof *c);

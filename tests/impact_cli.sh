@@ -151,4 +151,28 @@ check "diff needs sets or instants" 2 $? 'give one of them' "$tmp/out"
 "$bin" diff /nonexistent.rules "$root/rules/us-ear.rules" >"$tmp/out" 2>&1
 check "diff: an unreadable set is exit 2" 2 $? 'nonexistent' "$tmp/out"
 
+# the registry as a source: who among the registered customers is cut off
+# when the letter takes effect (a German national is, a US national is not)
+rdb="$tmp/registry.db"
+"$bin" org add --store "$rdb" --id acme --legal-name "Acme Widgets Limited" --hq DE >/dev/null 2>&1
+"$bin" user add --store "$rdb" --id ana --org acme --nationality DE --country DE >/dev/null 2>&1
+"$bin" user add --store "$rdb" --id bo --org acme --nationality US --country US >/dev/null 2>&1
+"$bin" impact --store "$rdb" --rules "$root/rules" --registry --at 2026-06-11 --then 2026-06-13 \
+    --json >"$tmp/out" 2>"$tmp/err"
+check "registry: the letter's movers are found among the registered users" 0 $? \
+    '"before":"allow","after":"license_required"' "$tmp/out"
+check "... and the source is named" 0 0 'registry: 2 users' "$tmp/err"
+python3 - "$tmp/out" >"$tmp/who" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+who = set()
+for g in d["groups"]:
+    for e in g["combinations"]:
+        who.add(e["request"]["principal"]["id"])
+print(" ".join(sorted(who)))
+PY
+check "... the German national, not the US one" 0 $? '^ana$' "$tmp/who"
+"$bin" impact --registry --at 2026-06-11 --then 2026-06-13 >"$tmp/out" 2>&1
+check "registry: needs --store" 2 $? 'need --store' "$tmp/out"
+
 finish impact_cli
