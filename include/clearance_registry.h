@@ -227,6 +227,12 @@ int clr_registry_adjudication_remove(clr_store *s, const char *party, const char
 int clr_registry_adjudication_list(clr_store *s, int (*fn)(void *arg, const clr_adjudication *a),
                                    void *arg);
 
+/* A counter every change to the registry (organisations, users, keys,
+ * adjudications) raises, kept in the store: a process holding a snapshot
+ * reloads it when the counter moved (several servers on one store). Sets
+ * *out (0 before the first change). Returns 0 or CLR_ESTORE. */
+int clr_registry_generation(clr_store *s, int64_t *out);
+
 /* ------------------------------------------------------------------------- */
 /* The snapshot the decision path reads                                       */
 /* ------------------------------------------------------------------------- */

@@ -16,7 +16,10 @@ int srv_registry_reload(srv_state *st)
     pthread_mutex_lock(&st->lists_lock);
     clr_lists *lists = st->lists ? clr_lists_ref(st->lists) : NULL;
     pthread_mutex_unlock(&st->lists_lock);
-    int rc = clr_registry_load(&reg, st->store, lists);
+    int64_t gen = 0;
+    int rc = clr_registry_generation(st->store, &gen);
+    if (!rc)
+        rc = clr_registry_load(&reg, st->store, lists);
     clr_lists_unref(lists);
     if (rc) {
         fprintf(stderr, "clearance serve: cannot load the registry: %s\n",
@@ -25,7 +28,20 @@ int srv_registry_reload(srv_state *st)
     }
     clr_registry_cell_swap(st->registry, reg);
     clr_registry_unref(reg);
+    st->registry_generation = gen;
     return 0;
+}
+
+void srv_registry_sync(srv_state *st)
+{
+    if (!st->store || !st->registry)
+        return;
+    int64_t gen = 0;
+    pthread_mutex_lock(&st->store_lock);
+    if (clr_registry_generation(st->store, &gen) == 0 && gen != st->registry_generation &&
+        srv_registry_reload(st) == 0)
+        fprintf(stderr, "clearance serve: registry reloaded (changed in the store)\n");
+    pthread_mutex_unlock(&st->store_lock);
 }
 
 int srv_registry_init(srv_state *st)

@@ -114,6 +114,31 @@ int srv_lists_init(srv_state *st)
     char msg[1024] = "";
     clr_lists *l = NULL;
     pthread_mutex_init(&st->lists_lock, NULL);
+    atomic_store(&st->lists_from, CLR_TIME_MIN);
+    if (st->store && st->cfg->nlists == 0) {
+        /* without --lists, the store's latest version, as every node on it has */
+        clr_lists_version v;
+        int rc = clr_lists_version_latest(&v, st->store);
+        if (rc == 0)
+            rc = clr_lists_version_load(&l, &v, st->store, 0, v.version, NULL);
+        if (rc == 0) {
+            fprintf(stderr,
+                    "clearance serve: screening against the store's lists version %lld: %zu "
+                    "lists, %zu entities\n",
+                    (long long)v.version, clr_lists_count(l), clr_lists_entity_count(l));
+            st->lists = l;
+            atomic_store(&st->lists_gen, 1);
+            atomic_store(&st->lists_from, v.created_at);
+            atomic_store(&st->lists_version, v.version);
+            return 0;
+        }
+        if (rc != CLR_ENOTFOUND) {
+            fprintf(stderr, "clearance serve: cannot load the store's lists version: %s\n",
+                    rc == CLR_ESTORE || rc == CLR_EIO ? clr_store_errmsg(st->store)
+                                                      : clr_strerror(rc));
+            return -1;
+        }
+    }
     if (load_lists(st, &l, msg, sizeof msg)) {
         fprintf(stderr, "clearance serve: %s\n", msg);
         return -1;
@@ -125,7 +150,6 @@ int srv_lists_init(srv_state *st)
         fprintf(stderr, "clearance serve: %s; /v1/screen answers 503\n", msg);
     st->lists = l;
     atomic_store(&st->lists_gen, 1);
-    atomic_store(&st->lists_from, CLR_TIME_MIN);
     return record_lists(st, "clearance serve", "loaded at start") ? -1 : 0;
 }
 
@@ -154,6 +178,35 @@ int srv_lists_reload(srv_state *st, char *msg, size_t cap)
     fprintf(stderr, "clearance serve: lists reloaded: %zu lists, %zu entities\n",
             clr_lists_count(l), clr_lists_entity_count(l));
     return 0;
+}
+
+void srv_lists_sync(srv_state *st)
+{
+    if (!st->store)
+        return;
+    clr_lists_version v;
+    clr_lists *l = NULL;
+    pthread_mutex_lock(&st->store_lock);
+    int rc = clr_lists_version_latest(&v, st->store);
+    if (rc == 0 && v.version > atomic_load(&st->lists_version))
+        rc = clr_lists_version_load(&l, &v, st->store, 0, v.version, NULL);
+    pthread_mutex_unlock(&st->store_lock);
+    if (rc || !l)
+        return;
+    pthread_mutex_lock(&st->lists_lock);
+    clr_lists *old = st->lists;
+    st->lists = l;
+    atomic_fetch_add(&st->lists_gen, 1);
+    pthread_mutex_unlock(&st->lists_lock);
+    clr_lists_unref(old);
+    atomic_store(&st->lists_from, v.created_at);
+    atomic_store(&st->lists_version, v.version);
+    fprintf(stderr, "clearance serve: lists version %lld from the store (by %s)\n",
+            (long long)v.version, v.created_by);
+    pthread_mutex_lock(&st->store_lock);
+    if (st->registry)
+        srv_registry_reload(st); /* adjudications on entries that changed lapse */
+    pthread_mutex_unlock(&st->store_lock);
 }
 
 void srv_lists_free(srv_state *st)

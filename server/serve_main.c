@@ -214,6 +214,8 @@ int clr_cmd_serve(int argc, char **argv)
             if ((sig = sigtimedwait(&sigs, NULL, &second)) < 0) {
                 clr_licences_sync(meter.licences, clr_time_now());
                 srv_rules_sync(&st);
+                srv_registry_sync(&st);
+                srv_lists_sync(&st);
                 continue;
             }
         } else if (sigwait(&sigs, &sig)) {

@@ -38,6 +38,7 @@ typedef struct srv_state {
     clr_store *store;            /* --store: a connection for the routes; NULL when none */
     pthread_mutex_t store_lock;  /* one route at a time uses store */
     clr_registry_cell *registry; /* --store: the registry snapshot; NULL when none */
+    int64_t registry_generation; /* the store's registry counter the snapshot reflects */
 
     pthread_mutex_t rules_lock; /* serialises reloads; guards the fields below */
     uint64_t generation;        /* 1 for the set loaded at start, +1 per reload */
@@ -192,6 +193,15 @@ void srv_route_admin_registry(srv_req *r);
  * loads it again and swaps it in (call with store_lock held). */
 int srv_registry_init(srv_state *st);
 int srv_registry_reload(srv_state *st);
+
+/* With a store: reloads the registry snapshot when another process changed
+ * the registry (clr_registry_generation). Called once a second. */
+void srv_registry_sync(srv_state *st);
+
+/* With a store: swaps in a lists version another process stored (POST
+ * /v1/admin/lists on another node, clearance lists push). Called once a
+ * second. */
+void srv_lists_sync(srv_state *st);
 void srv_registry_free(srv_state *st);
 
 /* The worker's view of the registry snapshot; NULL without a store. */

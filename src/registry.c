@@ -153,8 +153,8 @@ static void org_from_row(clr_org *o, const clr__value *c)
     }
 }
 
-int clr_registry_org_put(clr_store *s, const clr_org *o, int create, const clr_lists *lists,
-                         clr_registry_error *err)
+static int registry_org_put(clr_store *s, const clr_org *o, int create, const clr_lists *lists,
+                            clr_registry_error *err)
 {
     char aliases[CLR_ORG_ALIASES_MAX * CLR_NAME_MAX];
     int64_t n = 0;
@@ -237,7 +237,7 @@ static int drop_party(clr_store *s, const char *party)
     return rc;
 }
 
-int clr_registry_org_remove(clr_store *s, const char *id, clr_registry_error *err)
+static int registry_org_remove(clr_store *s, const char *id, clr_registry_error *err)
 {
     int64_t users = 0, children = 0, changes = 0;
     char party[CLR_PARTY_MAX];
@@ -305,8 +305,8 @@ static void user_from_row(clr_user *u, const clr__value *c)
     clr__registry_col(u->country, sizeof u->country, &c[4]);
 }
 
-int clr_registry_user_put(clr_store *s, const clr_user *u, int create, const clr_lists *lists,
-                          clr_registry_error *err)
+static int registry_user_put(clr_store *s, const clr_user *u, int create, const clr_lists *lists,
+                             clr_registry_error *err)
 {
     int64_t n = 0;
     int rc;
@@ -369,7 +369,7 @@ int clr_registry_user_get(clr_user *out, clr_store *s, const char *id)
     return rc ? rc : g.found ? 0 : CLR_ENOTFOUND;
 }
 
-int clr_registry_user_remove(clr_store *s, const char *id)
+static int registry_user_remove(clr_store *s, const char *id)
 {
     int64_t changes = 0;
     char party[CLR_PARTY_MAX];
@@ -424,8 +424,8 @@ void clr__registry_key_hash(char out[65], const char *secret, size_t len)
     clr__hex(out, h, sizeof h);
 }
 
-int clr_registry_key_create(char *secret, clr_api_key *key, clr_store *s, const char *user_id,
-                            clr_registry_error *err)
+static int registry_key_create(char *secret, clr_api_key *key, clr_store *s, const char *user_id,
+                               clr_registry_error *err)
 {
     unsigned char idb[8], sb[32];
     char id[17], sec_hex[65], hash[65];
@@ -469,7 +469,7 @@ int clr_registry_key_create(char *secret, clr_api_key *key, clr_store *s, const 
     return 0;
 }
 
-int clr_registry_key_revoke(clr_store *s, const char *id)
+static int registry_key_revoke(clr_store *s, const char *id)
 {
     int64_t changes = 0;
     clr__value p[2] = {TXT(id), CLR__V_INT(clr_time_now())};
@@ -547,8 +547,8 @@ static int digest_row(void *arg, const clr__value *c, int n)
     return 0;
 }
 
-int clr_registry_adjudicate(clr_store *s, const clr_lists *lists, const clr_adjudication *a,
-                            clr_registry_error *err)
+static int registry_adjudicate(clr_store *s, const clr_lists *lists, const clr_adjudication *a,
+                               clr_registry_error *err)
 {
     int is_org, rc;
     const char *id;
@@ -612,8 +612,8 @@ int clr_registry_adjudicate(clr_store *s, const clr_lists *lists, const clr_adju
                             p, 9, NULL, NULL, NULL);
 }
 
-int clr_registry_adjudication_remove(clr_store *s, const char *party, const char *list,
-                                     const char *entry)
+static int registry_adjudication_remove(clr_store *s, const char *party, const char *list,
+                                        const char *entry)
 {
     int64_t changes = 0;
     clr__value p[3] = {TXT(party), TXT(list), TXT(entry)};
@@ -671,4 +671,88 @@ int clr_registry_adjudication_list(clr_store *s, int (*fn)(void *arg, const clr_
         clr__store_query(s, clr__registry_adjudication_select, NULL, 0, adj_iter_row, it, NULL);
     free(it);
     return rc;
+}
+
+/* ---- the registry's generation ------------------------------------------------ */
+
+/* Every change to the registry bumps a counter in the store, so that every
+ * process sharing the store can tell its snapshot is stale
+ * (clr_registry_generation). */
+static int bump_generation(clr_store *s)
+{
+    return clr__store_query(s,
+                            "INSERT INTO meta (key, value) VALUES ('registry_generation', '1') "
+                            "ON CONFLICT (key) DO UPDATE SET value = "
+                            "CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT)",
+                            NULL, 0, NULL, NULL, NULL);
+}
+
+static int read_generation(void *arg, const clr__value *c, int n)
+{
+    if (n >= 1 && c[0].type == CLR__TEXT) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%.*s", (int)(c[0].n < 31 ? c[0].n : 31), c[0].s);
+        *(int64_t *)arg = strtoll(buf, NULL, 10);
+    }
+    return 0;
+}
+
+int clr_registry_generation(clr_store *s, int64_t *out)
+{
+    *out = 0;
+    return clr__store_query(s, "SELECT value FROM meta WHERE key = 'registry_generation'", NULL, 0,
+                            read_generation, out, NULL);
+}
+
+int clr_registry_org_put(clr_store *s, const clr_org *o, int create, const clr_lists *lists,
+                         clr_registry_error *err)
+{
+    int rc = registry_org_put(s, o, create, lists, err);
+    return rc ? rc : bump_generation(s);
+}
+
+int clr_registry_org_remove(clr_store *s, const char *id, clr_registry_error *err)
+{
+    int rc = registry_org_remove(s, id, err);
+    return rc ? rc : bump_generation(s);
+}
+
+int clr_registry_user_put(clr_store *s, const clr_user *u, int create, const clr_lists *lists,
+                          clr_registry_error *err)
+{
+    int rc = registry_user_put(s, u, create, lists, err);
+    return rc ? rc : bump_generation(s);
+}
+
+int clr_registry_user_remove(clr_store *s, const char *id)
+{
+    int rc = registry_user_remove(s, id);
+    return rc ? rc : bump_generation(s);
+}
+
+int clr_registry_key_create(char *secret, clr_api_key *key, clr_store *s, const char *user_id,
+                            clr_registry_error *err)
+{
+    int rc = registry_key_create(secret, key, s, user_id, err);
+    return rc ? rc : bump_generation(s);
+}
+
+int clr_registry_key_revoke(clr_store *s, const char *id)
+{
+    int rc = registry_key_revoke(s, id);
+    return rc ? rc : bump_generation(s);
+}
+
+int clr_registry_adjudicate(clr_store *s, const clr_lists *lists, const clr_adjudication *a,
+                            clr_registry_error *err)
+{
+    int rc = registry_adjudicate(s, lists, a, err);
+    return rc ? rc : bump_generation(s);
+}
+
+int clr_registry_adjudication_remove(clr_store *s, const char *party, const char *list,
+                                     const char *entry)
+{
+    int rc = registry_adjudication_remove(s, party, list, entry);
+    return rc ? rc : bump_generation(s);
 }

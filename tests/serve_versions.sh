@@ -60,6 +60,19 @@ check "the second server serves version 2 within seconds, without a reload" 0 "$
 curl -s "127.0.0.1:$port_b/v1/rules" >"$tmp/out"
 check "... and says where it came from" 0 $? '"source":"store version 2"' "$tmp/out"
 
+# the registry: a user registered on one server is known to the other
+curl -s -XPOST "127.0.0.1:$port_a/v1/admin/users" -H "Authorization: Bearer admin-token-for-version-tests" \
+    -d '{"id":"carol","nationality":"US","country":"US"}' >"$tmp/out"
+check "a user registers on the first server" 0 $? '"id":"carol"' "$tmp/out"
+ok=1
+for _ in $(seq 1 30); do
+    curl -s -XPOST "127.0.0.1:$port_b/v1/decide" \
+        -d '{"model":"mythos-5","principal":{"id":"bo","nationality":"DE","country":"DE"},"use":"software-development","integration":"api"}' >"$tmp/out"
+    grep -q '"rule":"unregistered-principal"' "$tmp/out" && { ok=0; break; }
+    sleep 0.2
+done
+check "the second server reloads the registry within seconds" 0 "$ok"
+
 kill "$pid_a" "$pid_b"
 wait "$pid_a" "$pid_b"
 "$bin" rules versions --store "$db" >"$tmp/out" 2>&1
