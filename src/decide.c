@@ -197,6 +197,8 @@ int clr__resolve(const clr_ruleset *rs, const clr_request *req, clr__ctx *ctx, c
     ctx->t = req->time;
     ctx->units = (double)req->units;
     ctx->model = NULL;
+    ctx->usage = NULL; /* a caller with usage figures sets them after */
+    ctx->usage_failed = NULL;
     clr__sym msym = lookup_str(rs, req->model);
     if (msym && rs->sym_model[msym] >= 0) {
         ctx->model = &rs->models[rs->sym_model[msym]];

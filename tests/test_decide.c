@@ -719,6 +719,30 @@ static void test_wide_index_matches_exhaustive_evaluation(void **state)
     ncountries = 10;
 }
 
+/* A usage condition with no usage figures fails closed, and explaining such
+ * a decision (which has none either) must not follow a stray pointer: the
+ * fuzzer found that once. */
+static void test_usage_condition_without_figures(void **state)
+{
+    (void)state;
+    clr_ruleset *rs = compile("vocabulary use { research }\nvocabulary integration { api }\n"
+                              "model m1 { provider org:p origin US training_ops 1e20 "
+                              "open_weights false }\n"
+                              "rulebook t { title \"t\" jurisdiction US }\n"
+                              "rule heavy { effect review when usage(org, model, 30d) > 10 }\n");
+    clr_request q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"org\":\"o\","
+                            "\"country\":\"DE\"},\"use\":\"research\",\"integration\":\"api\"}");
+    clr_decision d;
+    assert_int_equal(clr_decide(rs, &q, &d, NULL), 0);
+    assert_int_equal(d.outcome, CLR_DENY);
+    assert_true(fired(&d, "usage-unavailable"));
+    FILE *f = fopen("/dev/null", "w");
+    assert_non_null(f);
+    clr_decision_explain(rs, NULL, &q, &d, f);
+    fclose(f);
+    clr_ruleset_unref(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -731,6 +755,7 @@ int main(void)
         cmocka_unit_test(test_screening_fails_closed),
         cmocka_unit_test(test_many_reasons_are_counted),
         cmocka_unit_test(test_rulebook_without_rules),
+        cmocka_unit_test(test_usage_condition_without_figures),
         cmocka_unit_test(test_decision_ids_are_unique_uuidv7),
         cmocka_unit_test(test_index_matches_exhaustive_evaluation),
         cmocka_unit_test(test_wide_index_matches_exhaustive_evaluation),
