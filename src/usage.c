@@ -414,6 +414,115 @@ static int flush_locked(clr_usage *u)
     return rc;
 }
 
+/* ---- other processes' units ----------------------------------------------- */
+
+/* The recent days' totals as the store has them (every process's flushed
+ * units) plus this process's units not yet flushed: computed beside the live
+ * totals, then written over them. A unit recorded while this runs may be
+ * missed until the next refresh, never counted twice for long: the next
+ * refresh reads it from the store. */
+typedef struct fresh_ctx {
+    table *t;
+    int rc;
+} fresh_ctx;
+
+static int add_fresh(table *t, const char *org, const char *user, const char *model, int64_t day,
+                     int64_t units)
+{
+    char key[KEY_MAX];
+    uint32_t n;
+    int rc = 0;
+    if (org[0]) {
+        if ((n = totals_key(key, 'O', org, model)))
+            rc |= table_add(t, key, n, day, units, 0);
+        if ((n = totals_key(key, 'o', org, "")))
+            rc |= table_add(t, key, n, day, units, 0);
+    }
+    if (user[0]) {
+        if ((n = totals_key(key, 'U', user, model)))
+            rc |= table_add(t, key, n, day, units, 0);
+        if ((n = totals_key(key, 'u', user, "")))
+            rc |= table_add(t, key, n, day, units, 0);
+    }
+    return rc ? CLR_ENOMEM : 0;
+}
+
+static int fresh_row(void *arg, const clr__value *c, int n)
+{
+    fresh_ctx *f = arg;
+    char org[CLR_ID_MAX], user[CLR_ID_MAX], model[CLR_ID_MAX];
+    if (n < 5)
+        return 0;
+    snprintf(org, sizeof org, "%.*s", (int)c[0].n, c[0].type == CLR__TEXT ? c[0].s : "");
+    snprintf(user, sizeof user, "%.*s", (int)c[1].n, c[1].type == CLR__TEXT ? c[1].s : "");
+    snprintf(model, sizeof model, "%.*s", (int)c[2].n, c[2].type == CLR__TEXT ? c[2].s : "");
+    return f->rc = add_fresh(f->t, org, user, model, c[3].i, c[4].i);
+}
+
+/* Refreshes the totals of the days from `from` on. Called under flush_mu,
+ * after a flush. Returns 0, CLR_ENOMEM or CLR_ESTORE. */
+static int refresh_recent(clr_usage *u, int64_t from)
+{
+    table *fresh = calloc(1, sizeof *fresh);
+    if (!fresh || table_init(fresh, 1024)) {
+        free(fresh);
+        return CLR_ENOMEM;
+    }
+    fresh_ctx f = {fresh, 0};
+    clr__value p[] = {CLR__V_INT(from)};
+    int rc = clr__store_query(u->store, SQL_LOAD, p, 1, fresh_row, &f, NULL);
+    /* this process's units not flushed yet */
+    for (int i = 0; i < SHARDS && rc == 0; i++) {
+        shard *s = &u->detail.sh[i];
+        pthread_mutex_lock(&s->mu);
+        for (size_t k = 0; k < s->cap && rc == 0; k++) {
+            const slot *x = &s->v[k];
+            if (!x->key || !x->units || x->day < from)
+                continue;
+            char org[CLR_ID_MAX], user[CLR_ID_MAX], model[CLR_ID_MAX];
+            clr__value o = key_part(x->key, x->klen, 0), us = key_part(x->key, x->klen, 1),
+                       m = key_part(x->key, x->klen, 2);
+            snprintf(org, sizeof org, "%.*s", (int)o.n, o.s);
+            snprintf(user, sizeof user, "%.*s", (int)us.n, us.s);
+            snprintf(model, sizeof model, "%.*s", (int)m.n, m.s);
+            rc = add_fresh(fresh, org, user, model, x->day, x->units);
+        }
+        pthread_mutex_unlock(&s->mu);
+    }
+    /* write over the live totals of those days */
+    for (int i = 0; i < SHARDS && rc == 0; i++) {
+        shard *s = &u->totals.sh[i];
+        pthread_mutex_lock(&s->mu);
+        for (size_t k = 0; k < s->cap; k++) {
+            slot *x = &s->v[k];
+            if (!x->key || x->day < from)
+                continue;
+            shard *fs = shard_of(fresh, x->h);
+            const slot *y = probe(fs, x->key, x->klen, x->h, x->day);
+            x->units = y->key ? y->units : 0;
+        }
+        pthread_mutex_unlock(&s->mu);
+    }
+    /* totals only the store had: other processes' customers */
+    for (int i = 0; i < SHARDS && rc == 0; i++) {
+        shard *fs = &fresh->sh[i];
+        for (size_t k = 0; k < fs->cap && rc == 0; k++) {
+            const slot *y = &fs->v[k];
+            if (!y->key)
+                continue;
+            shard *s = shard_of(&u->totals, y->h);
+            pthread_mutex_lock(&s->mu);
+            int absent = !probe(s, y->key, y->klen, y->h, y->day)->key;
+            pthread_mutex_unlock(&s->mu);
+            if (absent)
+                rc = table_add(&u->totals, y->key, y->klen, y->day, y->units, 0);
+        }
+    }
+    table_free(fresh);
+    free(fresh);
+    return rc;
+}
+
 int clr_usage_flush(clr_usage *u)
 {
     pthread_mutex_lock(&u->flush_mu);
@@ -449,8 +558,12 @@ static void *flusher(void *arg)
             break;
         pthread_mutex_unlock(&u->stop_mu);
         pthread_mutex_lock(&u->flush_mu);
-        if (flush_locked(u) == 0) /* a failure stays pending and is retried */
-            evict(u, day_of(clr_time_now()));
+        if (flush_locked(u) == 0) { /* a failure stays pending and is retried */
+            int64_t today = day_of(clr_time_now());
+            evict(u, today);
+            /* other processes on the store: their units of today and yesterday */
+            refresh_recent(u, today - 1);
+        }
         pthread_mutex_unlock(&u->flush_mu);
         pthread_mutex_lock(&u->stop_mu);
     }

@@ -296,14 +296,57 @@ static void test_background_flush(void **state)
     clr_store_close(s);
 }
 
+/* Polls src until it reports want units of org over today, for up to 4 s. */
+static int64_t wait_units(const clr_usage_source *src, const char *org, int64_t want)
+{
+    int64_t got = -2;
+    for (int i = 0; i < 400 && got != want; i++) {
+        got = src->units(src->arg, 0, org, NULL, 1, clr_time_now());
+        if (got != want) {
+            struct timespec ts = {0, 10 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    return got;
+}
+
+/* Two processes on one store (two handles, two meters): each sees the
+ * other's units of the current days within a flush or two, and its own at
+ * once. */
+static void test_two_meters_one_store(void **state)
+{
+    (void)state;
+    clr_store *s1 = open_store(), *s2 = open_store();
+    clr_usage_options o = CLR_USAGE_OPTIONS_INIT;
+    clr_usage *u1 = NULL, *u2 = NULL;
+    o.flush_ms = 20;
+    clr_time now = clr_time_now();
+    assert_int_equal(clr_usage_open(&u1, s1, &o, now, NULL, 0), 0);
+    assert_int_equal(clr_usage_open(&u2, s2, &o, now, NULL, 0), 0);
+    const clr_usage_source *src1 = clr_usage_as_source(u1), *src2 = clr_usage_as_source(u2);
+    record(u1, "org:acme", "ana", "mythos-5", "DE", now, 100, CLR_ALLOW);
+    assert_int_equal(src1->units(src1->arg, 0, "org:acme", NULL, 1, now), 100);
+    assert_int_equal(wait_units(src2, "org:acme", 100), 100);
+    record(u2, "org:acme", "bo", "fable-5", "FR", now, 50, CLR_ALLOW);
+    assert_int_equal(src2->units(src2->arg, 0, "org:acme", NULL, 1, now), 150);
+    assert_int_equal(wait_units(src1, "org:acme", 150), 150);
+    /* and they stay right: the refreshes count nothing twice */
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    assert_int_equal(wait_units(src1, "org:acme", 150), 150);
+    assert_int_equal(wait_units(src2, "org:acme", 150), 150);
+    assert_int_equal(clr_usage_close(u1), 0);
+    assert_int_equal(clr_usage_close(u2), 0);
+    clr_store_close(s1);
+    clr_store_close(s2);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_aggregate_flush_report),
-        T(test_trailing_window),
-        T(test_many_threads),
-        T(test_background_flush),
+        T(test_aggregate_flush_report), T(test_trailing_window),      T(test_many_threads),
+        T(test_background_flush),       T(test_two_meters_one_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
