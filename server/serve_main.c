@@ -205,14 +205,16 @@ int clr_cmd_serve(int argc, char **argv)
         rc = CLR_EXIT_FAILED;
         goto done;
     }
-    for (;;) {
+    for (unsigned tick = 0;; tick++) {
         int sig;
         if (meter.licences) {
-            /* licences added or revoked by other nodes sharing the store
-               join or leave within a second */
-            struct timespec second = {1, 0};
-            if ((sig = sigtimedwait(&sigs, NULL, &second)) < 0) {
-                clr_licences_sync(meter.licences, clr_time_now());
+            /* what other nodes sharing the store changed: rules, lists and the
+               registry are looked for four times a second, so that a change
+               reaches every node within a second; licences once a second */
+            struct timespec quarter = {0, 250 * 1000 * 1000};
+            if ((sig = sigtimedwait(&sigs, NULL, &quarter)) < 0) {
+                if (tick % 4 == 0)
+                    clr_licences_sync(meter.licences, clr_time_now());
                 srv_rules_sync(&st);
                 srv_registry_sync(&st);
                 srv_lists_sync(&st);
