@@ -4,10 +4,10 @@
 set -euo pipefail
 mode=${1:-build}
 pkgs=(build-essential cmake pkg-config libcjson-dev libsodium-dev libutf8proc-dev libicu-dev
-      libsqlite3-dev libmicrohttpd-dev libmaxminddb-dev)
+      libsqlite3-dev libmicrohttpd-dev libmaxminddb-dev libpq-dev)
 if [ "$mode" = test ]; then
     pkgs+=(libcmocka-dev clang clang-format valgrind libclang-rt-14-dev python3 curl nginx wrk
-           libmaxmind-db-writer-perl)
+           libmaxmind-db-writer-perl postgresql)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,6 +1,6 @@
 /* The store interface: what a backend provides (docs/store.md). The SQLite
- * backend is store_sqlite.c; a PostgreSQL backend fills in the same table of
- * operations. Library-internal. */
+ * backend is store_sqlite.c, the PostgreSQL backend store_pg.c; each fills in
+ * the same table of operations. Library-internal. */
 #ifndef CLR_STORE_H
 #define CLR_STORE_H
 
@@ -131,6 +131,18 @@ int clr__store_fail(clr_store *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+
+/* The schema migrations (store_sqlite.c): entry i takes a store from version
+ * i to i + 1. PostgreSQL has its own SQL for versions 1 to 3 and runs the rest
+ * as they are, so from version 4 on they are written in the common dialect. */
+extern const char *const clr__store_migrations[CLR_STORE_SCHEMA_VERSION];
+
+/* Whether path names a PostgreSQL database (postgresql:// or postgres://). */
+int clr__store_is_pg(const char *path);
+
+/* clr_store_open for a PostgreSQL URL (store_pg.c). */
+int clr__store_pg_open(clr_store **out, const char *url, const clr_store_options *opts,
+                       char *errbuf, size_t errcap);
 
 struct sqlite3;
 

@@ -30,8 +30,10 @@ typedef struct sqlite_store {
 #define WAL_FOREGROUND_FRAMES 20000 /* the checkpointer lags (80 MB): the writer helps */
 
 /* The schema, one migration per version; migration i takes the store from
- * version i to i + 1. Never edit a released migration: add one. */
-static const char *const migrations[CLR_STORE_SCHEMA_VERSION] = {
+ * version i to i + 1. Never edit a released migration: add one. From version
+ * 4 on, PostgreSQL runs them too (store_pg.c): write them in the common
+ * dialect (docs/store.md). */
+const char *const clr__store_migrations[CLR_STORE_SCHEMA_VERSION] = {
     /* 1: the audit log and small named values */
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, decision_id TEXT NOT NULL,"
@@ -153,7 +155,7 @@ static int migrate(sqlite_store *q)
     }
     for (int v = version; v < CLR_STORE_SCHEMA_VERSION; v++) {
         char sql[128];
-        if ((rc = exec(q, migrations[v])))
+        if ((rc = exec(q, clr__store_migrations[v])))
             goto fail;
         snprintf(sql, sizeof sql,
                  "INSERT INTO schema_version (version, applied_at) VALUES (%d, %lld)", v + 1,
@@ -658,6 +660,8 @@ int clr_store_open(clr_store **out, const char *path, const clr_store_options *o
     clr_store_options defaults = CLR_STORE_OPTIONS_INIT;
     sqlite_store *q = NULL;
     int rc = CLR_EINVAL;
+    if (clr__store_is_pg(path))
+        return clr__store_pg_open(out, path, opts, errbuf, errcap);
     *out = NULL;
     if (errbuf && errcap)
         errbuf[0] = '\0';

@@ -1,6 +1,8 @@
-/* The store's generic query operation (store.h), against a real SQLite file:
- * parameters of every type, rows, changes, uniqueness errors, statement reuse
- * and the failure of bad SQL. */
+/* The store's generic query operation (store.h), against a real SQLite file
+ * or, with CLR_TEST_STORE=postgresql://... (scripts/pg.sh), a PostgreSQL
+ * database: parameters of every type, rows, changes, uniqueness errors (also
+ * inside a transaction, which goes on), statement reuse and the failure of
+ * bad SQL. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -18,7 +21,22 @@
 #include "store.h"
 
 static char dir[64];
-static char db[128];
+static char db[512];
+static const char *pg_url; /* CLR_TEST_STORE */
+
+/* Empties the PostgreSQL database: every test starts from nothing. */
+static int pg_reset(void)
+{
+    PGconn *c = PQconnectdb(pg_url);
+    PGresult *r = PQexec(c, "SET client_min_messages = warning;"
+                            "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok)
+        fprintf(stderr, "resetting %s: %s", pg_url, PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+    return ok ? 0 : -1;
+}
 
 static int setup(void **state)
 {
@@ -26,6 +44,10 @@ static int setup(void **state)
     strcpy(dir, "/tmp/clr-query-XXXXXX");
     if (!mkdtemp(dir))
         return -1;
+    if (pg_url) {
+        snprintf(db, sizeof db, "%s", pg_url);
+        return pg_reset();
+    }
     snprintf(db, sizeof db, "%s/store.db", dir);
     return 0;
 }
@@ -129,10 +151,56 @@ static void query_roundtrip(void **state)
     clr_store_close(s);
 }
 
+static int count_rows(void *arg, const clr__value *cols, int ncols)
+{
+    assert_int_equal(ncols, 1);
+    assert_int_equal(cols[0].type, CLR__INT);
+    *(int64_t *)arg = cols[0].i;
+    return 0;
+}
+
+/* A failed statement inside a transaction undoes itself only, in both
+ * backends: the transaction goes on and commits the rest. */
+static void failed_statement_keeps_the_transaction(void **state)
+{
+    (void)state;
+    clr_store *s;
+    char err[256];
+    assert_int_equal(clr_store_open(&s, db, NULL, err, sizeof err), 0);
+    assert_int_equal(clr__store_query(s, "CREATE TABLE u (id BIGINT PRIMARY KEY, n BIGINT)", NULL,
+                                      0, NULL, NULL, NULL),
+                     0);
+    const char *ins = "INSERT INTO u (id, n) VALUES ($1, $2)";
+    clr__value a[2] = {CLR__V_INT(1), CLR__V_INT(10)}, b[2] = {CLR__V_INT(2), CLR__V_INT(20)};
+    assert_int_equal(s->ops->begin(s, 1), 0);
+    assert_int_equal(clr__store_query(s, ins, a, 2, NULL, NULL, NULL), 0);
+    assert_int_equal(clr__store_query(s, ins, a, 2, NULL, NULL, NULL), CLR_EEXIST);
+    assert_int_equal(clr__store_query(s, "SELEC nonsense", NULL, 0, NULL, NULL, NULL), CLR_ESTORE);
+    assert_int_equal(clr__store_query(s, ins, b, 2, NULL, NULL, NULL), 0);
+    assert_int_equal(s->ops->commit(s), 0);
+    int64_t n = -1;
+    /* sum() over BIGINT is an integer in both (numeric in PostgreSQL) */
+    assert_int_equal(clr__store_query(s, "SELECT sum(n) FROM u", NULL, 0, count_rows, &n, NULL), 0);
+    assert_int_equal(n, 30);
+    /* a rolled back transaction leaves nothing */
+    clr__value c[2] = {CLR__V_INT(3), CLR__V_INT(30)};
+    assert_int_equal(s->ops->begin(s, 1), 0);
+    assert_int_equal(clr__store_query(s, ins, c, 2, NULL, NULL, NULL), 0);
+    s->ops->rollback(s);
+    assert_int_equal(clr__store_query(s, "SELECT count(*) FROM u", NULL, 0, count_rows, &n, NULL),
+                     0);
+    assert_int_equal(n, 2);
+    clr_store_close(s);
+}
+
 int main(void)
 {
+    pg_url = getenv("CLR_TEST_STORE");
+    if (pg_url && !*pg_url)
+        pg_url = NULL;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(query_roundtrip, setup, teardown),
+        cmocka_unit_test_setup_teardown(failed_statement_keeps_the_transaction, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster on loopback, for the tests (docs/store.md).
+#
+#   scripts/pg.sh start DIR       initdb into DIR (replacing what is there) and start the server on
+#                                 a free port of 127.0.0.1; DIR/url holds the server's URL
+#   scripts/pg.sh stop DIR        stop DIR's server and remove DIR
+#   scripts/pg.sh env DIR CMD...  run CMD with CLR_TEST_STORE set to the URL of a new database on
+#                                 DIR's server; the database is dropped afterwards
+#   scripts/pg.sh run CMD...      start a cluster in a temporary folder, run CMD as `env` does, stop
+#                                 the cluster and remove the folder: nothing is left running
+#
+# PostgreSQL is installed from Debian (scripts/deps.sh test) when it is missing. The server runs as
+# an unprivileged user: as root, as the postgres user the Debian package creates. It trusts
+# connections on loopback (it listens on nothing else) and its superuser is "clr".
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+pgbin() {
+    local d
+    for d in /usr/lib/postgresql/*/bin; do
+        [ -x "$d/initdb" ] && { echo "$d"; return 0; }
+    done
+    return 1
+}
+
+bindir=$(pgbin || true)
+if [ -z "$bindir" ] || ! command -v psql >/dev/null; then
+    "$root/scripts/deps.sh" test
+    bindir=$(pgbin)
+fi
+
+as_owner() { # runs a server binary as the cluster's owner
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+stop() {
+    local dir=$1
+    if [ -f "$dir/data/postmaster.pid" ]; then
+        as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 ||
+            as_owner "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$dir"
+}
+
+start() {
+    local dir=$1 port tries
+    stop "$dir"
+    mkdir -p "$dir/data"
+    dir=$(cd "$dir" && pwd)
+    [ "$(id -u)" -ne 0 ] || chown -R postgres: "$dir"
+    as_owner "$bindir/initdb" -D "$dir/data" -U clr --auth=trust -E UTF8 --locale=C.UTF-8 \
+        >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; return 1; }
+    for tries in 1 2 3 4 5 6 7 8; do
+        port=$((20000 + RANDOM % 30000))
+        # in use already: try another
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
+        if as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+            -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c shared_buffers=32MB \
+                -c max_connections=40" start >/dev/null; then
+            echo "postgresql://clr@127.0.0.1:$port" >"$dir/url"
+            return 0
+        fi
+    done
+    echo "pg.sh: cannot start PostgreSQL in $dir" >&2
+    tail -n 20 "$dir/server.log" >&2 || true
+    return 1
+}
+
+with_db() { # DIR CMD...: a new database for CMD
+    local dir=$1 url db status
+    shift
+    url=$(cat "$dir/url")
+    db="clr_$$_${RANDOM}"
+    psql -q -X "$url/postgres" -c "CREATE DATABASE $db" >/dev/null
+    set +e
+    CLR_TEST_STORE="$url/$db" "$@"
+    status=$?
+    set -e
+    psql -q -X "$url/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
+    return $status
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+start) start "$1" ;;
+stop) stop "$1" ;;
+env)
+    dir=$1
+    shift
+    with_db "$dir" "$@"
+    ;;
+run)
+    tmpdir=$(mktemp -d /tmp/clr-pg-XXXXXX)
+    trap 'stop "$tmpdir"' EXIT
+    start "$tmpdir"
+    with_db "$tmpdir" "$@"
+    ;;
+*)
+    echo "usage: scripts/pg.sh start DIR | stop DIR | env DIR CMD... | run CMD..." >&2
+    exit 2
+    ;;
+esac
