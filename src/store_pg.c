@@ -61,9 +61,8 @@ static const char *const pg_migrations[] = {
 #define PG_OWN_MIGRATIONS ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))
 
 static const int binary_formats[MAX_PARAMS] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -124,8 +123,7 @@ static int configure(pg_store *p)
 {
     char sql[192];
     snprintf(sql, sizeof sql, "SET lock_timeout = %d; SET client_min_messages = warning%s",
-             p->lock_timeout_ms,
-             p->read_only ? "; SET default_transaction_read_only = on" : "");
+             p->lock_timeout_ms, p->read_only ? "; SET default_transaction_read_only = on" : "");
     return simple(p, sql, "configuring the connection");
 }
 
@@ -286,8 +284,8 @@ static int p_schema_version(clr_store *s, int *out)
     int rc;
     *out = 0;
     /* no schema_version table: a new, empty store */
-    if ((rc = run(p, &r, "reading the schema",
-                  "SELECT to_regclass('schema_version') IS NOT NULL", 0, NULL, NULL, NULL, 0, 1)))
+    if ((rc = run(p, &r, "reading the schema", "SELECT to_regclass('schema_version') IS NOT NULL",
+                  0, NULL, NULL, NULL, 0, 1)))
         return rc;
     int has = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
     PQclear(r);
@@ -481,12 +479,12 @@ static int audit_row(void *arg, const PGresult *r)
     clr__audit_row row;
     row.type_bad = 0;
     row.seq = col_int(r, CLR__COL_SEQ, &row.type_bad, CLR__COL_SEQ);
-    row.decision_id = col_bytes(r, CLR__COL_DECISION_ID, OID_TEXT, &row.type_bad,
-                                CLR__COL_DECISION_ID);
+    row.decision_id =
+        col_bytes(r, CLR__COL_DECISION_ID, OID_TEXT, &row.type_bad, CLR__COL_DECISION_ID);
     row.time = col_int(r, CLR__COL_TIME, &row.type_bad, CLR__COL_TIME);
     row.outcome = col_bytes(r, CLR__COL_OUTCOME, OID_TEXT, &row.type_bad, CLR__COL_OUTCOME);
-    row.rules_version = col_bytes(r, CLR__COL_RULES_VERSION, OID_TEXT, &row.type_bad,
-                                  CLR__COL_RULES_VERSION);
+    row.rules_version =
+        col_bytes(r, CLR__COL_RULES_VERSION, OID_TEXT, &row.type_bad, CLR__COL_RULES_VERSION);
     row.request = col_bytes(r, CLR__COL_REQUEST, OID_TEXT, &row.type_bad, CLR__COL_REQUEST);
     row.decision = col_bytes(r, CLR__COL_DECISION, OID_TEXT, &row.type_bad, CLR__COL_DECISION);
     row.hash = col_bytes(r, CLR__COL_HASH, OID_BYTEA, &row.type_bad, CLR__COL_HASH);

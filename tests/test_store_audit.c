@@ -1,6 +1,9 @@
-/* The SQLite store and the audit log, against real files in a temporary
- * folder: migrations, appending, verification, tampering with the file
- * directly, checkpoints and keys, proofs, export, async mode and a crash. */
+/* The store and the audit log, against real SQLite files in a temporary
+ * folder or, with CLR_TEST_STORE=postgresql://... (scripts/pg.sh), a
+ * PostgreSQL database: migrations, appending, verification, tampering with
+ * the tables directly, checkpoints and keys, proofs, export, async mode and a
+ * crash; on PostgreSQL also several writers at once, nodes migrating at once
+ * and a lost connection. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +23,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <libpq-fe.h>
 
 #include "clearance.h"
 #include "clearance_store.h"
@@ -32,8 +36,26 @@ static const char REQUEST[] =
 
 static clr_ruleset *rules;
 static char dir[64];
-static char db[128];
+static char db[512];
 static char key[128];
+static const char *pg_url; /* CLR_TEST_STORE: the tests run on this PostgreSQL database */
+
+/* The SQL for this test's backend. */
+#define B(sqlite, pg) (pg_url ? (pg) : (sqlite))
+
+static PGresult *pg_exec(const char *text, int want_ok)
+{
+    PGconn *c = PQconnectdb(pg_url);
+    if (PQstatus(c) != CONNECTION_OK)
+        fail_msg("connecting to %s: %s", pg_url, PQerrorMessage(c));
+    PGresult *r = PQexec(c, text);
+    ExecStatusType st = PQresultStatus(r);
+    int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (ok != want_ok)
+        fail_msg("%s: %s", text, ok ? "succeeded" : PQerrorMessage(c));
+    PQfinish(c);
+    return r;
+}
 
 /* The ids of the decisions appended by make_log, by sequence number. */
 static char ids[6000][37];
@@ -46,6 +68,12 @@ static int setup(void **state)
         return -1;
     snprintf(db, sizeof db, "%s/audit.db", dir);
     snprintf(key, sizeof key, "%s/audit.key", dir);
+    if (pg_url) { /* every test starts from an empty database */
+        snprintf(db, sizeof db, "%s", pg_url);
+        PQclear(pg_exec("SET client_min_messages = warning;"
+                        "DROP SCHEMA public CASCADE; CREATE SCHEMA public",
+                        1));
+    }
     return 0;
 }
 
@@ -106,6 +134,10 @@ static clr_audit_report verify(const unsigned char *pk)
 
 static void sql(const char *text)
 {
+    if (pg_url) {
+        PQclear(pg_exec(text, 1));
+        return;
+    }
     sqlite3 *h;
     char *msg = NULL;
     assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
@@ -145,6 +177,13 @@ static int count(const char *query)
     sqlite3 *h;
     sqlite3_stmt *st;
     int n = -1;
+    if (pg_url) {
+        PGresult *r = pg_exec(query, 1);
+        if (PQntuples(r) == 1)
+            n = atoi(PQgetvalue(r, 0, 0));
+        PQclear(r);
+        return n;
+    }
     assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(h, query, -1, &st, NULL), SQLITE_OK);
     if (sqlite3_step(st) == SQLITE_ROW)
@@ -185,12 +224,18 @@ static void test_old_version_file_is_migrated(void **state)
 {
     (void)state;
     /* a store as version 1 left it, with a record in it */
-    sql("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);"
-        "INSERT INTO schema_version VALUES (1, 0);"
-        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-        "CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, decision_id TEXT NOT NULL,"
-        " time INTEGER NOT NULL, outcome TEXT NOT NULL, rules_version TEXT NOT NULL,"
-        " request TEXT NOT NULL, decision TEXT NOT NULL, hash BLOB NOT NULL);");
+    sql(B("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);"
+          "INSERT INTO schema_version VALUES (1, 0);"
+          "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+          "CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, decision_id TEXT NOT NULL,"
+          " time INTEGER NOT NULL, outcome TEXT NOT NULL, rules_version TEXT NOT NULL,"
+          " request TEXT NOT NULL, decision TEXT NOT NULL, hash BLOB NOT NULL);",
+          "CREATE TABLE schema_version (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL);"
+          "INSERT INTO schema_version VALUES (1, 0);"
+          "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+          "CREATE TABLE audit_log (seq BIGINT PRIMARY KEY, decision_id TEXT NOT NULL,"
+          " time BIGINT NOT NULL, outcome TEXT NOT NULL, rules_version TEXT NOT NULL,"
+          " request TEXT NOT NULL, decision TEXT NOT NULL, hash BYTEA NOT NULL);"));
     make_log(0, 3, 1000);
     back_to_version_1();
     assert_int_equal(count("SELECT max(version) FROM schema_version"), 1);
@@ -207,8 +252,10 @@ static void test_old_version_file_is_migrated(void **state)
     assert_int_equal(v, CLR_STORE_SCHEMA_VERSION);
     clr_store_close(s);
     assert_int_equal(count("SELECT count(*) FROM schema_version"), CLR_STORE_SCHEMA_VERSION);
-    assert_int_equal(count("SELECT count(*) FROM sqlite_master WHERE name = "
-                           "'audit_log_decision_id'"),
+    assert_int_equal(count(B("SELECT count(*) FROM sqlite_master WHERE name = "
+                             "'audit_log_decision_id'",
+                             "SELECT count(*) FROM pg_indexes WHERE indexname = "
+                             "'audit_log_decision_id'")),
                      1);
     assert_int_equal(count("SELECT count(*) FROM audit_checkpoint"), 0);
     assert_int_equal(count("SELECT count(*) FROM audit_log"), 3);
@@ -275,8 +322,18 @@ static void test_changed_type(void **state)
 {
     (void)state;
     make_log(0, 50, 10);
-    sql("UPDATE audit_log SET time = 'yesterday' WHERE seq = 5");
-    expect_bad(verify(NULL), 5, ids[5], "time of the wrong type");
+    if (!pg_url) {
+        sql("UPDATE audit_log SET time = 'yesterday' WHERE seq = 5");
+        expect_bad(verify(NULL), 5, ids[5], "time of the wrong type");
+        return;
+    }
+    /* PostgreSQL enforces column types: a value of the wrong type is refused */
+    PQclear(pg_exec("UPDATE audit_log SET time = 'yesterday' WHERE seq = 5", 0));
+    assert_true(verify(NULL).ok);
+    /* ... unless the table itself is changed; then every row has the wrong type */
+    sql("ALTER TABLE audit_log ALTER COLUMN time TYPE TEXT;"
+        "UPDATE audit_log SET time = 'yesterday' WHERE seq = 5");
+    expect_bad(verify(NULL), 1, ids[1], "time of the wrong type");
 }
 
 static void test_deleted_record(void **state)
@@ -291,7 +348,11 @@ static void test_deleted_and_renumbered(void **state)
 {
     (void)state;
     make_log(0, 50, 10);
-    sql("DELETE FROM audit_log WHERE seq = 23; UPDATE audit_log SET seq = seq - 1 WHERE seq > 23");
+    /* PostgreSQL checks the key row by row: renumber in two steps */
+    sql(B("DELETE FROM audit_log WHERE seq = 23; UPDATE audit_log SET seq = seq - 1 WHERE seq > 23",
+          "DELETE FROM audit_log WHERE seq = 23; UPDATE audit_log SET seq = seq + 1000 WHERE seq > "
+          "23;"
+          "UPDATE audit_log SET seq = seq - 1001 WHERE seq > 1000"));
     expect_bad(verify(NULL), 23, ids[24], "does not match its hash");
 }
 
@@ -337,11 +398,55 @@ static void test_reordered_records(void **state)
 
 /* Rewrites record 17 and recomputes every hash after it, as an attacker
  * without the signing key could: only the checkpoints catch it. */
+static void rewrite_chain_pg(void)
+{
+    PGconn *c = PQconnectdb(pg_url);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PGresult *rd = PQexec(c, "SELECT seq, decision_id, time, outcome, rules_version, request,"
+                             " decision FROM audit_log ORDER BY seq");
+    assert_int_equal(PQresultStatus(rd), PGRES_TUPLES_OK);
+    unsigned char chain[32] = {0};
+    PQclear(PQexec(c, "BEGIN"));
+    for (int i = 0; i < PQntuples(rd); i++) {
+        clr__audit_row r;
+        memset(&r, 0, sizeof r);
+        r.seq = atoll(PQgetvalue(rd, i, 0));
+        r.time = atoll(PQgetvalue(rd, i, 2));
+        clr__bytes *cols[] = {&r.decision_id,   NULL,       &r.outcome,
+                              &r.rules_version, &r.request, &r.decision};
+        for (int k = 1; k <= 6; k++) {
+            if (!cols[k - 1])
+                continue;
+            cols[k - 1]->p = PQgetvalue(rd, i, k);
+            cols[k - 1]->n = (size_t)PQgetlength(rd, i, k);
+        }
+        unsigned char leaf[32];
+        clr__audit_leaf(leaf, &r);
+        clr__audit_link(chain, chain, r.seq, leaf);
+        char seq[24];
+        snprintf(seq, sizeof seq, "%lld", (long long)r.seq);
+        const char *v[2] = {(const char *)chain, seq};
+        int l[2] = {32, 0}, f[2] = {1, 0};
+        PGresult *w = PQexecParams(
+            c, "UPDATE audit_log SET hash = $1::bytea WHERE seq = $2::bigint", 2, NULL, v, l, f, 0);
+        assert_int_equal(PQresultStatus(w), PGRES_COMMAND_OK);
+        PQclear(w);
+    }
+    PQclear(PQexec(c, "COMMIT"));
+    PQclear(rd);
+    PQfinish(c);
+}
+
 static void test_rewritten_chain(void **state)
 {
     (void)state;
     make_log(0, 50, 10);
     sql("UPDATE audit_log SET outcome = outcome || 'x' WHERE seq = 17");
+    if (pg_url) {
+        rewrite_chain_pg();
+        expect_bad(verify(NULL), 11, NULL, "from 11 to 20 was rewritten");
+        return;
+    }
     sqlite3 *h;
     sqlite3_stmt *rd, *wr;
     assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
@@ -389,10 +494,14 @@ static void test_checkpoint_tampered(void **state)
     make_log(0, 50, 10);
     sql("UPDATE audit_checkpoint SET time = time + 1 WHERE seq = 20");
     expect_bad(verify(NULL), 20, ids[20], "signature of the checkpoint at record 20");
-    sql("UPDATE audit_checkpoint SET time = time - 1 WHERE seq = 20;"
-        "UPDATE audit_checkpoint SET signature = zeroblob(64) WHERE seq = 30");
+    sql(B(
+        "UPDATE audit_checkpoint SET time = time - 1 WHERE seq = 20;"
+        "UPDATE audit_checkpoint SET signature = zeroblob(64) WHERE seq = 30",
+        "UPDATE audit_checkpoint SET time = time - 1 WHERE seq = 20;"
+        "UPDATE audit_checkpoint SET signature = decode(repeat('00', 64), 'hex') WHERE seq = 30"));
     expect_bad(verify(NULL), 30, ids[30], "does not verify");
-    sql("UPDATE audit_checkpoint SET signature = x'00' WHERE seq = 30");
+    sql(B("UPDATE audit_checkpoint SET signature = x'00' WHERE seq = 30",
+          "UPDATE audit_checkpoint SET signature = '\\x00' WHERE seq = 30"));
     expect_bad(verify(NULL), 30, ids[30], "malformed");
 }
 
@@ -746,8 +855,157 @@ static void test_crash_keeps_every_acknowledged_record(void **state)
     assert_int_equal(r.unsigned_records, 0);
 }
 
+/* ------------------------------------------------------------------------- */
+/* PostgreSQL only: several nodes on one database                             */
+/* ------------------------------------------------------------------------- */
+
+typedef struct node_arg {
+    int appenders, each;
+    int rc;
+} node_arg;
+
+/* One node: its own store connection and audit writer, and appender threads. */
+static void *node_main(void *arg)
+{
+    node_arg *n = arg;
+    clr_store *s = NULL;
+    clr_audit *a = NULL;
+    clr_audit_options o = CLR_AUDIT_OPTIONS_INIT;
+    o.key_path = key;
+    o.checkpoint_every = 25;
+    o.batch_max = 8;
+    if (clr_store_open(&s, db, NULL, NULL, 0) || clr_audit_open(&a, s, db, &o, NULL, 0)) {
+        n->rc = -1;
+        clr_store_close(s);
+        return NULL;
+    }
+    pthread_t t[4];
+    async_arg w = {a, n->each};
+    for (int i = 0; i < n->appenders; i++)
+        pthread_create(&t[i], NULL, async_worker, &w);
+    for (int i = 0; i < n->appenders; i++) {
+        void *res;
+        pthread_join(t[i], &res);
+        if (res)
+            n->rc = 1;
+    }
+    if (clr_audit_close(a))
+        n->rc = 2;
+    clr_store_close(s);
+    return NULL;
+}
+
+/* Two nodes append to one log at once: the write lock serialises their
+ * transactions, so the chain never forks and verifies as one. */
+static void test_pg_two_writers_one_chain(void **state)
+{
+    (void)state;
+    make_log(0, 1, 25); /* the key, made once */
+    pthread_t t[2];
+    node_arg n[2] = {{2, 150, 0}, {2, 150, 0}};
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, node_main, &n[i]), 0);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(n[i].rc, 0);
+    }
+    clr_audit_report r = verify(NULL);
+    if (!r.ok)
+        fail_msg("two writers: %s", r.problem);
+    assert_int_equal(r.records, 601);
+    assert_true(r.checkpoints >= 2 * 300 / 25 - 2);
+    assert_int_equal(count("SELECT count(DISTINCT seq) FROM audit_log"), 601);
+}
+
+static void *open_and_close(void *arg)
+{
+    clr_store *s = NULL;
+    char err[256];
+    *(int *)arg = clr_store_open(&s, db, NULL, err, sizeof err);
+    if (*(int *)arg)
+        fprintf(stderr, "open: %s\n", err);
+    clr_store_close(s);
+    return NULL;
+}
+
+/* Nodes starting at once on an empty database: one migrates, the others wait
+ * for its lock and find nothing left to do. */
+static void test_pg_nodes_migrate_at_once(void **state)
+{
+    (void)state;
+    pthread_t t[4];
+    int rc[4];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, open_and_close, &rc[i]), 0);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(rc[i], 0);
+    }
+    assert_int_equal(count("SELECT count(*) FROM schema_version"), CLR_STORE_SCHEMA_VERSION);
+}
+
+/* Ends the server side of every clearance connection to the test database,
+ * waiting until they are gone. */
+static void drop_connections(void)
+{
+    PQclear(pg_exec("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
+                    " WHERE application_name = 'clearance' AND datname = current_database()",
+                    1));
+}
+
+static void test_pg_reconnects(void **state)
+{
+    (void)state;
+    clr_store *s = open_store();
+    int v = 0;
+    /* outside a transaction, a read finds the connection gone, reconnects and succeeds */
+    drop_connections();
+    assert_int_equal(clr_store_schema_version(&v, s), 0);
+    assert_int_equal(v, CLR_STORE_SCHEMA_VERSION);
+    /* a write is not sent twice: it fails, and the next operation reconnects */
+    drop_connections();
+    clr__value kv[2] = {CLR__V_TEXT("k"), CLR__V_TEXT("v")};
+    const char *set = "INSERT INTO meta (key, value) VALUES ($1, $2)";
+    assert_int_equal(clr__store_query(s, set, kv, 2, NULL, NULL, NULL), CLR_ESTORE);
+    assert_int_equal(clr__store_query(s, set, kv, 2, NULL, NULL, NULL), 0);
+    /* inside a transaction the loss is reported until the caller rolls back */
+    int64_t seq;
+    unsigned char h[CLR_AUDIT_HASH_BYTES];
+    assert_int_equal(s->ops->begin(s, 1), 0);
+    drop_connections();
+    assert_int_equal(s->ops->audit_tail(s, &seq, h), CLR_ESTORE);
+    assert_int_equal(s->ops->audit_tail(s, &seq, h), CLR_ESTORE);
+    assert_non_null(strstr(clr_store_errmsg(s), "lost inside a transaction"));
+    s->ops->rollback(s);
+    assert_int_equal(s->ops->begin(s, 1), 0);
+    assert_int_equal(s->ops->audit_tail(s, &seq, h), 0);
+    assert_int_equal(s->ops->commit(s), 0);
+    /* an audit writer carries on: its next transaction reconnects */
+    clr_audit *a = NULL;
+    clr_audit_options o = CLR_AUDIT_OPTIONS_INIT;
+    o.key_path = key;
+    assert_int_equal(clr_audit_open(&a, s, db, &o, NULL, 0), 0);
+    for (int i = 0; i < 10; i++) {
+        clr_request q;
+        clr_decision d;
+        decide(&q, &d);
+        if (i == 5)
+            drop_connections();
+        assert_int_equal(clr_audit_append(a, &q, &d), 0);
+    }
+    assert_int_equal(clr_audit_close(a), 0);
+    clr_store_close(s);
+    clr_audit_report r = verify(NULL);
+    assert_true(r.ok);
+    assert_int_equal(r.records, 10);
+    assert_int_equal(r.unsigned_records, 0);
+}
+
 int main(void)
 {
+    pg_url = getenv("CLR_TEST_STORE");
+    if (pg_url && !*pg_url)
+        pg_url = NULL;
     if (clr_ruleset_load_defaults(&rules, NULL) != 0 || sodium_init() < 0)
         return 1;
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -774,7 +1032,14 @@ int main(void)
         T(test_notify_reports_durability_in_order),
         T(test_crash_keeps_every_acknowledged_record),
     };
+    const struct CMUnitTest pg_tests[] = {
+        T(test_pg_two_writers_one_chain),
+        T(test_pg_nodes_migrate_at_once),
+        T(test_pg_reconnects),
+    };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    if (pg_url)
+        rc |= cmocka_run_group_tests_name("postgresql", pg_tests, NULL, NULL);
     clr_ruleset_unref(rules);
     return rc;
 }
