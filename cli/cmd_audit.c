@@ -85,7 +85,8 @@ static void usage(FILE *f)
                "  proof   shows that a decision is covered by a signed checkpoint (JSON)\n"
                "  export  writes the records as JSON Lines, those with from <= time < until\n"
                "  pubkey  prints the public key that verifies the checkpoints (hex)\n"
-               "  --db PATH   the store (default: $CLEARANCE_DB, or clearance.db)\n"
+               "  --db PATH   the store (default: $CLEARANCE_DB, or clearance.db): a SQLite\n"
+               "              file or a postgresql:// URL; --store is the same\n"
                "  --key PUB   a public key file (64 hex digits) held apart from the store;\n"
                "              default: the key recorded in the store\n"
                "  Exit codes: 0 ok, 1 verification failed, 2 bad input.\n");
@@ -97,7 +98,7 @@ static int open_ro(clr_store **s, const char *db)
     clr_store_options o = CLR_STORE_OPTIONS_INIT;
     char err[512];
     o.read_only = 1;
-    if (access(db, R_OK) != 0) {
+    if (!strstr(db, "://") && access(db, R_OK) != 0) {
         fprintf(stderr, "clearance: cannot open the store %s\n", db);
         return CLR_EXIT_BADINPUT;
     }
@@ -165,10 +166,13 @@ static int parse_time(clr_time *t, const char *flag, const char *s)
 
 int clr_cmd_audit(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},   {"key", required_argument, NULL, 'k'},
-        {"from", required_argument, NULL, 'f'}, {"until", required_argument, NULL, 'u'},
-        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"store", required_argument, NULL, 'd'},
+                                         {"key", required_argument, NULL, 'k'},
+                                         {"from", required_argument, NULL, 'f'},
+                                         {"until", required_argument, NULL, 'u'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     const char *db = default_db(), *keyfile = NULL, *what;
     clr_time from = CLR_TIME_MIN, until = CLR_TIME_MAX;
     unsigned char pk[CLR_AUDIT_PK_BYTES];

@@ -22,14 +22,16 @@ extern "C" {
 /* Store                                                                      */
 /* ------------------------------------------------------------------------- */
 
-/* A connection to the store: an embedded SQLite file today; the interface
- * (src/store.h) lets another backend, such as PostgreSQL, provide it too. A
- * store handle is used by one thread at a time; open one per thread. */
+/* A connection to the store: an embedded SQLite file, or a PostgreSQL
+ * database that several clearance nodes share (src/store.h is the interface
+ * both backends implement). A store handle is used by one thread at a time;
+ * open one per thread. */
 typedef struct clr_store clr_store;
 
 typedef struct clr_store_options {
     unsigned version;    /* CLR_STORE_OPTIONS_VERSION */
-    int busy_timeout_ms; /* how long to wait for another writer; default 5000 */
+    int busy_timeout_ms; /* how long to wait for another writer (PostgreSQL: for
+                            any lock); default 5000 */
     int read_only;       /* non-zero: open an existing store for reading only */
 } clr_store_options;
 
@@ -45,7 +47,11 @@ typedef struct clr_store_options {
 /* Opens (creating when absent, unless read_only) the SQLite store at path
  * (":memory:" for a private in-memory store), in WAL mode with full
  * synchronous commits, and applies every pending schema migration in one
- * transaction (table schema_version). opts may be NULL for the defaults. On
+ * transaction (table schema_version). A path beginning postgresql:// or
+ * postgres:// is a libpq URL instead: the store is that PostgreSQL database
+ * (which must exist), migrated the same way under an advisory lock; a lost
+ * connection is restored by the next operation (docs/store.md). opts may be
+ * NULL for the defaults. On
  * success *out is a store the caller owns and releases with clr_store_close.
  * On failure returns CLR_ESTORE, CLR_EINVAL or CLR_ENOMEM, writes the reason
  * into errbuf (may be NULL) of errcap bytes, and sets *out to NULL. A store
@@ -114,7 +120,8 @@ typedef struct clr_audit_stats {
 
 /* Starts an audit writer over store, which it uses exclusively (from its own
  * thread) until clr_audit_close; store_path is where the store lives, for the
- * default key path (may be NULL when opts->key_path is set). Loads the signing
+ * default key path (may be NULL when opts->key_path is set; a PostgreSQL store
+ * has no default: opts->key_path is required). Loads the signing
  * key from the key file, generating it (mode 0600) on first use, and records
  * the public key in the store (a store signed by a different key is refused:
  * CLR_EINVAL). opts may be NULL for the defaults. On success *out is a writer

@@ -523,6 +523,10 @@ int clr_audit_open(clr_audit **out, clr_store *store, const char *store_path,
         return errf(errbuf, errcap, CLR_EINVAL, "invalid audit options");
     if (opts->key_path)
         snprintf(keypath, sizeof keypath, "%s", opts->key_path);
+    else if (clr__store_is_pg(store_path))
+        return errf(errbuf, errcap, CLR_EINVAL,
+                    "a PostgreSQL store has no file to put the signing key beside: name the key "
+                    "file (CLEARANCE_AUDIT_KEY)");
     else if (!store_path ||
              (size_t)snprintf(keypath, sizeof keypath, "%s.key", store_path) >= sizeof keypath)
         return errf(errbuf, errcap, CLR_EINVAL, "no key path");
