@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the unit tests and the CLI on the examples under valgrind's memcheck;
-# any error or leak fails. Usage: scripts/valgrind.sh BUILD
+# Runs the unit tests (the store's on SQLite and on PostgreSQL) and the CLI on
+# the examples under valgrind's memcheck; any error or leak fails.
+# Usage: scripts/valgrind.sh BUILD
 set -euo pipefail
 build=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,6 +15,15 @@ for t in "$build"/tests/test_*; do
         echo "valgrind: $name clean"
     else
         echo "valgrind: $name FAILED"; tail -n 40 /tmp/vg.$$.log; status=1
+    fi
+done
+# the store's tests once more on PostgreSQL (libpq's allocations included)
+for name in test_store_audit test_store_query; do
+    if "$root/scripts/pg.sh" run bash -c 'cd "$1" && shift && CMOCKA_MESSAGE_OUTPUT=stdout "$@"' _ \
+        "$root" "${vg[@]}" "$build/tests/$name" >/tmp/vg.$$.log 2>&1; then
+        echo "valgrind: $name on PostgreSQL clean"
+    else
+        echo "valgrind: $name on PostgreSQL FAILED"; tail -n 40 /tmp/vg.$$.log; status=1
     fi
 done
 for f in "$root"/examples/*.json; do
