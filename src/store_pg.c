@@ -179,40 +179,6 @@ static int run(pg_store *p, PGresult **out, const char *what, const char *sql, i
     return 0;
 }
 
-/* Streams the rows of a (binary, idempotent) query to fn(arg, result) one at a
- * time; fn's non-zero value stops the calls and is returned. The rows left are
- * read and dropped: cancelling would abort the caller's transaction. */
-static int scan(pg_store *p, const char *what, const char *sql, int n, const Oid *types,
-                const char *const *values, const int *lengths,
-                int (*fn)(void *arg, const PGresult *row), void *arg)
-{
-    int rc;
-    if ((rc = ready(p)))
-        return rc;
-    int sent = PQsendQueryParams(p->conn, sql, n, types, values, lengths, binary_formats, 1);
-    if (!sent && !p->in_tx && PQstatus(p->conn) == CONNECTION_BAD) {
-        if ((rc = reconnect(p)))
-            return rc;
-        sent = PQsendQueryParams(p->conn, sql, n, types, values, lengths, binary_formats, 1);
-    }
-    if (!sent)
-        return fail_conn(p, what);
-    PQsetSingleRowMode(p->conn);
-    PGresult *r;
-    while ((r = PQgetResult(p->conn))) {
-        ExecStatusType st = PQresultStatus(r);
-        if (st == PGRES_SINGLE_TUPLE) {
-            if (!rc)
-                rc = fn(arg, r);
-        } else if (st != PGRES_TUPLES_OK && !rc) {
-            rc = fail_res(p, r, what);
-            continue; /* fail_res cleared it */
-        }
-        PQclear(r);
-    }
-    return rc;
-}
-
 /* ------------------------------------------------------------------------- */
 /* Values                                                                     */
 /* ------------------------------------------------------------------------- */
@@ -247,30 +213,30 @@ static void param_bytes(Oid *type, const char **value, int *len, clr__bytes b, O
     *len = (int)b.n;
 }
 
-/* Column col of row 0 of a binary result: bytes of type want; sets bit in
+/* Column col of row i of a binary result: bytes of type want; sets bit in
  * *bad when it is NULL or of another type. PostgreSQL enforces column types,
  * so only a changed table definition gets here. */
-static clr__bytes col_bytes(const PGresult *r, int col, Oid want, unsigned *bad, int bit)
+static clr__bytes col_bytes(const PGresult *r, int i, int col, Oid want, unsigned *bad, int bit)
 {
     clr__bytes b = {NULL, 0};
-    if (PQgetisnull(r, 0, col)) {
+    if (PQgetisnull(r, i, col)) {
         *bad |= 1u << bit;
         return b;
     }
     if (PQftype(r, col) != want)
         *bad |= 1u << bit;
-    b.p = PQgetvalue(r, 0, col);
-    b.n = (size_t)PQgetlength(r, 0, col);
+    b.p = PQgetvalue(r, i, col);
+    b.n = (size_t)PQgetlength(r, i, col);
     return b;
 }
 
-static int64_t col_int(const PGresult *r, int col, unsigned *bad, int bit)
+static int64_t col_int(const PGresult *r, int i, int col, unsigned *bad, int bit)
 {
-    if (PQgetisnull(r, 0, col) || PQftype(r, col) != OID_INT8 || PQgetlength(r, 0, col) != 8) {
+    if (PQgetisnull(r, i, col) || PQftype(r, col) != OID_INT8 || PQgetlength(r, i, col) != 8) {
         *bad |= 1u << bit;
         return 0;
     }
-    return (int64_t)get_be64(PQgetvalue(r, 0, col));
+    return (int64_t)get_be64(PQgetvalue(r, i, col));
 }
 
 /* ------------------------------------------------------------------------- */
@@ -411,8 +377,8 @@ static int p_audit_tail(clr_store *s, int64_t *seq, unsigned char hash[CLR_AUDIT
         return rc;
     if (PQntuples(r) == 1) {
         unsigned bad = 0;
-        *seq = col_int(r, 0, &bad, 0);
-        clr__bytes h = col_bytes(r, 1, OID_BYTEA, &bad, 1);
+        *seq = col_int(r, 0, 0, &bad, 0);
+        clr__bytes h = col_bytes(r, 0, 1, OID_BYTEA, &bad, 1);
         if (!bad && h.n == CLR_AUDIT_HASH_BYTES)
             memcpy(hash, h.p, CLR_AUDIT_HASH_BYTES);
         else
@@ -468,26 +434,70 @@ static int p_checkpoint_insert(clr_store *s, const clr__checkpoint_row *row)
     return rc;
 }
 
+/* Rows per chunk of a scan. */
+#define SCAN_CHUNK 1000
+#define SCAN_LIMIT " LIMIT 1000"
+
+static int p_begin(clr_store *s, int write);
+static void p_rollback(clr_store *s);
+
+/* Calls fn(arg, result, i) for each row, in chunks of SCAN_CHUNK rows in
+ * sequence order: sql selects seq first, takes $1 (from) and $2 (to) on seq,
+ * and ends in ORDER BY seq SCAN_LIMIT; the next chunk starts after the last
+ * seq. A caller that stops early has read at most one chunk more than it
+ * needed. Outside a transaction the chunks are read in a read transaction of
+ * their own: one snapshot, as one statement would be. */
+static int scan(pg_store *p, const char *what, const char *sql, int n, Oid *types,
+                const char **values, int *lengths, int64_t from, int64_t to,
+                int (*fn)(void *arg, const PGresult *r, int i), void *arg)
+{
+    char b[2][8];
+    int rc, own = !p->in_tx;
+    if (own && (rc = p_begin(&p->base, 0)))
+        return rc;
+    param_int(&types[1], &values[1], &lengths[1], b[1], to);
+    for (;;) {
+        PGresult *r;
+        param_int(&types[0], &values[0], &lengths[0], b[0], from);
+        if ((rc = run(p, &r, what, sql, n, types, values, lengths, 1, 1)))
+            break;
+        int rows = PQntuples(r);
+        int64_t last = from;
+        for (int i = 0; i < rows && !rc; i++) {
+            unsigned bad = 0;
+            last = col_int(r, i, 0, &bad, 0);
+            rc = bad ? clr__store_fail(&p->base, "%s: seq is not a BIGINT", what) : fn(arg, r, i);
+        }
+        PQclear(r);
+        if (rc || rows < SCAN_CHUNK || last >= to)
+            break;
+        from = last + 1;
+    }
+    if (own)
+        p_rollback(&p->base);
+    return rc;
+}
+
 typedef struct audit_scan_arg {
     clr__audit_fn fn;
     void *arg;
 } audit_scan_arg;
 
-static int audit_row(void *arg, const PGresult *r)
+static int audit_row(void *arg, const PGresult *r, int i)
 {
     audit_scan_arg *a = arg;
     clr__audit_row row;
+    unsigned *bad = &row.type_bad;
     row.type_bad = 0;
-    row.seq = col_int(r, CLR__COL_SEQ, &row.type_bad, CLR__COL_SEQ);
-    row.decision_id =
-        col_bytes(r, CLR__COL_DECISION_ID, OID_TEXT, &row.type_bad, CLR__COL_DECISION_ID);
-    row.time = col_int(r, CLR__COL_TIME, &row.type_bad, CLR__COL_TIME);
-    row.outcome = col_bytes(r, CLR__COL_OUTCOME, OID_TEXT, &row.type_bad, CLR__COL_OUTCOME);
+    row.seq = col_int(r, i, CLR__COL_SEQ, bad, CLR__COL_SEQ);
+    row.decision_id = col_bytes(r, i, CLR__COL_DECISION_ID, OID_TEXT, bad, CLR__COL_DECISION_ID);
+    row.time = col_int(r, i, CLR__COL_TIME, bad, CLR__COL_TIME);
+    row.outcome = col_bytes(r, i, CLR__COL_OUTCOME, OID_TEXT, bad, CLR__COL_OUTCOME);
     row.rules_version =
-        col_bytes(r, CLR__COL_RULES_VERSION, OID_TEXT, &row.type_bad, CLR__COL_RULES_VERSION);
-    row.request = col_bytes(r, CLR__COL_REQUEST, OID_TEXT, &row.type_bad, CLR__COL_REQUEST);
-    row.decision = col_bytes(r, CLR__COL_DECISION, OID_TEXT, &row.type_bad, CLR__COL_DECISION);
-    row.hash = col_bytes(r, CLR__COL_HASH, OID_BYTEA, &row.type_bad, CLR__COL_HASH);
+        col_bytes(r, i, CLR__COL_RULES_VERSION, OID_TEXT, bad, CLR__COL_RULES_VERSION);
+    row.request = col_bytes(r, i, CLR__COL_REQUEST, OID_TEXT, bad, CLR__COL_REQUEST);
+    row.decision = col_bytes(r, i, CLR__COL_DECISION, OID_TEXT, bad, CLR__COL_DECISION);
+    row.hash = col_bytes(r, i, CLR__COL_HASH, OID_BYTEA, bad, CLR__COL_HASH);
     return a->fn(a->arg, &row);
 }
 
@@ -498,21 +508,20 @@ static int p_audit_scan(clr_store *s, int64_t from_seq, int64_t to_seq, clr_time
     Oid t[4];
     const char *v[4];
     int l[4];
-    char b[4][8];
+    char b[2][8];
     audit_scan_arg a = {fn, arg};
     /* without a time range, every row, as the SQLite store reads them */
     int timed = from_time != CLR_TIME_MIN || until_time != CLR_TIME_MAX;
-    param_int(&t[0], &v[0], &l[0], b[0], from_seq);
-    param_int(&t[1], &v[1], &l[1], b[1], to_seq >= 0 ? to_seq : INT64_MAX);
-    param_int(&t[2], &v[2], &l[2], b[2], from_time);
-    param_int(&t[3], &v[3], &l[3], b[3], until_time);
+    param_int(&t[2], &v[2], &l[2], b[0], from_time);
+    param_int(&t[3], &v[3], &l[3], b[1], until_time);
     return scan(p, "reading the audit log",
-                timed ? "SELECT seq, decision_id, time, outcome, rules_version, request, decision,"
-                        " hash FROM audit_log WHERE seq >= $1 AND seq <= $2 AND time >= $3"
-                        " AND time < $4 ORDER BY seq"
-                      : "SELECT seq, decision_id, time, outcome, rules_version, request, decision,"
-                        " hash FROM audit_log WHERE seq >= $1 AND seq <= $2 ORDER BY seq",
-                timed ? 4 : 2, t, v, l, audit_row, &a);
+                timed
+                    ? "SELECT seq, decision_id, time, outcome, rules_version, request, decision,"
+                      " hash FROM audit_log WHERE seq >= $1 AND seq <= $2 AND time >= $3"
+                      " AND time < $4 ORDER BY seq" SCAN_LIMIT
+                    : "SELECT seq, decision_id, time, outcome, rules_version, request, decision,"
+                      " hash FROM audit_log WHERE seq >= $1 AND seq <= $2 ORDER BY seq" SCAN_LIMIT,
+                timed ? 4 : 2, t, v, l, from_seq, to_seq >= 0 ? to_seq : INT64_MAX, audit_row, &a);
 }
 
 typedef struct cp_scan_arg {
@@ -520,31 +529,29 @@ typedef struct cp_scan_arg {
     void *arg;
 } cp_scan_arg;
 
-static int cp_row(void *arg, const PGresult *r)
+static int cp_row(void *arg, const PGresult *r, int i)
 {
     cp_scan_arg *a = arg;
     clr__checkpoint_row row;
     row.type_bad = 0;
-    row.seq = col_int(r, 0, &row.type_bad, 0);
-    row.hash = col_bytes(r, 1, OID_BYTEA, &row.type_bad, 1);
-    row.time = col_int(r, 2, &row.type_bad, 2);
-    row.signature = col_bytes(r, 3, OID_BYTEA, &row.type_bad, 3);
+    row.seq = col_int(r, i, 0, &row.type_bad, 0);
+    row.hash = col_bytes(r, i, 1, OID_BYTEA, &row.type_bad, 1);
+    row.time = col_int(r, i, 2, &row.type_bad, 2);
+    row.signature = col_bytes(r, i, 3, OID_BYTEA, &row.type_bad, 3);
     return a->fn(a->arg, &row);
 }
 
 static int p_checkpoint_scan(clr_store *s, int64_t from_seq, clr__checkpoint_fn fn, void *arg)
 {
     pg_store *p = (pg_store *)s;
-    Oid t;
-    const char *v;
-    int l;
-    char b[8];
+    Oid t[2];
+    const char *v[2];
+    int l[2];
     cp_scan_arg a = {fn, arg};
-    param_int(&t, &v, &l, b, from_seq);
     return scan(p, "reading the checkpoints",
                 "SELECT seq, hash, time, signature FROM audit_checkpoint WHERE seq >= $1"
-                " ORDER BY seq",
-                1, &t, &v, &l, cp_row, &a);
+                " AND seq <= $2 ORDER BY seq" SCAN_LIMIT,
+                2, t, v, l, from_seq, INT64_MAX, cp_row, &a);
 }
 
 static int p_audit_find(clr_store *s, const char *decision_id, int64_t *seq)
@@ -561,7 +568,7 @@ static int p_audit_find(clr_store *s, const char *decision_id, int64_t *seq)
     rc = CLR_ENOTFOUND;
     if (PQntuples(r) == 1) {
         unsigned bad = 0;
-        *seq = col_int(r, 0, &bad, 0);
+        *seq = col_int(r, 0, 0, &bad, 0);
         rc = 0;
     }
     PQclear(r);

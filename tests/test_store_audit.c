@@ -683,6 +683,54 @@ static void test_export(void **state)
     free(p);
 }
 
+typedef struct counter {
+    int64_t n, stop_at, last_seq;
+} counter;
+
+static int count_row(void *arg, const clr__audit_row *r)
+{
+    counter *c = arg;
+    assert_int_equal(r->type_bad, 0);
+    assert_true(r->seq > c->last_seq);
+    c->last_seq = r->seq;
+    return ++c->n == c->stop_at ? 7 : 0;
+}
+
+static int count_cp(void *arg, const clr__checkpoint_row *r)
+{
+    (void)r;
+    ++*(int *)arg;
+    return 0;
+}
+
+/* Scans over many rows (PostgreSQL reads them in chunks of 1000), bounded,
+ * stopped early, and followed by more reads in the same transaction. */
+static void test_scans(void **state)
+{
+    (void)state;
+    make_log(0, 2100, 1000);
+    clr_store *s = open_store();
+    assert_int_equal(s->ops->begin(s, 0), 0);
+    counter c = {0, 1500, 0};
+    assert_int_equal(
+        s->ops->audit_scan(s, INT64_MIN, -1, CLR_TIME_MIN, CLR_TIME_MAX, count_row, &c), 7);
+    assert_int_equal(c.n, 1500);
+    counter all = {0, -1, 0};
+    assert_int_equal(s->ops->audit_scan(s, 1000, 2001, 0, CLR_TIME_MAX, count_row, &all), 0);
+    assert_int_equal(all.n, 1002);
+    assert_int_equal(all.last_seq, 2001);
+    int cps = 0;
+    assert_int_equal(s->ops->checkpoint_scan(s, 1000, count_cp, &cps), 0);
+    assert_int_equal(cps, 3); /* 1000, 2000 and 2100 */
+    s->ops->rollback(s);
+    /* outside a transaction too */
+    counter tail = {0, -1, 2049};
+    assert_int_equal(s->ops->audit_scan(s, 2050, -1, CLR_TIME_MIN, CLR_TIME_MAX, count_row, &tail),
+                     0);
+    assert_int_equal(tail.n, 51);
+    clr_store_close(s);
+}
+
 typedef struct async_arg {
     clr_audit *a;
     int n;
@@ -1028,6 +1076,7 @@ int main(void)
         T(test_key_files),
         T(test_proof),
         T(test_export),
+        T(test_scans),
         T(test_async_full_queue_blocks),
         T(test_notify_reports_durability_in_order),
         T(test_crash_keeps_every_acknowledged_record),
