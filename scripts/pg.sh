@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster on loopback, for the tests (docs/store.md).
 #
-#   scripts/pg.sh start DIR       initdb into DIR (replacing what is there) and start the server on
-#                                 a free port of 127.0.0.1; DIR/url holds the server's URL
+#   scripts/pg.sh start DIR       initdb a new cluster (stopping DIR's old one) and start it on a
+#                                 free port of 127.0.0.1; DIR/url holds the server's URL
 #   scripts/pg.sh stop DIR        stop DIR's server and remove DIR
 #   scripts/pg.sh env DIR CMD...  run CMD with CLR_TEST_STORE set to the URL of a new database on
 #                                 DIR's server; the database is dropped afterwards
@@ -10,8 +10,10 @@
 #                                 the cluster and remove the folder: nothing is left running
 #
 # PostgreSQL is installed from Debian (scripts/deps.sh test) when it is missing. The server runs as
-# an unprivileged user: as root, as the postgres user the Debian package creates. It trusts
-# connections on loopback (it listens on nothing else) and its superuser is "clr".
+# an unprivileged user: as root, as the postgres user the Debian package creates. Its files and
+# socket live in a folder of their own under /tmp (named in DIR/cluster), which that user can reach
+# wherever DIR is. It trusts connections on loopback (it listens on nothing else) and its superuser
+# is "clr".
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -38,35 +40,40 @@ as_owner() { # runs a server binary as the cluster's owner
 }
 
 stop() {
-    local dir=$1
-    if [ -f "$dir/data/postmaster.pid" ]; then
-        as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 ||
-            as_owner "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+    local dir=$1 cluster
+    cluster=$(cat "$dir/cluster" 2>/dev/null || true)
+    if [ -n "$cluster" ] && [ -f "$cluster/data/postmaster.pid" ]; then
+        as_owner "$bindir/pg_ctl" -D "$cluster/data" -m fast -w stop >/dev/null 2>&1 ||
+            as_owner "$bindir/pg_ctl" -D "$cluster/data" -m immediate -w stop >/dev/null 2>&1 ||
+            true
     fi
+    [ -z "$cluster" ] || rm -rf "$cluster"
     rm -rf "$dir"
 }
 
 start() {
-    local dir=$1 port tries
+    local dir=$1 port tries cluster
     stop "$dir"
-    mkdir -p "$dir/data"
-    dir=$(cd "$dir" && pwd)
-    [ "$(id -u)" -ne 0 ] || chown -R postgres: "$dir"
-    as_owner "$bindir/initdb" -D "$dir/data" -U clr --auth=trust -E UTF8 --locale=C.UTF-8 \
+    mkdir -p "$dir"
+    cluster=$(mktemp -d /tmp/clr-pg-XXXXXX)
+    echo "$cluster" >"$dir/cluster"
+    mkdir "$cluster/data"
+    [ "$(id -u)" -ne 0 ] || chown -R postgres: "$cluster"
+    as_owner "$bindir/initdb" -D "$cluster/data" -U clr --auth=trust -E UTF8 --locale=C.UTF-8 \
         >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; return 1; }
     for tries in 1 2 3 4 5 6 7 8; do
         port=$((20000 + RANDOM % 30000))
         # in use already: try another
         (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
-        if as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-            -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c shared_buffers=32MB \
+        if as_owner "$bindir/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 30 \
+            -o "-k $cluster -p $port -c listen_addresses=127.0.0.1 -c shared_buffers=32MB \
                 -c max_connections=40" start >/dev/null; then
             echo "postgresql://clr@127.0.0.1:$port" >"$dir/url"
             return 0
         fi
     done
     echo "pg.sh: cannot start PostgreSQL in $dir" >&2
-    tail -n 20 "$dir/server.log" >&2 || true
+    tail -n 20 "$cluster/server.log" >&2 || true
     return 1
 }
 
@@ -95,7 +102,7 @@ env)
     with_db "$dir" "$@"
     ;;
 run)
-    tmpdir=$(mktemp -d /tmp/clr-pg-XXXXXX)
+    tmpdir=$(mktemp -d /tmp/clr-pgrun-XXXXXX)
     trap 'stop "$tmpdir"' EXIT
     start "$tmpdir"
     with_db "$tmpdir" "$@"
