@@ -680,6 +680,13 @@ static void column_value(clr__value *c, const PGresult *r, int row, int col)
     }
 }
 
+/* An INSERT, UPDATE or DELETE's command tag (a SELECT's counts rows read). */
+static int is_change(const char *tag)
+{
+    return strncmp(tag, "INSERT ", 7) == 0 || strncmp(tag, "UPDATE ", 7) == 0 ||
+           strncmp(tag, "DELETE ", 7) == 0;
+}
+
 static int query_once(pg_store *p, const char *sql, const clr__value *params, int nparams,
                       clr__row_fn fn, void *arg, int64_t *changes)
 {
@@ -726,7 +733,7 @@ static int query_once(pg_store *p, const char *sql, const clr__value *params, in
             rc = fn(arg, cols, ncols);
         }
     }
-    if (rc == 0 && changes) {
+    if (rc == 0 && changes && is_change(PQcmdStatus(r))) {
         const char *n = PQcmdTuples(r);
         *changes = *n ? strtoll(n, NULL, 10) : 0;
     }
@@ -805,9 +812,13 @@ int clr__store_pg_open(clr_store **out, const char *url, const clr_store_options
     p->base.ops = &pg_ops;
     p->read_only = opts->read_only;
     p->lock_timeout_ms = opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : 5000;
-    /* defaults first: the URL's own settings override them */
-    const char *const keys[] = {"connect_timeout", "fallback_application_name", "dbname", NULL};
-    const char *const values[] = {"10", "clearance", url, NULL};
+    /* defaults first: the URL's own settings override them. A server that
+       vanishes without closing the connection is noticed within about 30 s
+       (keepalives, tcp_user_timeout), not the system's two hours. */
+    const char *const keys[] = {
+        "connect_timeout",  "fallback_application_name", "keepalives_idle", "keepalives_interval",
+        "keepalives_count", "tcp_user_timeout",          "dbname",          NULL};
+    const char *const values[] = {"10", "clearance", "10", "5", "3", "30000", url, NULL};
     if (!(p->conn = PQconnectdbParams(keys, values, 1)))
         goto done;
     /* the message names host and port, never the password */

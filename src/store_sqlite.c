@@ -580,6 +580,7 @@ static int q_query(clr_store *s, const char *sql, const clr__value *params, int 
         }
     }
     int rc = 0, step;
+    sqlite3_int64 before = sqlite3_total_changes64(q->db); /* a SELECT or DDL changes none */
     clr__value cols[32];
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         if (!fn)
@@ -621,7 +622,7 @@ static int q_query(clr_store *s, const char *sql, const clr__value *params, int 
             rc = CLR_EEXIST;
     }
     if (rc == 0 && changes)
-        *changes = sqlite3_changes64(q->db);
+        *changes = sqlite3_total_changes64(q->db) - before;
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc;

@@ -131,6 +131,12 @@ static void query_roundtrip(void **state)
     assert_true(r.null_name[1]);
     assert_true(r.weights[1] == 2.25);
 
+    /* a SELECT changes nothing */
+    changes = -1;
+    assert_int_equal(
+        clr__store_query(s, "SELECT id, name, weight FROM t", NULL, 0, NULL, NULL, &changes), 0);
+    assert_int_equal(changes, 0);
+
     int seen = 0;
     assert_int_equal(
         clr__store_query(s, "SELECT id, name, weight FROM t", NULL, 0, stop_at_first, &seen, NULL),
