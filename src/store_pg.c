@@ -33,13 +33,30 @@
 #define MAX_PARAMS 64
 #define MAX_COLS 32
 
+/* An audit record waiting to be sent: its byte fields live in the store's
+ * pending buffer at off[i], len[i] (decision_id, outcome, rules_version,
+ * request, decision, hash). */
+typedef struct pending_row {
+    int64_t seq, time;
+    size_t off[6];
+    size_t len[6];
+} pending_row;
+
 typedef struct pg_store {
     clr_store base; /* first: a clr_store * is a pg_store * */
     PGconn *conn;
     int in_tx; /* begin succeeded, commit or rollback not yet called */
     int read_only;
     int lock_timeout_ms;
+    /* audit records appended in this transaction and not yet sent (flush) */
+    pending_row *rows;
+    size_t nrows, rows_cap;
+    char *bytes;
+    size_t nbytes, bytes_cap;
 } pg_store;
+
+/* Records sent in one INSERT: 8 parameters each, within PostgreSQL's 65,535. */
+#define FLUSH_ROWS 500
 
 /* PostgreSQL's schema for the versions whose SQLite SQL is not in the common
  * dialect (INTEGER PRIMARY KEY, BLOB). Later versions run
@@ -240,6 +257,79 @@ static int64_t col_int(const PGresult *r, int i, int col, unsigned *bad, int bit
 }
 
 /* ------------------------------------------------------------------------- */
+/* Pending audit records                                                      */
+/* ------------------------------------------------------------------------- */
+
+/* Sends rows [first, first + n) of the pending records in one INSERT. */
+static int insert_rows(pg_store *p, size_t first, size_t n)
+{
+    size_t np = 8 * n;
+    Oid *t = malloc(np * sizeof *t);
+    const char **v = malloc(np * sizeof *v);
+    int *l = malloc(np * sizeof *l), *f = malloc(np * sizeof *f);
+    char *ints = malloc(16 * n), *sql = malloc(160 + 48 * n);
+    int rc = CLR_ENOMEM;
+    if (!t || !v || !l || !f || !ints || !sql)
+        goto done;
+    size_t at = (size_t)sprintf(sql, "INSERT INTO audit_log (seq, decision_id, time, outcome,"
+                                     " rules_version, request, decision, hash) VALUES ");
+    for (size_t i = 0; i < n; i++) {
+        const pending_row *r = &p->rows[first + i];
+        size_t k = 8 * i;
+        static const Oid field_type[6] = {OID_TEXT, OID_TEXT, OID_TEXT,
+                                          OID_TEXT, OID_TEXT, OID_BYTEA};
+        static const int field_param[6] = {1, 3, 4, 5, 6, 7};
+        param_int(&t[k], &v[k], &l[k], ints + 16 * i, r->seq);
+        param_int(&t[k + 2], &v[k + 2], &l[k + 2], ints + 16 * i + 8, r->time);
+        for (int j = 0; j < 6; j++)
+            param_bytes(&t[k + field_param[j]], &v[k + field_param[j]], &l[k + field_param[j]],
+                        (clr__bytes){p->bytes + r->off[j], r->len[j]}, field_type[j]);
+        at += (size_t)sprintf(sql + at, "%s($%zu,$%zu,$%zu,$%zu,$%zu,$%zu,$%zu,$%zu)", i ? "," : "",
+                              k + 1, k + 2, k + 3, k + 4, k + 5, k + 6, k + 7, k + 8);
+    }
+    for (size_t i = 0; i < np; i++)
+        f[i] = 1;
+    if ((rc = ready(p)))
+        goto done;
+    PGresult *r = PQexecParams(p->conn, sql, (int)np, t, v, l, f, 0);
+    if (!result_ok(r)) {
+        rc = fail_res(p, r, "appending audit records");
+        rc = rc == CLR_EEXIST ? CLR_ESTORE : rc; /* a duplicate seq: the caller rolls back */
+        goto done;
+    }
+    PQclear(r);
+    rc = 0;
+done:
+    free(t);
+    free(v);
+    free(l);
+    free(f);
+    free(ints);
+    free(sql);
+    return rc;
+}
+
+/* Sends the pending audit records; every other operation calls it first, so
+ * that it sees them, and a failure shows up there (the caller rolls back). */
+static int flush(pg_store *p)
+{
+    int rc = 0;
+    for (size_t first = 0; first < p->nrows && !rc; first += FLUSH_ROWS)
+        rc = insert_rows(p, first, p->nrows - first < FLUSH_ROWS ? p->nrows - first : FLUSH_ROWS);
+    p->nrows = 0;
+    p->nbytes = 0;
+    return rc;
+}
+
+static void drop_pending(pg_store *p)
+{
+    p->nrows = 0;
+    p->nbytes = 0;
+}
+
+static void p_rollback(clr_store *s);
+
+/* ------------------------------------------------------------------------- */
 /* Schema                                                                     */
 /* ------------------------------------------------------------------------- */
 
@@ -249,6 +339,8 @@ static int p_schema_version(clr_store *s, int *out)
     PGresult *r;
     int rc;
     *out = 0;
+    if ((rc = flush(p)))
+        return rc;
     /* no schema_version table: a new, empty store */
     if ((rc = run(p, &r, "reading the schema", "SELECT to_regclass('schema_version') IS NOT NULL",
                   0, NULL, NULL, NULL, 0, 1)))
@@ -315,6 +407,8 @@ static void p_close(clr_store *s)
 {
     pg_store *p = (pg_store *)s;
     PQfinish(p->conn);
+    free(p->rows);
+    free(p->bytes);
     free(p);
 }
 
@@ -340,7 +434,11 @@ static int p_begin(clr_store *s, int write)
 static int p_commit(clr_store *s)
 {
     pg_store *p = (pg_store *)s;
-    int was = p->in_tx;
+    int was = p->in_tx, rc;
+    if ((rc = flush(p))) {
+        p_rollback(s);
+        return rc;
+    }
     p->in_tx = 0;
     if (!was)
         return clr__store_fail(s, "committing: no transaction is open");
@@ -359,6 +457,7 @@ static int p_commit(clr_store *s)
 static void p_rollback(clr_store *s)
 {
     pg_store *p = (pg_store *)s;
+    drop_pending(p);
     p->in_tx = 0;
     if (PQstatus(p->conn) == CONNECTION_OK)
         PQclear(PQexec(p->conn, "ROLLBACK"));
@@ -371,6 +470,8 @@ static int p_audit_tail(clr_store *s, int64_t *seq, unsigned char hash[CLR_AUDIT
     int rc;
     *seq = 0;
     memset(hash, 0, CLR_AUDIT_HASH_BYTES);
+    if ((rc = flush(p)))
+        return rc;
     if ((rc = run(p, &r, "reading the audit log's tail",
                   "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", 0, NULL, NULL, NULL,
                   1, 1)))
@@ -389,28 +490,46 @@ static int p_audit_tail(clr_store *s, int64_t *seq, unsigned char hash[CLR_AUDIT
     return rc;
 }
 
+/* Inside a transaction the record waits (copied) until FLUSH_ROWS of them go
+ * in one INSERT, or another operation flushes them: one round trip for many
+ * records instead of one each. */
 static int p_audit_insert(clr_store *s, const clr__audit_row *row)
 {
     pg_store *p = (pg_store *)s;
-    Oid t[8];
-    const char *v[8];
-    int l[8];
-    char seq[8], time[8];
-    PGresult *r;
-    param_int(&t[0], &v[0], &l[0], seq, row->seq);
-    param_bytes(&t[1], &v[1], &l[1], row->decision_id, OID_TEXT);
-    param_int(&t[2], &v[2], &l[2], time, row->time);
-    param_bytes(&t[3], &v[3], &l[3], row->outcome, OID_TEXT);
-    param_bytes(&t[4], &v[4], &l[4], row->rules_version, OID_TEXT);
-    param_bytes(&t[5], &v[5], &l[5], row->request, OID_TEXT);
-    param_bytes(&t[6], &v[6], &l[6], row->decision, OID_TEXT);
-    param_bytes(&t[7], &v[7], &l[7], row->hash, OID_BYTEA);
-    int rc = run(p, &r, "appending an audit record",
-                 "INSERT INTO audit_log (seq, decision_id, time, outcome, rules_version, request,"
-                 " decision, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                 8, t, v, l, 0, 0);
-    PQclear(r);
-    return rc == CLR_EEXIST ? CLR_ESTORE : rc;
+    const clr__bytes fields[6] = {row->decision_id, row->outcome,  row->rules_version,
+                                  row->request,     row->decision, row->hash};
+    size_t need = 0;
+    for (int j = 0; j < 6; j++)
+        need += fields[j].n;
+    if (p->nrows == p->rows_cap) {
+        size_t cap = p->rows_cap ? 2 * p->rows_cap : 64;
+        pending_row *rows = realloc(p->rows, cap * sizeof *rows);
+        if (!rows)
+            return clr__store_fail(s, "appending an audit record: out of memory");
+        p->rows = rows;
+        p->rows_cap = cap;
+    }
+    if (p->nbytes + need > p->bytes_cap) {
+        size_t cap = p->bytes_cap ? p->bytes_cap : 65536;
+        while (cap < p->nbytes + need)
+            cap *= 2;
+        char *bytes = realloc(p->bytes, cap);
+        if (!bytes)
+            return clr__store_fail(s, "appending an audit record: out of memory");
+        p->bytes = bytes;
+        p->bytes_cap = cap;
+    }
+    pending_row *r = &p->rows[p->nrows++];
+    r->seq = row->seq;
+    r->time = row->time;
+    for (int j = 0; j < 6; j++) {
+        r->off[j] = p->nbytes;
+        r->len[j] = fields[j].n;
+        if (fields[j].n)
+            memcpy(p->bytes + p->nbytes, fields[j].p, fields[j].n);
+        p->nbytes += fields[j].n;
+    }
+    return !p->in_tx || p->nrows >= FLUSH_ROWS ? flush(p) : 0;
 }
 
 static int p_checkpoint_insert(clr_store *s, const clr__checkpoint_row *row)
@@ -421,6 +540,8 @@ static int p_checkpoint_insert(clr_store *s, const clr__checkpoint_row *row)
     int l[4];
     char seq[8], time[8];
     PGresult *r;
+    if (flush(p))
+        return CLR_ESTORE;
     param_int(&t[0], &v[0], &l[0], seq, row->seq);
     param_bytes(&t[1], &v[1], &l[1], row->hash, OID_BYTEA);
     param_int(&t[2], &v[2], &l[2], time, row->time);
@@ -438,9 +559,6 @@ static int p_checkpoint_insert(clr_store *s, const clr__checkpoint_row *row)
 #define SCAN_CHUNK 1000
 #define SCAN_LIMIT " LIMIT 1000"
 
-static int p_begin(clr_store *s, int write);
-static void p_rollback(clr_store *s);
-
 /* Calls fn(arg, result, i) for each row, in chunks of SCAN_CHUNK rows in
  * sequence order: sql selects seq first, takes $1 (from) and $2 (to) on seq,
  * and ends in ORDER BY seq SCAN_LIMIT; the next chunk starts after the last
@@ -453,6 +571,8 @@ static int scan(pg_store *p, const char *what, const char *sql, int n, Oid *type
 {
     char b[2][8];
     int rc, own = !p->in_tx;
+    if ((rc = flush(p)))
+        return rc;
     if (own && (rc = p_begin(&p->base, 0)))
         return rc;
     param_int(&types[1], &values[1], &lengths[1], b[1], to);
@@ -560,6 +680,8 @@ static int p_audit_find(clr_store *s, const char *decision_id, int64_t *seq)
     Oid t = OID_TEXT;
     int l = (int)strlen(decision_id);
     PGresult *r;
+    if (flush(p))
+        return CLR_ESTORE;
     int rc = run(p, &r, "finding a decision",
                  "SELECT seq FROM audit_log WHERE decision_id = $1 ORDER BY seq LIMIT 1", 1, &t,
                  &decision_id, &l, 1, 1);
@@ -581,6 +703,8 @@ static int p_meta_get(clr_store *s, const char *key, char *buf, size_t cap)
     Oid t = OID_TEXT;
     int l = (int)strlen(key);
     PGresult *r;
+    if (flush(p))
+        return CLR_ESTORE;
     int rc = run(p, &r, "reading a setting", "SELECT value FROM meta WHERE key = $1", 1, &t, &key,
                  &l, 1, 1);
     if (rc)
@@ -607,6 +731,8 @@ static int p_meta_set(clr_store *s, const char *key, const char *value)
     const char *v[2] = {key, value};
     int l[2] = {(int)strlen(key), (int)strlen(value)};
     PGresult *r;
+    if (flush(p))
+        return CLR_ESTORE;
     int rc = run(p, &r, "writing a setting",
                  "INSERT INTO meta (key, value) VALUES ($1, $2)"
                  " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -751,6 +877,8 @@ static int p_query(clr_store *s, const char *sql, const clr__value *params, int 
     int rc;
     if (changes)
         *changes = 0;
+    if ((rc = flush(p)))
+        return rc;
     if (!p->in_tx)
         return query_once(p, sql, params, nparams, fn, arg, changes);
     if ((rc = ready(p)) || (rc = simple(p, "SAVEPOINT clr_query", "running a statement")))

@@ -708,7 +708,47 @@ static int count_cp(void *arg, const clr__checkpoint_row *r)
 static void test_scans(void **state)
 {
     (void)state;
-    make_log(0, 2100, 1000);
+    /* one transaction of 2100 records and checkpoints at 1000, 2000 and 2100,
+       written through the store's operations as the audit writer would */
+    unsigned char pk[CLR_AUDIT_PK_BYTES], sk[crypto_sign_SECRETKEYBYTES];
+    unsigned char chain[CLR_AUDIT_HASH_BYTES] = {0}, leaf[CLR_AUDIT_HASH_BYTES];
+    char hex[2 * CLR_AUDIT_PK_BYTES + 1], id[32];
+    crypto_sign_keypair(pk, sk);
+    clr__hex(hex, pk, sizeof pk);
+    clr_store *w = open_store();
+    assert_int_equal(w->ops->meta_set(w, "audit_public_key", hex), 0);
+    assert_int_equal(w->ops->begin(w, 1), 0);
+    for (int64_t seq = 1; seq <= 2100; seq++) {
+        snprintf(id, sizeof id, "decision-%lld", (long long)seq);
+        clr__audit_row r = {.seq = seq,
+                            .decision_id = {id, strlen(id)},
+                            .time = 1781222400 + seq,
+                            .outcome = {"deny", 4},
+                            .rules_version = {"v1", 2},
+                            .request = {"{}", 2},
+                            .decision = {"{}", 2}};
+        clr__audit_leaf(leaf, &r);
+        clr__audit_link(chain, chain, seq, leaf);
+        r.hash = (clr__bytes){(const char *)chain, sizeof chain};
+        assert_int_equal(w->ops->audit_insert(w, &r), 0);
+        if (seq % 1000 == 0 || seq == 2100) {
+            unsigned char msg[CLR__CHECKPOINT_MSG], sig[CLR_AUDIT_SIG_BYTES];
+            clr__checkpoint_message(msg, seq, chain, 1781222400);
+            crypto_sign_detached(sig, NULL, msg, sizeof msg, sk);
+            clr__checkpoint_row cp = {.seq = seq,
+                                      .hash = {(const char *)chain, sizeof chain},
+                                      .time = 1781222400,
+                                      .signature = {(const char *)sig, sizeof sig}};
+            assert_int_equal(w->ops->checkpoint_insert(w, &cp), 0);
+        }
+    }
+    assert_int_equal(w->ops->commit(w), 0);
+    clr_store_close(w);
+    clr_audit_report rep = verify(pk);
+    if (!rep.ok)
+        fail_msg("%s", rep.problem);
+    assert_int_equal(rep.records, 2100);
+    assert_int_equal(rep.checkpoints, 3);
     clr_store *s = open_store();
     assert_int_equal(s->ops->begin(s, 0), 0);
     counter c = {0, 1500, 0};
@@ -729,6 +769,39 @@ static void test_scans(void **state)
                      0);
     assert_int_equal(tail.n, 51);
     clr_store_close(s);
+}
+
+/* A record whose seq is taken fails the transaction (at the insert, or at
+ * the commit when the backend sends records in groups), and nothing of it
+ * is kept. */
+static void test_duplicate_seq_fails_the_transaction(void **state)
+{
+    (void)state;
+    make_log(0, 3, 10);
+    clr_store *s = open_store();
+    unsigned char h[CLR_AUDIT_HASH_BYTES] = {0};
+    clr__audit_row r = {.seq = 4,
+                        .decision_id = {"d", 1},
+                        .time = 1,
+                        .outcome = {"deny", 4},
+                        .rules_version = {"v", 1},
+                        .request = {"{}", 2},
+                        .decision = {"{}", 2},
+                        .hash = {(const char *)h, sizeof h}};
+    assert_int_equal(s->ops->begin(s, 1), 0);
+    assert_int_equal(s->ops->audit_insert(s, &r), 0);
+    r.seq = 2;
+    int rc = s->ops->audit_insert(s, &r);
+    if (rc == 0)
+        rc = s->ops->commit(s);
+    else
+        s->ops->rollback(s);
+    assert_int_equal(rc, CLR_ESTORE);
+    int64_t seq;
+    assert_int_equal(s->ops->audit_tail(s, &seq, h), 0);
+    assert_int_equal(seq, 3);
+    clr_store_close(s);
+    assert_true(verify(NULL).ok);
 }
 
 typedef struct async_arg {
@@ -1077,6 +1150,7 @@ int main(void)
         T(test_proof),
         T(test_export),
         T(test_scans),
+        T(test_duplicate_seq_fails_the_transaction),
         T(test_async_full_queue_blocks),
         T(test_notify_reports_durability_in_order),
         T(test_crash_keeps_every_acknowledged_record),
