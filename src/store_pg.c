@@ -267,12 +267,16 @@ static int insert_rows(pg_store *p, size_t first, size_t n)
     Oid *t = malloc(np * sizeof *t);
     const char **v = malloc(np * sizeof *v);
     int *l = malloc(np * sizeof *l), *f = malloc(np * sizeof *f);
-    char *ints = malloc(16 * n), *sql = malloc(160 + 48 * n);
-    int rc = CLR_ENOMEM;
-    if (!t || !v || !l || !f || !ints || !sql)
+    size_t cap = 128 + 64 * n; /* a row's "($1,...,$8)," takes at most 8 * 7 + 3 */
+    char *ints = malloc(16 * n), *sql = malloc(cap);
+    int rc;
+    if (!t || !v || !l || !f || !ints || !sql) {
+        rc = clr__store_fail(&p->base, "appending audit records: out of memory");
         goto done;
-    size_t at = (size_t)sprintf(sql, "INSERT INTO audit_log (seq, decision_id, time, outcome,"
-                                     " rules_version, request, decision, hash) VALUES ");
+    }
+    size_t at = (size_t)snprintf(sql, cap,
+                                 "INSERT INTO audit_log (seq, decision_id, time, outcome,"
+                                 " rules_version, request, decision, hash) VALUES ");
     for (size_t i = 0; i < n; i++) {
         const pending_row *r = &p->rows[first + i];
         size_t k = 8 * i;
@@ -284,8 +288,9 @@ static int insert_rows(pg_store *p, size_t first, size_t n)
         for (int j = 0; j < 6; j++)
             param_bytes(&t[k + field_param[j]], &v[k + field_param[j]], &l[k + field_param[j]],
                         (clr__bytes){p->bytes + r->off[j], r->len[j]}, field_type[j]);
-        at += (size_t)sprintf(sql + at, "%s($%zu,$%zu,$%zu,$%zu,$%zu,$%zu,$%zu,$%zu)", i ? "," : "",
-                              k + 1, k + 2, k + 3, k + 4, k + 5, k + 6, k + 7, k + 8);
+        at +=
+            (size_t)snprintf(sql + at, cap - at, "%s($%zu,$%zu,$%zu,$%zu,$%zu,$%zu,$%zu,$%zu)",
+                             i ? "," : "", k + 1, k + 2, k + 3, k + 4, k + 5, k + 6, k + 7, k + 8);
     }
     for (size_t i = 0; i < np; i++)
         f[i] = 1;
