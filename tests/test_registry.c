@@ -15,10 +15,11 @@
 #include <unistd.h>
 
 #include "clearance.h"
+#include "lib/test_store.h"
 #include "store.h"
 
 static char dir[64];
-static char db[128];
+static char db[512];
 static clr_store *store;
 static clr_lists *defaults;
 
@@ -42,7 +43,8 @@ static int setup(void **state)
     strcpy(dir, "/tmp/clr-registry-XXXXXX");
     if (!mkdtemp(dir))
         return -1;
-    snprintf(db, sizeof db, "%s/store.db", dir);
+    if (test_store_path(db, sizeof db, dir, "store.db"))
+        return -1;
     return clr_store_open(&store, db, NULL, err, sizeof err);
 }
 

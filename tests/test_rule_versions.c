@@ -15,9 +15,10 @@
 
 #include "clearance.h"
 #include "clearance_store.h"
+#include "lib/test_store.h"
 
 static char dir[64];
-static char db[128];
+static char db[512];
 
 static int setup(void **state)
 {
@@ -25,8 +26,7 @@ static int setup(void **state)
     strcpy(dir, "/tmp/clr-versions-XXXXXX");
     if (!mkdtemp(dir))
         return -1;
-    snprintf(db, sizeof db, "%s/store.db", dir);
-    return 0;
+    return test_store_path(db, sizeof db, dir, "store.db");
 }
 
 static int teardown(void **state)

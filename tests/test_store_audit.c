@@ -200,6 +200,17 @@ static void back_to_version_1(void)
     sqlite3 *h;
     sqlite3_stmt *st;
     char drops[4096] = "";
+    if (pg_url) {
+        sql("DO $$ DECLARE r record; BEGIN"
+            " FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename"
+            " NOT IN ('schema_version', 'meta', 'audit_log') LOOP"
+            " EXECUTE format('DROP TABLE %I CASCADE', r.tablename); END LOOP;"
+            " FOR r IN SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename"
+            " IN ('schema_version', 'meta', 'audit_log') AND indexname NOT LIKE '%\\_pkey' LOOP"
+            " EXECUTE format('DROP INDEX %I', r.indexname); END LOOP; END $$;"
+            "DELETE FROM schema_version WHERE version > 1;");
+        return;
+    }
     assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(h,
                                         "SELECT type, name FROM sqlite_master WHERE name NOT IN "
