@@ -18,7 +18,8 @@ for t in "$build"/tests/test_*; do
     fi
 done
 # the store's tests once more on PostgreSQL (libpq's allocations included)
-for name in test_store_audit test_store_query; do
+for name in test_store_audit test_store_query test_licence_store test_registry test_rule_versions \
+    test_usage; do
     if "$root/scripts/pg.sh" run bash -c 'cd "$1" && shift && CMOCKA_MESSAGE_OUTPUT=stdout "$@"' _ \
         "$root" "${vg[@]}" "$build/tests/$name" >/tmp/vg.$$.log 2>&1; then
         echo "valgrind: $name on PostgreSQL clean"
