@@ -170,7 +170,8 @@ int cli_open_store(clr_store **s, const char *db, int read_only)
         fprintf(stderr, "clearance: no store: pass --store DB or set $CLEARANCE_DB\n");
         return CLR_EXIT_BADINPUT;
     }
-    if (read_only && access(db, R_OK) != 0) {
+    int url = strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0;
+    if (read_only && !url && access(db, R_OK) != 0) {
         fprintf(stderr, "clearance: cannot open the store %s\n", db);
         return CLR_EXIT_BADINPUT;
     }

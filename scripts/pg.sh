@@ -8,6 +8,9 @@
 #                                 DIR's server; the database is dropped afterwards
 #   scripts/pg.sh run CMD...      start a cluster in a temporary folder, run CMD as `env` does, stop
 #                                 the cluster and remove the folder: nothing is left running
+#   scripts/pg.sh pause DIR       stop DIR's server, keeping its data (a database outage)
+#   scripts/pg.sh resume DIR      start it again on the same port
+# CMD gets CLR_TEST_PG_DIR, the DIR of its cluster, to pause and resume it.
 #
 # PostgreSQL is installed from Debian (scripts/deps.sh test) when it is missing. The server runs as
 # an unprivileged user: as root, as the postgres user the Debian package creates. Its files and
@@ -77,6 +80,21 @@ start() {
     return 1
 }
 
+pause() {
+    local cluster
+    cluster=$(cat "$1/cluster")
+    as_owner "$bindir/pg_ctl" -D "$cluster/data" -m fast -w stop >/dev/null
+}
+
+resume() {
+    local cluster port
+    cluster=$(cat "$1/cluster")
+    port=$(sed 's/.*://' "$1/url")
+    as_owner "$bindir/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 30 \
+        -o "-k $cluster -p $port -c listen_addresses=127.0.0.1 -c shared_buffers=32MB \
+            -c max_connections=40" start >/dev/null
+}
+
 with_db() { # DIR CMD...: a new database for CMD
     local dir=$1 url db status
     shift
@@ -84,7 +102,7 @@ with_db() { # DIR CMD...: a new database for CMD
     db="clr_$$_${RANDOM}"
     psql -q -X "$url/postgres" -c "CREATE DATABASE $db" >/dev/null
     set +e
-    CLR_TEST_STORE="$url/$db" "$@"
+    CLR_TEST_STORE="$url/$db" CLR_TEST_PG_DIR="$dir" "$@"
     status=$?
     set -e
     psql -q -X "$url/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
@@ -96,6 +114,8 @@ shift || true
 case "$cmd" in
 start) start "$1" ;;
 stop) stop "$1" ;;
+pause) pause "$1" ;;
+resume) resume "$1" ;;
 env)
     dir=$1
     shift
@@ -108,7 +128,8 @@ run)
     with_db "$tmpdir" "$@"
     ;;
 *)
-    echo "usage: scripts/pg.sh start DIR | stop DIR | env DIR CMD... | run CMD..." >&2
+    echo "usage: scripts/pg.sh start DIR | stop DIR | env DIR CMD... | run CMD... | pause DIR |" \
+        "resume DIR" >&2
     exit 2
     ;;
 esac
