@@ -1,10 +1,10 @@
 /* clearance demo: fills a store with demonstration data for the dashboard
- * (clearance serve --store DB, then /ui): example organisations and users
- * registered and screened (a few of them possible matches awaiting review),
- * licences, and weeks of generated requests decided through the decision path
- * that clearance serve takes (the registry fills the request, the rules and
- * lists decide, adjudications and licences apply, usage is metered), each
- * appended to the signed audit log at its own instant. */
+ * (clearance serve --store DB, then /ui): the 2026 letter's stages as
+ * rulebook versions, example organisations and users registered and screened (a few of them
+ * possible matches awaiting review), licences, and weeks of generated requests decided through the
+ * decision path that clearance serve takes (the registry fills the request, the rules and lists
+ * decide, adjudications and licences apply, usage is metered), each appended to the signed audit
+ * log at its own instant. */
 #include "cli_meter.h"
 #include "cli_util.h"
 #include "commands.h"
@@ -178,6 +178,112 @@ static void make_request(clr_request *req, uint64_t *s, clr_time t)
     req->model_attributes.open_weights = -1;
 }
 
+/* Removes from text the first span that starts at start and ends after end
+ * (inclusive); with inner, only inner's first occurrence inside that span.
+ * Returns 0, or -1 when the text lacks them. */
+static int cut(char *text, const char *start, const char *inner, const char *end)
+{
+    char *p = strstr(text, start);
+    char *e = p ? strstr(p, end) : NULL;
+    if (!e)
+        return -1;
+    e += strlen(end);
+    char *q = p;
+    if (inner) {
+        q = strstr(p, inner);
+        if (!q || q + strlen(inner) > e)
+            return -1;
+        e = q + strlen(inner);
+    }
+    memmove(q, e, strlen(e) + 1);
+    return 0;
+}
+
+/* The stages of the 2026 letter as rulebook versions: as published on
+ * 2026-06-12 (no end, no exemption), with the trusted partners' exemption of
+ * 2026-06-26, and lifted on 2026-06-30 (the current rules, rs). */
+typedef struct demo_stage {
+    const char *at, *by, *reason;
+    int exemption, lifted;
+} demo_stage;
+
+static const demo_stage stages[] = {
+    {"2026-06-12T09:00:00Z", "policy-team",
+     "Informed letter of 2026-06-12: a licence for any foreign person's use of Mythos 5 and Fable "
+     "5",
+     0, 0},
+    {"2026-06-26T09:00:00Z", "policy-team",
+     "Letter of 2026-06-26: trusted partners exempted, Mythos 5 only", 1, 0},
+    {"2026-06-30T09:00:00Z", "policy-team", "Restriction lifted on 2026-06-30", 1, 1},
+};
+#define NSTAGES (sizeof stages / sizeof stages[0])
+
+/* Compiles rs's sources as they stood at stage st into *out. Returns 0, or -1
+ * when the rulebooks no longer read as the stages expect. */
+static int stage_rules(clr_ruleset **out, const clr_ruleset *rs, const demo_stage *st)
+{
+    size_t n = clr_ruleset_source_count(rs);
+    clr_rule_file *files = calloc(n ? n : 1, sizeof *files);
+    char **texts = calloc(n ? n : 1, sizeof *texts);
+    int rc = -1;
+    if (!files || !texts)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        if (clr_ruleset_source(rs, i, &files[i]) ||
+            !(texts[i] = strndup(files[i].text, files[i].len)))
+            goto done;
+        size_t len = strlen(files[i].name);
+        if (len >= 12 && strcmp(files[i].name + len - 12, "us-ear.rules") == 0) {
+            if (!st->lifted &&
+                cut(texts[i], "rule informed-letter-2026 {", "    until 2026-06-30\n", "\n}\n"))
+                goto done;
+            if (!st->exemption && cut(texts[i], "exemption trusted-partners-2026 {", NULL, "\n}\n"))
+                goto done;
+        }
+        files[i].text = texts[i];
+        files[i].len = strlen(texts[i]);
+    }
+    rc = clr_ruleset_compile_bundle(out, files, n, NULL) ? -1 : 0;
+done:
+    for (size_t i = 0; texts && i < n; i++)
+        free(texts[i]);
+    free(texts);
+    free(files);
+    return rc;
+}
+
+/* On a store without rulebook versions, stores the stages of the letter as
+ * versions and compiles each into sets[] (sets[NSTAGES - 1] is rs itself).
+ * Returns the number of stages stored (0: the store had versions, or the
+ * rulebooks no longer read as the stages expect; every request is then
+ * decided under rs). */
+static size_t store_stages(clr_store *s, clr_ruleset *rs, clr_ruleset **sets, clr_time *from)
+{
+    clr_rules_version latest;
+    if (clr_rules_version_latest(&latest, s) != CLR_ENOTFOUND)
+        return 0;
+    for (size_t k = 0; k < NSTAGES; k++) {
+        clr_time_parse(&from[k], stages[k].at, strlen(stages[k].at));
+        if (k + 1 == NSTAGES)
+            sets[k] = clr_ruleset_ref(rs);
+        else if (stage_rules(&sets[k], rs, &stages[k]))
+            goto fail;
+    }
+    for (size_t k = 0; k < NSTAGES; k++)
+        if (clr_rules_version_store(NULL, s, sets[k], stages[k].by, stages[k].reason, from[k])) {
+            fprintf(stderr, "clearance demo: cannot store the rulebook versions: %s\n",
+                    clr_store_errmsg(s));
+            goto fail;
+        }
+    return NSTAGES;
+fail:
+    for (size_t k = 0; k < NSTAGES; k++) {
+        clr_ruleset_unref(sets[k]);
+        sets[k] = NULL;
+    }
+    return 0;
+}
+
 typedef struct demo_opts {
     const char *db;
     cli_strv lists;
@@ -261,6 +367,9 @@ int clr_cmd_demo(int argc, char **argv)
     char *rjson = NULL, *djson = NULL;
     size_t rcap = 8192, dcap = 65536;
     uint64_t counts[4] = {0};
+    clr_ruleset *sets[NSTAGES] = {NULL};
+    clr_time stage_from[NSTAGES] = {0};
+    size_t nstages = 0;
     int rc;
     memset(&meter, 0, sizeof meter);
     clr_time_parse(&o.from, "2026-06-01", 10);
@@ -283,6 +392,7 @@ int clr_cmd_demo(int argc, char **argv)
     rc = CLR_EXIT_FAILED;
     if (register_parties(s, lists) || add_licences(s))
         goto done;
+    nstages = store_stages(s, rs, sets, stage_from);
     if (clr_registry_load(&reg, s, lists)) {
         fprintf(stderr, "clearance demo: cannot load the registry: %s\n", clr_store_errmsg(s));
         goto done;
@@ -315,7 +425,12 @@ int clr_cmd_demo(int argc, char **argv)
             clr_decision dec;
             make_request(&req, &seed, t);
             clr_registry_fill(reg, &req, &chk);
-            if (clr_decide_env_run(rs, &env, &req, &dec, NULL) == 0) {
+            /* the rules in force then: before the first version, the first answers */
+            const clr_ruleset *then = nstages ? sets[0] : rs;
+            for (size_t k = 1; k < nstages; k++)
+                if (t >= stage_from[k])
+                    then = sets[k];
+            if (clr_decide_env_run(then, &env, &req, &dec, NULL) == 0) {
                 clr_registry_apply_adjudications(reg, &req, &dec);
                 clr_registry_flag(&chk, &dec);
                 clr_licences_apply(meter.licences, &req, &dec);
@@ -339,9 +454,10 @@ int clr_cmd_demo(int argc, char **argv)
         fprintf(stderr, "clearance demo: the audit log failed\n");
         goto done;
     }
-    printf("clearance demo: %zu organisations, %zu users, %zu licences, %llu decisions "
+    printf("clearance demo: %zu rulebook versions, %zu organisations, %zu users, %zu licences, "
+           "%llu decisions "
            "(allow %llu, review %llu, license_required %llu, deny %llu) in %s\n",
-           sizeof orgs / sizeof orgs[0], sizeof users / sizeof users[0],
+           nstages, sizeof orgs / sizeof orgs[0], sizeof users / sizeof users[0],
            sizeof licences / sizeof licences[0],
            (unsigned long long)(counts[0] + counts[1] + counts[2] + counts[3]),
            (unsigned long long)counts[CLR_ALLOW], (unsigned long long)counts[CLR_REVIEW],
@@ -356,6 +472,8 @@ done:
     clr_store_close(audit_store);
     if (cli_meter_close(&meter, "clearance demo") && rc == CLR_EXIT_OK)
         rc = CLR_EXIT_FAILED;
+    for (size_t k = 0; k < NSTAGES; k++)
+        clr_ruleset_unref(sets[k]);
     clr_registry_unref(reg);
     clr_lists_unref(lists);
     clr_ruleset_unref(rs);

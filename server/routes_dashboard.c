@@ -2,8 +2,9 @@
  *
  *   GET /v1/rules/timeline      every rulebook, rule and exemption of the active
  *                               set with its window, citation, message and
- *                               condition, and every group with the windows of
- *                               its members
+ *                               condition, every group with the windows of its
+ *                               members, and with a store the rules of the
+ *                               latest stored versions (each rule's history)
  *   GET /v1/audit/stats         decisions of the audit log counted by outcome,
  *                               per day, destination, model, organisation or
  *                               rule (admin)
@@ -40,6 +41,73 @@ static void put_time(srv_buf *b, clr_time t)
 }
 
 /* ---- GET /v1/rules/timeline ------------------------------------------------ */
+
+#define HISTORY_MAX 20 /* the latest stored versions described */
+
+typedef struct versions_ctx {
+    clr_rules_version v[HISTORY_MAX];
+    size_t n, seen;
+} versions_ctx;
+
+static int keep_version(void *arg, const clr_rules_version *v)
+{
+    versions_ctx *c = arg;
+    c->v[c->seen++ % HISTORY_MAX] = *v; /* oldest first: the last HISTORY_MAX stay */
+    c->n = c->seen < HISTORY_MAX ? c->seen : HISTORY_MAX;
+    return 0;
+}
+
+/* With a store: the latest stored rulebook versions, oldest first, each with
+ * who stored it, when and why, and the windows and conditions of its rules,
+ * from which the page tells each rule's history. */
+static void put_versions(srv_req *r, srv_buf *b)
+{
+    static _Thread_local versions_ctx c;
+    memset(&c, 0, sizeof c);
+    pthread_mutex_lock(&r->st->store_lock);
+    int rc = clr_rules_version_list(r->st->store, keep_version, &c);
+    srv_buf_puts(b, ",\"versions\":[");
+    size_t first = c.seen > HISTORY_MAX ? c.seen % HISTORY_MAX : 0;
+    for (size_t k = 0, shown = 0; rc == 0 && k < c.n; k++) {
+        const clr_rules_version *v = &c.v[(first + k) % HISTORY_MAX];
+        clr_ruleset *rs = NULL;
+        if (clr_rules_version_load(&rs, NULL, r->st->store, 0, v->version, NULL) != 0)
+            continue; /* a version that no longer compiles has no rules to show */
+        srv_buf_printf(b, "%s{\"version\":%lld,\"created_at\":", shown++ ? "," : "",
+                       (long long)v->version);
+        put_time(b, v->created_at);
+        srv_buf_puts(b, ",\"by\":");
+        put_str(b, v->created_by);
+        srv_buf_puts(b, ",\"reason\":");
+        put_str(b, v->reason);
+        srv_buf_puts(b, ",\"digest\":");
+        put_str(b, v->digest);
+        srv_buf_puts(b, ",\"rules\":[");
+        clr_rule_info ri;
+        for (size_t i = 0; clr_ruleset_rule_info(&ri, rs, i) == 0; i++) {
+            srv_buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
+            put_str(b, ri.id);
+            srv_buf_puts(b, ",\"rulebook\":");
+            put_str(b, ri.rulebook);
+            srv_buf_puts(b, ",\"effect\":");
+            if (ri.is_exemption)
+                srv_buf_puts(b, "null");
+            else
+                put_str(b, clr_effect_name(ri.effect));
+            srv_buf_puts(b, ",\"from\":");
+            put_time(b, ri.from);
+            srv_buf_puts(b, ",\"until\":");
+            put_time(b, ri.until);
+            srv_buf_puts(b, ",\"condition\":");
+            put_str(b, ri.condition);
+            srv_buf_puts(b, "}");
+        }
+        srv_buf_puts(b, "]}");
+        clr_ruleset_unref(rs);
+    }
+    pthread_mutex_unlock(&r->st->store_lock);
+    srv_buf_puts(b, "]");
+}
 
 void srv_route_rules_timeline(srv_req *r)
 {
@@ -121,7 +189,10 @@ void srv_route_rules_timeline(srv_req *r)
         }
         srv_buf_puts(b, "]}");
     }
-    srv_buf_puts(b, "]}\n");
+    srv_buf_puts(b, "]");
+    if (r->st->store)
+        put_versions(r, b);
+    srv_buf_puts(b, "}\n");
     clr_ruleset_unref(rs);
     if (b->oom) {
         srv_buf_reset(b);

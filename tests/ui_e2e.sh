@@ -112,7 +112,7 @@ if (cd "$ROOT/ui" && CHROMIUM="$CHROMIUM" node e2e/dashboard.mjs "$URL" "$TOKEN"
 else
     fail "dashboard: the browser test (screenshots in $SHOTS)"
 fi
-for v in timeline decisions screening impact request audit; do
+for v in timeline timeline-letter decisions screening impact request audit; do
     [ -s "$SHOTS/$v.png" ] && pass "screenshot: $v" || fail "screenshot: $v missing"
 done
 expect "screening: the verdict went through the admin API" 1 \

@@ -52,6 +52,7 @@ async function open(view) {
   await page.waitForSelector(`section[data-view="${view.split('/')[0]}"][data-ready="1"]`, { timeout: 15000 });
 }
 async function shot(name) {
+  await page.mouse.move(1, 1); // no tooltip over the view
   await page.waitForTimeout(300); // charts finish drawing
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 }
@@ -73,12 +74,30 @@ try {
   check('timeline: the Diffusion rule lapses', /2025-01-13 → 2025-05-13/.test(await row('weights-outside-tier1')));
   check('timeline: Cambodia leaves D:5', /always → 2026-02-03/.test(await row('D:5:KH')));
   check('timeline: the chart is drawn', (await page.locator('#timeline-chart canvas').count()) > 0);
+  // the overview: a click on the letter's bar opens it
+  const bar = await page.evaluate(() => {
+    const el = document.querySelector('#timeline-chart');
+    const row = el.chart.getOption().yAxis[0].data.indexOf('informed-letter-2026');
+    const [x, y] = el.chart.convertToPixel({ gridIndex: 0 }, [Date.UTC(2026, 5, 21), row]);
+    const r = el.getBoundingClientRect();
+    return { x: r.left + x, y: r.top + y };
+  });
+  await page.mouse.click(bar.x, bar.y);
+  await page.waitForSelector('#rule-detail dl[data-rule="informed-letter-2026"]');
+  check('timeline: a click on a bar opens the rule', true);
+  await shot('timeline');
   await page.click('button[data-zoom="letter"]');
   await page.evaluate(() => { location.hash = '#/timeline/informed-letter-2026'; });
   await page.waitForSelector('#rule-detail dl[data-rule="informed-letter-2026"]');
   check('timeline: a rule opens its citation', /744\.22/.test(await text('#rule-detail')));
   check('timeline: ... and its exemption', /trusted-partners-2026/.test(await text('#rule-detail')));
-  await shot('timeline');
+  await shot('timeline-letter');
+  check('timeline: its history: lifted in a later version',
+    /v3 2026-06-30 by policy-team: window 2026-06-12 → open became 2026-06-12 → 2026-06-30/.test(await text('#rule-detail li[data-version="3"]')));
+  await page.evaluate(() => { location.hash = '#/timeline/trusted-partners-2026'; });
+  await page.waitForSelector('#rule-detail dl[data-rule="trusted-partners-2026"]');
+  check('timeline: the exemption was added by the letter of 2026-06-26',
+    /v2 2026-06-26 by policy-team: added/.test(await text('#rule-detail li[data-version="2"]')));
 
   // ---- the admin token ---------------------------------------------------------
   await page.fill('#token', adminToken);
@@ -97,6 +116,28 @@ try {
   check('decisions: the chart and the world map are drawn',
     (await page.locator('#decisions-chart canvas').count()) > 0 && (await page.locator('#decisions-map canvas').count()) > 0);
   await shot('decisions');
+  // a click on a day's bar, then on a country, opens their decisions
+  const clickChart = async (sel, value) => {
+    const pt = await page.evaluate(({ sel, value }) => {
+      const el = document.querySelector(sel);
+      const v = value === 'middle-day' ? [el.chart.getOption().xAxis[0].data[10], 1] : value;
+      const [x, y] = el.chart.convertToPixel({ seriesIndex: 0 }, v);
+      const r = el.getBoundingClientRect();
+      return { x: r.left + x, y: r.top + y - 2, label: String(v[0]) };
+    }, { sel, value });
+    await page.mouse.click(pt.x, pt.y);
+    return pt.label;
+  };
+  const clickedDay = await clickChart('#decisions-chart', 'middle-day');
+  await page.waitForFunction((d) => document.querySelector('#decisions-drill h3')?.textContent === `Decisions on ${d}` &&
+    document.querySelectorAll('#decisions-drill tbody tr').length > 0, clickedDay);
+  const times = await page.locator('#decisions-drill tbody tr td:first-child').allTextContents();
+  check('decisions: a day opens its decisions', times.length > 0 && times.every((t) => t.startsWith(clickedDay)), clickedDay);
+  await clickChart('#decisions-map', [10.4, 51.1]); // Germany
+  await page.waitForFunction(() => /Decisions for Germany \(DE\)/.test(document.querySelector('#decisions-drill h3')?.textContent || '') &&
+    document.querySelectorAll('#decisions-drill tbody tr').length > 0);
+  const dests = await page.locator('#decisions-drill tbody tr td:nth-child(7)').allTextContents();
+  check('decisions: a country opens its decisions', dests.length > 0 && dests.every((d) => d === 'DE'), dests.slice(0, 5).join(','));
   await page.fill('#decision-filters input[name="org"]', 'org:acme');
   await page.click('#decision-filters button[type="submit"]');
   await page.waitForFunction((t) => {

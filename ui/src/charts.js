@@ -81,6 +81,7 @@ export const colours = {
 // A chart in el, disposed when the view is left.
 export function chart(el, onLeave) {
   const c = echarts.init(el);
+  el.chart = c; // the element's chart, for scripts and the end-to-end test
   const resize = () => c.resize();
   window.addEventListener('resize', resize);
   onLeave(() => {

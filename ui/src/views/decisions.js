@@ -58,7 +58,16 @@ export async function decisionsView(view, { onLeave }) {
     clear(drill);
     drill.append(h('h3', {}, title));
     try {
-      const recs = await get(`/v1/audit?${qs({ ...f, ...extra, limit: 1000 })}`);
+      // page through the period (at most 20,000 records) and keep the first 100 that match
+      const params = { ...f, ...extra };
+      if (!extra.until && params.until) params.until = new Date(Date.parse(params.until) + 86400000).toISOString().slice(0, 10);
+      let recs = [];
+      for (let after = 0, pages = 0; pages < 20; pages++) {
+        const page = await get(`/v1/audit?${qs({ ...params, limit: 1000, after })}`);
+        recs = recs.concat(page);
+        if (page.length < 1000) break;
+        after = page[page.length - 1].seq;
+      }
       const shown = recs.filter(filter || (() => true)).filter((r) =>
         (!f.model || r.request.model === f.model) &&
         (!f.rule || (r.decision.reasons || []).some((x) => x.rule === f.rule)) &&

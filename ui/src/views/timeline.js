@@ -94,7 +94,34 @@ function detail(panel, item, tl, open) {
       h('span', {}, links.map((id, i) => [i ? ', ' : '', h('a', { class: 'rule-link', onclick: () => open(id) }, id)])));
   }
   add('Source', `${item.file}:${item.line} (rules version ${tl.version.slice(0, 12)})`);
+  add('History', history(item, tl));
   panel.append(h('h3', {}, item.id), dl);
+}
+
+// What each stored rulebook version did to the rule: added, changed (window,
+// effect, condition) or removed it.
+function history(item, tl) {
+  if (!tl.versions) return h('span', { class: 'muted small' }, 'The server keeps no rulebook versions (it runs without --store).');
+  const events = [];
+  let prev;
+  for (const v of tl.versions) {
+    const r = v.rules.find((x) => x.id === item.id && x.rulebook === item.rulebook);
+    const changes = [];
+    if (r && !prev) changes.push(v === tl.versions[0] ? 'in force (the first stored version)' : 'added');
+    if (!r && prev) changes.push('removed');
+    if (r && prev) {
+      if (r.from !== prev.from || r.until !== prev.until) changes.push(`window ${windowText(prev)} became ${windowText(r)}`);
+      if (r.effect !== prev.effect) changes.push(`effect ${prev.effect} became ${r.effect}`);
+      if (r.condition !== prev.condition) changes.push('condition changed');
+    }
+    if (changes.length) {
+      events.push(h('li', { 'data-version': v.version },
+        h('b', {}, `v${v.version}`), ` ${day(v.created_at)} by ${v.by}: ${changes.join('; ')}`,
+        v.reason ? h('div', { class: 'small muted' }, v.reason) : ''));
+    }
+    prev = r;
+  }
+  return events.length ? h('ul', { class: 'history' }, events) : h('span', { class: 'muted small' }, 'Unchanged in every stored version.');
 }
 
 export async function timelineView(view, { arg, onLeave }) {
