@@ -175,10 +175,22 @@ try {
   if (unavailable) {
     check('impact: the unavailable endpoint is said plainly', /Impact endpoint unavailable/.test(await text('#impact-unavailable')));
   } else {
-    check('impact: who is cut off', /Cut off \(\d+\)/.test(await text('#impact-cut')));
-    check('impact: who may restart', /May restart \(\d+\)/.test(await text('#impact-restart')));
+    // the letter takes effect on 2026-06-12: foreign persons on Mythos 5 and Fable 5 are cut off
+    await page.waitForSelector('#impact-cut');
+    const cut = Number(((await text('#impact-cut')).match(/Cut off \((\d+)\)/) || [])[1]);
+    check('impact: the letter cuts customers off', cut > 0, String(cut));
+    check('impact: ... because of the letter', /fires us-ear\/informed-letter-2026/.test(await text('#impact-result')));
+    check('impact: ... grouped by organisation', /org:acme/.test(await text('#impact-result')));
+    check('impact: nobody restarts then', /May restart \(0\)/.test(await text('#impact-restart')));
+    await shot('impact');
+    // lifted on 2026-06-30: they may restart
+    await page.fill('#impact-form input[name="at"]', '2026-06-29');
+    await page.fill('#impact-form input[name="then"]', '2026-07-01');
+    await page.click('#impact-form button[type="submit"]');
+    await page.waitForFunction(() => /May restart \([1-9]\d*\)/.test(document.querySelector('#impact-restart')?.textContent || ''));
+    check('impact: the lifting lets them restart', /Cut off \(0\)/.test(await text('#impact-cut')));
   }
-  await shot('impact');
+  if (unavailable) await shot('impact');
 
   // ---- try a request ---------------------------------------------------------------
   await open('request');
