@@ -44,6 +44,8 @@ DB="$TMP/store.db"
 "$BIN" demo --store "$DB" --lists "$ROOT/data/lists" --days 21 --per-day 30 >"$TMP/demo.out" 2>"$TMP/demo.err" ||
     { cat "$TMP/demo.err" >&2; fail "demo: fills the store"; exit 1; }
 grep -q 'decisions (allow' "$TMP/demo.out" && pass "demo: $(cat "$TMP/demo.out")" || fail "demo: summary"
+expect "demo: a bad --days is refused" 2 "$("$BIN" demo --store "$TMP/other.db" --days 0 >/dev/null 2>&1; echo $?)"
+expect "demo: the rulebook versions of the letter" 3 "$("$BIN" rules versions --store "$DB" 2>/dev/null | grep -c policy-team)"
 expect "demo: the audit log verifies" 0 "$("$BIN" audit verify --db "$DB" >/dev/null 2>&1; echo $?)"
 
 "$BIN" serve --listen 127.0.0.1:0 --port-file "$TMP/port" --threads 2 \

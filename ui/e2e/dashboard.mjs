@@ -43,8 +43,14 @@ const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
 const errors = [];
 page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
 page.on('console', (m) => {
-  // a 404 the impact view expects is not an error of the page
-  if (m.type() === 'error' && !/404|Not Found/.test(m.text())) errors.push(`console: ${m.text()}`);
+  // failed requests are judged below, by their address
+  if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) errors.push(`console: ${m.text()}`);
+});
+page.on('response', (r) => {
+  // the one failure the page expects: a server without POST /v1/impact
+  if (r.status() >= 400 && !(r.status() === 404 && r.url().endsWith('/v1/impact'))) {
+    errors.push(`${r.status()} for ${r.url()}`);
+  }
 });
 
 async function open(view) {
