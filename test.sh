@@ -26,7 +26,7 @@ scripts/valgrind.sh build/ci
 
 echo "== fuzzing (${fuzz_seconds}s per target)"
 CC=clang cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DCLR_FUZZ=ON -DCLR_SANITIZE=ON \
-    -DCLR_TESTS=OFF >/dev/null
+    -DCLR_TESTS=OFF -DCLR_UI=OFF >/dev/null
 cmake --build build/fuzz -j"$jobs"
 scripts/fuzz.sh build/fuzz "$fuzz_seconds"
 

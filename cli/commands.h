@@ -30,5 +30,6 @@ int clr_cmd_adjudicate(int argc, char **argv);
 int clr_cmd_rescreen(int argc, char **argv);
 int clr_cmd_impact(int argc, char **argv);
 int clr_cmd_diff(int argc, char **argv);
+int clr_cmd_demo(int argc, char **argv);
 
 #endif

@@ -29,6 +29,7 @@ static const struct {
     {"key", clr_cmd_key, "create, revoke and list users' API keys (--store DB)"},
     {"adjudicate", clr_cmd_adjudicate, "record a reviewer's verdict on a possible match"},
     {"rescreen", clr_cmd_rescreen, "screen every registered party again; report changes"},
+    {"demo", clr_cmd_demo, "fill a store with demonstration data for the dashboard"},
 #ifdef CLR_WITH_SERVER
     {"serve", clr_cmd_serve, "serve decisions over HTTP (docs/http-api.md)"},
 #endif

@@ -1,5 +1,6 @@
 /* libmicrohttpd glue: connection state, routing, limits and draining. */
 #include "http_server.h"
+#include "routes_dashboard.h"
 
 #include <microhttpd.h>
 #include <netdb.h>
@@ -33,13 +34,17 @@ static const route routes[] = {
     {"/v1/classify", 0, M_POST, srv_route_classify},
     {"/v1/screen", 0, M_POST, srv_route_screen},
     {"/v1/rules", 0, M_GET | M_PUT, srv_route_rules},
+    {"/v1/rules/timeline", 0, M_GET, srv_route_rules_timeline},
     {"/healthz", 0, M_GET, srv_route_healthz},
     {"/readyz", 0, M_GET, srv_route_readyz},
     {"/metrics", 0, M_GET, srv_route_metrics},
+    {"/v1/audit/stats", 0, M_GET, srv_route_audit_stats},
     {"/v1/audit", 1, M_GET, srv_route_audit},
     {"/v1/impact", 0, M_POST, srv_route_impact},
     {"/v1/admin/licences", 1, M_GET | M_POST | M_DELETE, srv_route_licences},
     {"/v1/usage", 0, M_GET, srv_route_usage},
+    {"/ui", 1, M_GET, srv_route_ui},
+    {"/v1/admin/screening", 0, M_GET, srv_route_admin_screening},
     {"/v1/admin", 1, M_GET | M_POST | M_PUT | M_DELETE, srv_route_admin_registry},
 };
 
