@@ -22,8 +22,9 @@ TMP=$(mktemp -d)
 chmod 755 "$TMP"
 PIDS=()
 stop_all() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    local pid
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
     PIDS=()
 }
 trap 'stop_all; rm -rf "$TMP"' EXIT
@@ -31,31 +32,31 @@ export CLEARANCE_AUDIT_KEY=$TMP/audit.key
 "$BIN" check --audit "$URL" "$ROOT/examples/01-before-the-letter.json" >/dev/null ||
     { echo "cluster_bench: cannot write to $URL" >&2; exit 1; }
 
-node() { # STORE NAME -> port
+node() { # STORE NAME: starts a node; its port is in $TMP/NAME.port
     rm -f "$TMP/$2.port"
     "$BIN" serve --listen 127.0.0.1:0 --port-file "$TMP/$2.port" --threads 1 --store "$1" \
-        --audit-mode "$MODE" 2>"$TMP/$2.log" &
+        --audit-mode "$MODE" >/dev/null 2>"$TMP/$2.log" &
     PIDS+=($!)
     for _ in $(seq 1 100); do [ -s "$TMP/$2.port" ] && break; sleep 0.1; done
-    cat "$TMP/$2.port"
 }
 
 wrk_rps() { # URL
     wrk -t1 -c64 -d"${DURATION}s" -s "$HERE/serve_decide.lua" "$1" | awk '/Requests\/sec/ {print int($2)}'
 }
 
-sqlite_run() {
+sqlite_run() { # -> req/s in $TMP/rps
     rm -f "$TMP"/one.db*
-    local p
-    p=$(node "$TMP/one.db" one)
-    wrk_rps "http://127.0.0.1:$p/v1/decide"
+    node "$TMP/one.db" one
+    wrk_rps "http://127.0.0.1:$(cat "$TMP/one.port")/v1/decide" >"$TMP/rps"
     stop_all
 }
 
-pg_run() {
+pg_run() { # -> req/s in $TMP/rps
     local a b front
-    a=$(node "$URL" a)
-    b=$(node "$URL" b)
+    node "$URL" a
+    node "$URL" b
+    a=$(cat "$TMP/a.port")
+    b=$(cat "$TMP/b.port")
     front=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     mkdir -p "$TMP/nginx/tmp"
     cat >"$TMP/nginx/nginx.conf" <<CONF
@@ -78,19 +79,21 @@ http {
     }
 }
 CONF
-    "$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" 2>/dev/null &
+    "$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" >/dev/null 2>&1 &
     PIDS+=($!)
     for _ in $(seq 1 50); do curl -s -o /dev/null "127.0.0.1:$front/healthz" && break; sleep 0.1; done
-    wrk_rps "http://127.0.0.1:$front/v1/decide"
+    wrk_rps "http://127.0.0.1:$front/v1/decide" >"$TMP/rps"
     stop_all
 }
 
 s="" p=""
 for i in $(seq 1 "$RUNS"); do
-    r=$(sqlite_run)
+    sqlite_run
+    r=$(cat "$TMP/rps")
     s="$s $r"
     echo "run $i: one node, SQLite: $r req/s"
-    r=$(pg_run)
+    pg_run
+    r=$(cat "$TMP/rps")
     p="$p $r"
     echo "run $i: two nodes, PostgreSQL, through nginx: $r req/s"
 done
