@@ -44,40 +44,44 @@ void srv_config_free(srv_config *c)
 void srv_config_usage(FILE *f)
 {
     fprintf(
-        f, "usage: clearance serve [options]\n"
-           "  Serves decisions over HTTP (docs/http-api.md).\n"
-           "  --listen HOST:PORT       address to listen on (127.0.0.1:8181; [::1]:PORT for "
-           "IPv6; port 0 picks one)\n"
-           "  --rules PATH             rulebook file or directory, repeatable (default: the "
-           "built-in rulebooks)\n"
-           "  --lists PATH             restricted-party list file or directory for /v1/screen, "
-           "repeatable\n"
-           "                           (default: the lists shipped with clearance, if any)\n"
-           "  --threads N              worker threads (default: one per core)\n"
-           "  --store DB               the store (SQLite file): registry, licences, usage and the\n"
-           "                           audit log, to which every decision is appended\n"
-           "  --audit DB               the same as --store DB\n"
-           "  --audit-mode MODE        async (default: a bounded queue; callers wait when it is\n"
-           "                           full), sync (answer once the record is durable) or off\n"
-           "  --licences FILE          licences (JSON Lines) that lift the license_required they\n"
-           "                           cover, drawn down in memory as requests are decided\n"
-           "  --geoip FILE             red flags from a MaxMind DB country database: a source IP\n"
-           "                           in another country than the destination is review, one\n"
-           "                           in E:1 or E:2 deny (docs/redflags.md)\n"
-           "  --usage-spike FACTOR     with --store: review an organisation whose units today\n"
-           "                           exceed FACTOR (e.g. 5) times its 30-day daily average\n"
-           "  --spike-minimum UNITS    units today below which there is no spike (100000)\n"
-           "  --admin-token-file PATH  bearer token for PUT /v1/rules (else "
-           "$CLEARANCE_ADMIN_TOKEN; none: admin refused)\n"
-           "  --max-body BYTES         request body limit, suffixes k and m allowed (1m)\n"
-           "  --idle-timeout SECONDS   close connections silent this long (30)\n"
-           "  --request-timeout SECONDS  refuse request bodies taking longer (10)\n"
-           "  --drain-timeout SECONDS  on SIGTERM, wait this long for requests in flight (10)\n"
-           "  --max-connections N      connections served at once (default: the library's)\n"
-           "  --port-file PATH         write the bound port to PATH once listening\n"
-           "  --config FILE            read these settings from FILE, one 'key = value' a line\n"
-           "  Signals: SIGHUP reloads the rulebooks from disk; SIGTERM and SIGINT drain and "
-           "exit.\n");
+        f,
+        "usage: clearance serve [options]\n"
+        "  Serves decisions over HTTP (docs/http-api.md).\n"
+        "  --listen HOST:PORT       address to listen on (127.0.0.1:8181; [::1]:PORT for "
+        "IPv6; port 0 picks one)\n"
+        "  --rules PATH             rulebook file or directory, repeatable (default: the "
+        "built-in rulebooks)\n"
+        "  --lists PATH             restricted-party list file or directory for /v1/screen, "
+        "repeatable\n"
+        "                           (default: the lists shipped with clearance, if any)\n"
+        "  --threads N              worker threads (default: one per core)\n"
+        "  --store DB               the store (SQLite file): registry, licences, usage and the\n"
+        "                           audit log, to which every decision is appended\n"
+        "  --audit DB               the same as --store DB\n"
+        "  --demo                   demo data for the dashboard (/ui): a store (default\n"
+        "                           clearance-demo.db) filled by 'clearance demo' when new, and\n"
+        "                           an admin token printed when none is configured\n"
+        "  --audit-mode MODE        async (default: a bounded queue; callers wait when it is\n"
+        "                           full), sync (answer once the record is durable) or off\n"
+        "  --licences FILE          licences (JSON Lines) that lift the license_required they\n"
+        "                           cover, drawn down in memory as requests are decided\n"
+        "  --geoip FILE             red flags from a MaxMind DB country database: a source IP\n"
+        "                           in another country than the destination is review, one\n"
+        "                           in E:1 or E:2 deny (docs/redflags.md)\n"
+        "  --usage-spike FACTOR     with --store: review an organisation whose units today\n"
+        "                           exceed FACTOR (e.g. 5) times its 30-day daily average\n"
+        "  --spike-minimum UNITS    units today below which there is no spike (100000)\n"
+        "  --admin-token-file PATH  bearer token for PUT /v1/rules (else "
+        "$CLEARANCE_ADMIN_TOKEN; none: admin refused)\n"
+        "  --max-body BYTES         request body limit, suffixes k and m allowed (1m)\n"
+        "  --idle-timeout SECONDS   close connections silent this long (30)\n"
+        "  --request-timeout SECONDS  refuse request bodies taking longer (10)\n"
+        "  --drain-timeout SECONDS  on SIGTERM, wait this long for requests in flight (10)\n"
+        "  --max-connections N      connections served at once (default: the library's)\n"
+        "  --port-file PATH         write the bound port to PATH once listening\n"
+        "  --config FILE            read these settings from FILE, one 'key = value' a line\n"
+        "  Signals: SIGHUP reloads the rulebooks from disk; SIGTERM and SIGINT drain and "
+        "exit.\n");
 }
 
 static int parse_uint(const char *s, unsigned long long max, unsigned long long *out, int sizes)
@@ -147,6 +151,7 @@ enum {
     O_GEOIP,
     O_SPIKE,
     O_SPIKE_MIN,
+    O_DEMO,
     O_HELP
 };
 
@@ -169,6 +174,7 @@ static const struct option long_opts[] = {{"listen", required_argument, NULL, O_
                                           {"geoip", required_argument, NULL, O_GEOIP},
                                           {"usage-spike", required_argument, NULL, O_SPIKE},
                                           {"spike-minimum", required_argument, NULL, O_SPIKE_MIN},
+                                          {"demo", no_argument, NULL, O_DEMO},
                                           {"help", no_argument, NULL, O_HELP},
                                           {NULL, 0, NULL, 0}};
 
@@ -202,6 +208,7 @@ static int apply(srv_config *c, int opt, const char *name, const char *val, FILE
             c->threads = (unsigned)v;
         break;
     case O_TOKEN: bad = set_string(&c->admin_token_file, val); break;
+    case O_DEMO: c->demo = !val || strcmp(val, "true") == 0 || strcmp(val, "1") == 0; break;
     case O_LICENCES: bad = set_string(&c->licences, val); break;
     case O_AUDIT: bad = set_string(&c->store, val); break;
     case O_AUDIT_MODE:

@@ -27,6 +27,7 @@ typedef struct srv_config {
     char *licences;           /* licences (JSON Lines) applied to decisions; NULL: none */
     char *store;              /* the store (registry, licences, usage, audit log); NULL: none */
     int audit_off;            /* --audit-mode off: a store without the audit log */
+    int demo;                 /* --demo: load demo data into the store first */
     int audit_sync;           /* answer only once the record is durable (group commit) */
     char *geoip;              /* --geoip: the country database of the IP red flags; NULL: none */
     double spike_factor;      /* --usage-spike (needs --store); 0: no usage-spike red flag */

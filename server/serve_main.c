@@ -13,9 +13,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Reads the admin token from the file or $CLEARANCE_ADMIN_TOKEN and keeps
  * only its digest. Returns 0, or -1 after printing why. */
+/* --demo: a store filled with demo data (clearance demo) when it is new, and
+ * an admin token for the dashboard when none is configured. Returns 0 or -1
+ * after printing why. */
+static int setup_demo(srv_state *st, srv_config *cfg)
+{
+    if (!cfg->store && !(cfg->store = strdup("clearance-demo.db")))
+        return -1;
+    struct stat sb;
+    if (stat(cfg->store, &sb) != 0) {
+        char *argv[] = {"demo", "--store", cfg->store, NULL};
+        fprintf(stderr, "clearance serve: --demo: filling %s with demo data\n", cfg->store);
+        if (clr_cmd_demo(3, argv) != 0)
+            return -1;
+    }
+    if (cfg->admin_token_file || getenv("CLEARANCE_ADMIN_TOKEN"))
+        return 0;
+    unsigned char raw[16];
+    char token[2 * sizeof raw + 1];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(token, sizeof token, raw, sizeof raw);
+    crypto_generichash(st->admin_digest, sizeof st->admin_digest, (unsigned char *)token,
+                       strlen(token), NULL, 0);
+    st->admin_enabled = 1;
+    fprintf(stderr, "clearance serve: --demo: the admin token for this run is %s\n", token);
+    sodium_memzero(token, sizeof token);
+    return 0;
+}
+
 static int setup_admin(srv_state *st, const srv_config *cfg)
 {
     char token[4096];
@@ -101,7 +130,11 @@ int clr_cmd_serve(int argc, char **argv)
         rc = CLR_EXIT_FAILED;
         goto done;
     }
-    if (setup_admin(&st, &cfg))
+    if (cfg.demo && setup_demo(&st, &cfg)) {
+        rc = CLR_EXIT_FAILED;
+        goto done;
+    }
+    if (!st.admin_enabled && setup_admin(&st, &cfg))
         goto done;
     if (srv_metrics_new(&st.metrics)) {
         rc = CLR_EXIT_FAILED;
