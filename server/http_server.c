@@ -215,7 +215,7 @@ static enum MHD_Result early_error(struct MHD_Connection *c, srv_state *st, srv_
 }
 
 /* Sync audit: an answer whose record will never be durable is not given. A
- * single decision becomes deny (audit-unavailable); a batch becomes 503. */
+ * single decision becomes deny (store-unavailable); a batch becomes 503. */
 static void replace_unrecorded(conn *cn, srv_worker *w, srv_req *r)
 {
     if (!cn->pending.failed)

@@ -61,10 +61,10 @@ static void add_audit_reason(clr_decision *d)
         clr_reason *x = &d->reasons[d->nreasons++];
         memset(x, 0, sizeof *x);
         x->rulebook = "clearance";
-        x->rule = "audit-unavailable";
+        x->rule = "store-unavailable";
         x->effect = CLR_EFFECT_DENY;
         x->citation = "";
-        x->message = "the decision could not be recorded in the audit log";
+        x->message = "the store is unavailable: the decision could not be recorded in the audit log";
     } else {
         d->reasons_dropped++;
     }

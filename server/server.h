@@ -136,7 +136,7 @@ typedef void (*srv_route_fn)(srv_req *r);
 void srv_req_header(srv_req *r, const char *name, const char *value);
 
 /* The answer that replaces a decision that could not be recorded: deny with
- * reason "audit-unavailable", keeping the decision id. */
+ * reason "store-unavailable", keeping the decision id. */
 void srv_audit_failed_decision(clr_decision *d, const char *decision_id);
 
 /* Replies status with {"error": message, "path": path} (path omitted when
@@ -158,7 +158,7 @@ int srv_put_decision(srv_req *r, const clr_decision *d);
  * and appends the audit record when the audit log is on. Async mode: queued at
  * once. Sync mode: the request waits (r->pending) until the record is
  * durable; a record that cannot be written turns the answer into deny with
- * reason "audit-unavailable" (r->respond rebuilds it; without one the route's
+ * reason "store-unavailable" (r->respond rebuilds it; without one the route's
  * answer becomes 503). With a registry (--store), req is first filled from
  * it, and afterwards adjudicated matches are dropped and contradictions
  * flagged; the reasons that adds point into per-thread storage that the

@@ -5,7 +5,7 @@
 #     overdrawn, and the store's drawdown equals the decisions it covered;
 #   - a rulebook uploaded to one node is served by every node within a second;
 #   - PostgreSQL stopped and started again under load: the sync nodes answer
-#     deny (audit-unavailable) while it is away, the async node keeps
+#     deny (store-unavailable) while it is away, the async node keeps
 #     answering, every node reconnects by itself, and nothing answered is
 #     missing from the log afterwards;
 #   - the three writers made one audit chain, which verifies.
@@ -180,18 +180,18 @@ sleep 2
 bash "$root/scripts/pg.sh" resume "$pgdir"
 check "... and started again" 0 $?
 wait "$load"
-during=$(grep -c 'audit-unavailable' "$tmp/outage")
-answered=$(grep -vc -e 'audit-unavailable' -e '^error' "$tmp/outage")
+during=$(grep -c 'store-unavailable' "$tmp/outage")
+answered=$(grep -vc -e 'store-unavailable' -e '^error' "$tmp/outage")
 errors=$(grep -c '^error' "$tmp/outage")
 [ "$during" -gt 0 ]
-check "while it was away, sync nodes answered deny (audit-unavailable: $during)" 0 $?
+check "while it was away, sync nodes answered deny (store-unavailable: $during)" 0 $?
 [ "$errors" -eq 0 ]
 check "no request failed at the HTTP level ($errors)" 0 $?
-echo "outage: $during answered deny (audit-unavailable), $answered answered and recorded, $errors errors"
+echo "outage: $during answered deny (store-unavailable), $answered answered and recorded, $errors errors"
 sleep 3
 : >"$tmp/after"
 python3 "$tmp/load.py" "$lb" 60 3 30 "$tmp/after" "$tmp/small.json"
-bad_after=$(grep -c -e 'audit-unavailable' -e '^error' "$tmp/after")
+bad_after=$(grep -c -e 'store-unavailable' -e '^error' "$tmp/after")
 [ "$bad_after" -eq 0 ] && [ "$(grep -c . "$tmp/after")" -eq 60 ]
 check "afterwards every node records again, having reconnected by itself" 0 $?
 
@@ -207,7 +207,7 @@ for line in open(sys.argv[1]):
     decision, did, reasons = line.split()
     if decision == "error":
         continue
-    unrecorded = "audit-unavailable" in reasons
+    unrecorded = "store-unavailable" in reasons
     given += not unrecorded
     if unrecorded and did in logged:
         wrongly += 1

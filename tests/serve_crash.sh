@@ -3,7 +3,7 @@
 # crash and a restart, every decision that was answered is in the audit log
 # and the chain verifies. And a record that cannot be made durable (another
 # process holds the store's write lock past the busy timeout) turns the
-# answer into deny with reason audit-unavailable, never into the decision.
+# answer into deny with reason store-unavailable, never into the decision.
 # Usage: tests/serve_crash.sh PATH/TO/clearance
 set -u
 bin=$1
@@ -97,7 +97,7 @@ for _ in $(seq 1 100); do [ -e "$db.locked" ] && break; sleep 0.1; done
 curl -s -D "$tmp/hdrs" "127.0.0.1:$port/v1/authz" -H 'X-Clearance-Model: small-1' \
     -H 'X-Clearance-User: u' -H 'X-Clearance-Country: DE' -H 'X-Clearance-Use: research' \
     -H 'X-Clearance-Integration: api' >"$tmp/answers"
-check "an allow that cannot be recorded is deny" 0 $? '"rule":"audit-unavailable"' "$tmp/answers"
+check "an allow that cannot be recorded is deny" 0 $? '"rule":"store-unavailable"' "$tmp/answers"
 check "... and 403 to the gateway" 0 $? '^HTTP/1.1 403' "$tmp/hdrs"
 printf '%s\n%s\n' "$(cat "$root/examples/01-before-the-letter.json" | tr -d '\n')" \
     "$(cat "$root/examples/01-before-the-letter.json" | tr -d '\n')" >"$tmp/batch"
@@ -105,7 +105,7 @@ curl -s -XPOST "127.0.0.1:$port/v1/decide/batch" --data-binary @"$tmp/batch" >"$
 # while the lock lasts the batch cannot be recorded (503, or deny); on a slow
 # machine its commit may wait past the lock's end and succeed: then it is allow
 check "a batch gives no decision it cannot record" 0 $? \
-    'could not be recorded|"rule":"audit-unavailable"|"decision":"allow"' "$tmp/out"
+    'could not be recorded|"rule":"store-unavailable"|"decision":"allow"' "$tmp/out"
 grep '"decision_id"' "$tmp/out" >>"$tmp/answers"
 wait "$locker"
 curl -s -XPOST "127.0.0.1:$port/v1/decide" -d @"$root/examples/01-before-the-letter.json" >"$tmp/out"
@@ -126,13 +126,13 @@ for line in open(sys.argv[1]):
     if '"decision_id"' not in line:
         continue
     d = json.loads(line)
-    unrecorded = any(r["rule"] == "audit-unavailable" for r in d["reasons"])
+    unrecorded = any(r["rule"] == "store-unavailable" for r in d["reasons"])
     if unrecorded == (d["decision_id"] in logged):
         bad += 1
         print("wrong:", d["decision"], d["decision_id"], "logged" if not unrecorded else "missing")
 print(f"{bad} wrong")
 sys.exit(1 if bad else 0)
 PY
-check "every answer given is in the log, every audit-unavailable one is not" 0 $? '^0 wrong' "$tmp/out"
+check "every answer given is in the log, every store-unavailable one is not" 0 $? '^0 wrong' "$tmp/out"
 
 finish serve_crash
