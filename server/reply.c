@@ -64,7 +64,8 @@ static void add_audit_reason(clr_decision *d)
         x->rule = "store-unavailable";
         x->effect = CLR_EFFECT_DENY;
         x->citation = "";
-        x->message = "the store is unavailable: the decision could not be recorded in the audit log";
+        x->message =
+            "the store is unavailable: the decision could not be recorded in the audit log";
     } else {
         d->reasons_dropped++;
     }
