@@ -3,6 +3,7 @@
  * backend), and the version in force at an instant loaded again through a
  * private temporary folder, so that it reads exactly as the files did. Written
  * once for every backend, through clr__store_query. */
+#include "screen_internal.h" /* clr__read_file */
 #include "store.h"
 
 #include <cjson/cJSON.h>
@@ -41,47 +42,13 @@ static void lset_free(lset *s)
     s->n = 0;
 }
 
-static int read_whole(const char *path, char **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return CLR_EIO;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap)
-            break;
-        char *more = realloc(buf, cap * 2);
-        if (!more) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = more;
-        cap *= 2;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf)
-        return CLR_ENOMEM;
-    if (bad) {
-        free(buf);
-        return CLR_EIO;
-    }
-    *data = buf;
-    *len = n;
-    return 0;
-}
-
 /* Adds the file at path, named name in the version. */
 static int add_file(clr_store *st, lset *s, const char *path, const char *name)
 {
     if (s->n == FILES_MAX)
         return clr__store_fail(st, "more than %d list files", FILES_MAX), CLR_EINVAL;
     lfile *f = &s->v[s->n];
-    int rc = read_whole(path, &f->data, &f->len);
+    int rc = clr__read_file(path, &f->data, &f->len);
     if (rc) {
         clr__store_fail(st, "cannot read %s: %s", path,
                         rc == CLR_ENOMEM ? "out of memory" : strerror(errno));
@@ -159,16 +126,6 @@ typedef struct row_ctx {
     int found, oom;
 } row_ctx;
 
-static void copy_text(char *dst, size_t cap, const clr__value *v)
-{
-    size_t n = v->type == CLR__TEXT ? v->n : 0;
-    if (n >= cap)
-        n = cap - 1;
-    if (n)
-        memcpy(dst, v->s, n);
-    dst[n] = '\0';
-}
-
 static int read_row(void *arg, const clr__value *c, int n)
 {
     row_ctx *r = arg;
@@ -177,9 +134,9 @@ static int read_row(void *arg, const clr__value *c, int n)
     memset(&r->v, 0, sizeof r->v);
     r->v.version = c[0].i;
     r->v.created_at = c[1].i;
-    copy_text(r->v.created_by, sizeof r->v.created_by, &c[2]);
-    copy_text(r->v.reason, sizeof r->v.reason, &c[3]);
-    copy_text(r->v.digest, sizeof r->v.digest, &c[4]);
+    clr__value_text(r->v.created_by, sizeof r->v.created_by, &c[2]);
+    clr__value_text(r->v.reason, sizeof r->v.reason, &c[3]);
+    clr__value_text(r->v.digest, sizeof r->v.digest, &c[4]);
     r->v.until = CLR_TIME_MAX;
     r->found = 1;
     free(r->files);
@@ -193,13 +150,6 @@ static int read_row(void *arg, const clr__value *c, int n)
     } else if (c[5].type == CLR__TEXT) {
         r->oom = 1;
     }
-    return 0;
-}
-
-static int read_time(void *arg, const clr__value *c, int n)
-{
-    if (n >= 1 && c[0].type == CLR__INT)
-        *(clr_time *)arg = c[0].i;
     return 0;
 }
 
@@ -449,15 +399,17 @@ int clr_lists_version_load(clr_lists **out, clr_lists_version *info, clr_store *
     }
     clr__value p = CLR__V_INT(r.v.version);
     rc = clr__store_query(s, "SELECT created_at FROM list_versions WHERE version = $1 + 1", &p, 1,
-                          read_time, &r.v.until, NULL);
+                          clr__value_first_int, &r.v.until, NULL);
     if (rc) {
         free(r.files);
         return rc;
     }
     const char *tmpdir = getenv("TMPDIR");
     char root[PATH_MAX];
-    snprintf(root, sizeof root, "%s/clearance-lists-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-    if (!mkdtemp(root)) {
+    /* mkdtemp's template: the X's become a unique name */
+    if ((size_t)snprintf(root, sizeof root, "%s/clearance-lists-XXXXXX",
+                         tmpdir && *tmpdir ? tmpdir : "/tmp") >= sizeof root ||
+        !mkdtemp(root)) {
         free(r.files);
         clr__store_fail(s, "cannot create a temporary folder: %s", strerror(errno));
         return CLR_EIO;

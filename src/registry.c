@@ -90,16 +90,6 @@ int clr_user_validate(const clr_user *u, clr_registry_error *err)
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-void clr__registry_col(char *dst, size_t cap, const clr__value *v)
-{
-    size_t n = v->type == CLR__TEXT ? v->n : 0;
-    if (n >= cap)
-        n = cap - 1;
-    if (n)
-        memcpy(dst, v->s, n);
-    dst[n] = '\0';
-}
-
 static int count_row(void *arg, const clr__value *cols, int ncols)
 {
     *(int64_t *)arg = ncols > 0 ? cols[0].i : 0;
@@ -136,12 +126,12 @@ static void org_from_row(clr_org *o, const clr__value *c)
 {
     char aliases[CLR_ORG_ALIASES_MAX * CLR_NAME_MAX];
     memset(o, 0, sizeof *o);
-    clr__registry_col(o->id, sizeof o->id, &c[0]);
-    clr__registry_col(o->legal_name, sizeof o->legal_name, &c[1]);
-    clr__registry_col(aliases, sizeof aliases, &c[2]);
-    clr__registry_col(o->country, sizeof o->country, &c[3]);
-    clr__registry_col(o->hq, sizeof o->hq, &c[4]);
-    clr__registry_col(o->parent, sizeof o->parent, &c[5]);
+    clr__value_text(o->id, sizeof o->id, &c[0]);
+    clr__value_text(o->legal_name, sizeof o->legal_name, &c[1]);
+    clr__value_text(aliases, sizeof aliases, &c[2]);
+    clr__value_text(o->country, sizeof o->country, &c[3]);
+    clr__value_text(o->hq, sizeof o->hq, &c[4]);
+    clr__value_text(o->parent, sizeof o->parent, &c[5]);
     for (char *p = aliases; *p && o->naliases < CLR_ORG_ALIASES_MAX;) {
         char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
@@ -298,11 +288,11 @@ int clr_registry_org_list(clr_store *s, int (*fn)(void *arg, const clr_org *o), 
 static void user_from_row(clr_user *u, const clr__value *c)
 {
     memset(u, 0, sizeof *u);
-    clr__registry_col(u->id, sizeof u->id, &c[0]);
-    clr__registry_col(u->name, sizeof u->name, &c[1]);
-    clr__registry_col(u->org, sizeof u->org, &c[2]);
-    clr__registry_col(u->nationality, sizeof u->nationality, &c[3]);
-    clr__registry_col(u->country, sizeof u->country, &c[4]);
+    clr__value_text(u->id, sizeof u->id, &c[0]);
+    clr__value_text(u->name, sizeof u->name, &c[1]);
+    clr__value_text(u->org, sizeof u->org, &c[2]);
+    clr__value_text(u->nationality, sizeof u->nationality, &c[3]);
+    clr__value_text(u->country, sizeof u->country, &c[4]);
 }
 
 static int registry_user_put(clr_store *s, const clr_user *u, int create, const clr_lists *lists,
@@ -494,8 +484,8 @@ static int key_iter_row(void *arg, const clr__value *c, int n)
     clr_api_key k;
     (void)n;
     memset(&k, 0, sizeof k);
-    clr__registry_col(k.id, sizeof k.id, &c[0]);
-    clr__registry_col(k.user, sizeof k.user, &c[1]);
+    clr__value_text(k.id, sizeof k.id, &c[0]);
+    clr__value_text(k.user, sizeof k.user, &c[1]);
     k.created = c[2].i;
     k.revoked = c[3].i;
     return it->fn(it->arg, &k);
@@ -543,7 +533,7 @@ int clr__registry_party_parse(const char *party, int *is_org, const char **id)
 static int digest_row(void *arg, const clr__value *c, int n)
 {
     (void)n;
-    clr__registry_col(arg, CLR_DIGEST_HEX, &c[0]);
+    clr__value_text(arg, CLR_DIGEST_HEX, &c[0]);
     return 0;
 }
 
@@ -628,15 +618,15 @@ void clr__registry_adjudication_from_row(clr_adjudication *a, const clr__value *
 {
     char verdict[32];
     memset(a, 0, sizeof *a);
-    clr__registry_col(a->party, sizeof a->party, &c[0]);
-    clr__registry_col(a->list, sizeof a->list, &c[1]);
-    clr__registry_col(a->entry, sizeof a->entry, &c[2]);
-    clr__registry_col(a->digest, sizeof a->digest, &c[3]);
-    clr__registry_col(verdict, sizeof verdict, &c[4]);
+    clr__value_text(a->party, sizeof a->party, &c[0]);
+    clr__value_text(a->list, sizeof a->list, &c[1]);
+    clr__value_text(a->entry, sizeof a->entry, &c[2]);
+    clr__value_text(a->digest, sizeof a->digest, &c[3]);
+    clr__value_text(verdict, sizeof verdict, &c[4]);
     if (clr_verdict_parse(&a->verdict, verdict))
         a->verdict = CLR_VERDICT_TRUE_HIT; /* unreadable: never suppresses */
-    clr__registry_col(a->reviewer, sizeof a->reviewer, &c[5]);
-    clr__registry_col(a->reason, sizeof a->reason, &c[6]);
+    clr__value_text(a->reviewer, sizeof a->reviewer, &c[5]);
+    clr__value_text(a->reason, sizeof a->reason, &c[6]);
     a->created = c[7].i;
     a->expires = c[8].i;
 }

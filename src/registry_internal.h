@@ -17,10 +17,6 @@ int clr__registry_check_id(const char *s, const char *field, int required, clr_r
 int clr__registry_check_name(const char *s, size_t cap, const char *field, int required,
                              clr_registry_error *err);
 
-/* Copies a text column into dst (cap bytes, truncated, NUL added); "" for
- * NULL. */
-void clr__registry_col(char *dst, size_t cap, const clr__value *v);
-
 /* Splits "org:ID" / "user:ID". Returns 0 or CLR_EINVAL. */
 int clr__registry_party_parse(const char *party, int *is_org, const char **id);
 

@@ -160,11 +160,11 @@ static int screen_names(result_set *out, const clr_lists *l, const party_names *
 static void result_from_row(clr_screen_result *r, const clr__value *c)
 {
     memset(r, 0, sizeof *r);
-    clr__registry_col(r->party, sizeof r->party, &c[0]);
-    clr__registry_col(r->list, sizeof r->list, &c[1]);
-    clr__registry_col(r->entry, sizeof r->entry, &c[2]);
-    clr__registry_col(r->entry_name, sizeof r->entry_name, &c[3]);
-    clr__registry_col(r->digest, sizeof r->digest, &c[4]);
+    clr__value_text(r->party, sizeof r->party, &c[0]);
+    clr__value_text(r->list, sizeof r->list, &c[1]);
+    clr__value_text(r->entry, sizeof r->entry, &c[2]);
+    clr__value_text(r->entry_name, sizeof r->entry_name, &c[3]);
+    clr__value_text(r->digest, sizeof r->digest, &c[4]);
     r->score = c[5].d;
     r->possible = c[6].type == CLR__TEXT && c[6].n == 8 && memcmp(c[6].s, "possible", 8) == 0;
     r->screened_at = c[7].i;
@@ -286,7 +286,7 @@ static int ids_row(void *arg, const clr__value *c, int n)
         x->v = v;
         x->cap = cap;
     }
-    clr__registry_col(x->v[x->n++], CLR_PARTY_MAX, &c[0]);
+    clr__value_text(x->v[x->n++], CLR_PARTY_MAX, &c[0]);
     return 0;
 }
 

@@ -85,9 +85,9 @@ static int key_row(void *arg, const clr__value *c, int n)
     if (!k)
         return CLR_ENOMEM;
     memset(k, 0, sizeof *k);
-    clr__registry_col(k->id, sizeof k->id, &c[0]);
-    clr__registry_col(k->user, sizeof k->user, &c[1]);
-    clr__registry_col(hex, sizeof hex, &c[2]);
+    clr__value_text(k->id, sizeof k->id, &c[0]);
+    clr__value_text(k->user, sizeof k->user, &c[1]);
+    clr__value_text(hex, sizeof hex, &c[2]);
     if (clr__unhex(k->hash, sizeof k->hash, hex, strlen(hex)))
         ((vec *)arg)->n--; /* unreadable: the key does not open anything */
     return 0;

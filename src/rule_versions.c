@@ -20,16 +20,6 @@ typedef struct row_ctx {
     int oom;
 } row_ctx;
 
-static void copy_text(char *dst, size_t cap, const clr__value *v)
-{
-    size_t n = v->type == CLR__TEXT ? v->n : 0;
-    if (n >= cap)
-        n = cap - 1;
-    if (n)
-        memcpy(dst, v->s, n);
-    dst[n] = '\0';
-}
-
 static size_t count_files(const clr__value *v)
 {
     cJSON *j = v->type == CLR__TEXT ? cJSON_ParseWithLength(v->s, v->n) : NULL;
@@ -46,9 +36,9 @@ static int read_row(void *arg, const clr__value *c, int n)
     memset(&r->v, 0, sizeof r->v);
     r->v.version = c[0].i;
     r->v.created_at = c[1].i;
-    copy_text(r->v.created_by, sizeof r->v.created_by, &c[2]);
-    copy_text(r->v.reason, sizeof r->v.reason, &c[3]);
-    copy_text(r->v.digest, sizeof r->v.digest, &c[4]);
+    clr__value_text(r->v.created_by, sizeof r->v.created_by, &c[2]);
+    clr__value_text(r->v.reason, sizeof r->v.reason, &c[3]);
+    clr__value_text(r->v.digest, sizeof r->v.digest, &c[4]);
     r->found = 1;
     if (r->keep_files) {
         free(r->files);
@@ -187,13 +177,6 @@ int clr_rules_version_latest(clr_rules_version *out, clr_store *s)
     return rc;
 }
 
-static int read_time(void *arg, const clr__value *c, int n)
-{
-    if (n >= 1 && c[0].type == CLR__INT)
-        *(clr_time *)arg = c[0].i;
-    return 0;
-}
-
 int clr_rules_version_list(clr_store *s, int (*fn)(void *arg, const clr_rules_version *v),
                            void *arg)
 {
@@ -258,7 +241,7 @@ int clr_rules_version_load(clr_ruleset **out, clr_rules_version *info, clr_store
     if (!rc && r.found) {
         clr__value p = CLR__V_INT(r.v.version);
         rc = clr__store_query(s, "SELECT created_at FROM rule_versions WHERE version = $1 + 1", &p,
-                              1, read_time, &r.v.until, NULL);
+                              1, clr__value_first_int, &r.v.until, NULL);
     }
     if (!rc && r.oom)
         rc = CLR_ENOMEM;

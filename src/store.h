@@ -76,6 +76,14 @@ typedef struct clr__value {
  * returns. */
 typedef int (*clr__row_fn)(void *arg, const clr__value *cols, int ncols);
 
+/* Copies a text value into dst (cap bytes, truncated, NUL added); "" for
+ * any other type. */
+void clr__value_text(char *dst, size_t cap, const clr__value *v);
+
+/* A row callback that stores the first column, when an integer, into the
+ * int64_t arg points at (left as it was otherwise). */
+int clr__value_first_int(void *arg, const clr__value *cols, int ncols);
+
 /* s->ops->query(s, ...), the one way code above the interface runs SQL. */
 int clr__store_query(clr_store *s, const char *sql, const clr__value *params, int nparams,
                      clr__row_fn fn, void *arg, int64_t *changes);

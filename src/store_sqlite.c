@@ -628,6 +628,23 @@ static int q_query(clr_store *s, const char *sql, const clr__value *params, int 
     return rc;
 }
 
+void clr__value_text(char *dst, size_t cap, const clr__value *v)
+{
+    size_t n = v->type == CLR__TEXT ? v->n : 0;
+    if (n >= cap)
+        n = cap - 1;
+    if (n)
+        memcpy(dst, v->s, n);
+    dst[n] = '\0';
+}
+
+int clr__value_first_int(void *arg, const clr__value *cols, int ncols)
+{
+    if (ncols >= 1 && cols[0].type == CLR__INT)
+        *(int64_t *)arg = cols[0].i;
+    return 0;
+}
+
 int clr__store_query(clr_store *s, const char *sql, const clr__value *params, int nparams,
                      clr__row_fn fn, void *arg, int64_t *changes)
 {
