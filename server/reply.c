@@ -167,16 +167,12 @@ int srv_request_parse(srv_req *r, clr_request *out, const char *json, size_t len
     return clr_registry_request_parse(out, srv_worker_registry(r->w), json, len, now, err);
 }
 
-int srv_decide(srv_req *r, const clr_request *req, clr_decision *d, clr_request_error *err)
+int srv_decide(srv_req *r, clr_request *req, clr_decision *d, clr_request_error *err)
 {
     static _Thread_local clr_registry_check reg_check;
     const clr_registry *reg = srv_worker_registry(r->w);
-    clr_request filled;
-    if (reg) { /* the registry fills what the request leaves out */
-        filled = *req;
-        clr_registry_fill(reg, &filled, &reg_check);
-        req = &filled;
-    }
+    if (reg) /* the registry fills what the request leaves out, in place */
+        clr_registry_fill(reg, req, &reg_check);
     const clr_ruleset *rs = srv_rules_for(r, req->time);
     clr_decide_env env = {srv_lists_for(r, req->time),
                           r->st->usage ? clr_usage_as_source(r->st->usage) : NULL};

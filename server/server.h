@@ -160,10 +160,10 @@ int srv_put_decision(srv_req *r, const clr_decision *d);
  * durable; a record that cannot be written turns the answer into deny with
  * reason "store-unavailable" (r->respond rebuilds it; without one the route's
  * answer becomes 503). With a registry (--store), req is first filled from
- * it, and afterwards adjudicated matches are dropped and contradictions
- * flagged; the reasons that adds point into per-thread storage that the
- * thread's next srv_decide reuses. Returns what clr_decide returns. */
-int srv_decide(srv_req *r, const clr_request *req, clr_decision *d, clr_request_error *err);
+ * it in place (the caller's request is changed), and afterwards adjudicated matches are dropped and
+ * contradictions flagged; the reasons that adds point into per-thread storage that the thread's
+ * next srv_decide reuses. Returns what clr_decide returns. */
+int srv_decide(srv_req *r, clr_request *req, clr_decision *d, clr_request_error *err);
 
 /* Routes (routes_*.c). */
 void srv_route_decide(srv_req *r);
