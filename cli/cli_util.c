@@ -181,3 +181,11 @@ int cli_open_store(clr_store **s, const char *db, int read_only)
     }
     return 0;
 }
+
+int cli_parse_time(clr_time *t, const char *flag, const char *s)
+{
+    if (clr_time_parse(t, s, strlen(s)) == 0)
+        return 0;
+    fprintf(stderr, "clearance: %s '%s' is not an RFC 3339 time or a date\n", flag, s);
+    return -1;
+}

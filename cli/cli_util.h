@@ -44,4 +44,8 @@ void cli_strv_free(cli_strv *l);
  * after printing why. */
 int cli_open_store(clr_store **s, const char *db, int read_only);
 
+/* Parses the value s of option flag ("--at") as an RFC 3339 time or a date
+ * into *t. Returns 0, or -1 after printing why. */
+int cli_parse_time(clr_time *t, const char *flag, const char *s);
+
 #endif

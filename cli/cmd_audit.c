@@ -156,14 +156,6 @@ static int proof(clr_store *s, const unsigned char *pk, const char *id)
     return rc == CLR_ESTORE ? CLR_EXIT_BADINPUT : CLR_EXIT_FAILED;
 }
 
-static int parse_time(clr_time *t, const char *flag, const char *s)
-{
-    if (clr_time_parse(t, s, strlen(s)) == 0)
-        return 0;
-    fprintf(stderr, "clearance: %s '%s' is not an RFC 3339 time or a date\n", flag, s);
-    return -1;
-}
-
 int clr_cmd_audit(int argc, char **argv)
 {
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
@@ -191,11 +183,11 @@ int clr_cmd_audit(int argc, char **argv)
         case 'd': db = optarg; break;
         case 'k': keyfile = optarg; break;
         case 'f':
-            if (parse_time(&from, "--from", optarg))
+            if (cli_parse_time(&from, "--from", optarg))
                 return CLR_EXIT_BADINPUT;
             break;
         case 'u':
-            if (parse_time(&until, "--until", optarg))
+            if (cli_parse_time(&until, "--until", optarg))
                 return CLR_EXIT_BADINPUT;
             break;
         case 'h': usage(stdout); return CLR_EXIT_OK;

@@ -31,14 +31,6 @@ static void usage(FILE *f)
                "                   --then-version M)\n");
 }
 
-static int parse_time(clr_time *t, const char *flag, const char *s)
-{
-    if (clr_time_parse(t, s, strlen(s)) == 0)
-        return 0;
-    fprintf(stderr, "clearance: %s '%s' is not an RFC 3339 time or a date\n", flag, s);
-    return -1;
-}
-
 int clr_cmd_diff(int argc, char **argv)
 {
     static const struct option opts[] = {{"rules", required_argument, NULL, 'r'},
@@ -70,12 +62,12 @@ int clr_cmd_diff(int argc, char **argv)
                 goto done;
             break;
         case 'a':
-            if (parse_time(&at, "--at", optarg))
+            if (cli_parse_time(&at, "--at", optarg))
                 goto done;
             has_at = 1;
             break;
         case 't':
-            if (parse_time(&then, "--then", optarg))
+            if (cli_parse_time(&then, "--then", optarg))
                 goto done;
             has_then = 1;
             break;

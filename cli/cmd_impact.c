@@ -77,14 +77,6 @@ static void usage(FILE *f)
             "                   integration of the rules (ref: the user's place in id order)\n");
 }
 
-static int parse_time(clr_time *t, const char *flag, const char *s)
-{
-    if (clr_time_parse(t, s, strlen(s)) == 0)
-        return 0;
-    fprintf(stderr, "clearance: %s '%s' is not an RFC 3339 time or a date\n", flag, s);
-    return -1;
-}
-
 int clr_cmd_impact(int argc, char **argv)
 {
     static const struct option opts[] = {{"rules", required_argument, NULL, 'r'},
@@ -132,12 +124,12 @@ int clr_cmd_impact(int argc, char **argv)
                 goto done;
             break;
         case 'a':
-            if (parse_time(&at, "--at", optarg))
+            if (cli_parse_time(&at, "--at", optarg))
                 goto done;
             has_at = 1;
             break;
         case 't':
-            if (parse_time(&then, "--then", optarg))
+            if (cli_parse_time(&then, "--then", optarg))
                 goto done;
             has_then = 1;
             break;
@@ -167,12 +159,12 @@ int clr_cmd_impact(int argc, char **argv)
             break;
         }
         case 'F':
-            if (parse_time(&since, "--audit-since", optarg))
+            if (cli_parse_time(&since, "--audit-since", optarg))
                 goto done;
             has_since = 1;
             break;
         case 'U':
-            if (parse_time(&until, "--audit-until", optarg))
+            if (cli_parse_time(&until, "--audit-until", optarg))
                 goto done;
             break;
         case 'R': registry = 1; break;

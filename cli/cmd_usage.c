@@ -58,14 +58,6 @@ static int print_row(void *arg, const clr_usage_row *r)
     return 0;
 }
 
-static int parse_time(clr_time *t, const char *flag, const char *s)
-{
-    if (clr_time_parse(t, s, strlen(s)) == 0)
-        return 0;
-    fprintf(stderr, "clearance: %s '%s' is not an RFC 3339 time or a date\n", flag, s);
-    return -1;
-}
-
 int clr_cmd_usage(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -89,11 +81,11 @@ int clr_cmd_usage(int argc, char **argv)
         case 'm': q.model = optarg; break;
         case 'd': q.destination = optarg; break;
         case 'f':
-            if (parse_time(&q.from, "--from", optarg))
+            if (cli_parse_time(&q.from, "--from", optarg))
                 return CLR_EXIT_BADINPUT;
             break;
         case 't':
-            if (parse_time(&q.until, "--until", optarg))
+            if (cli_parse_time(&q.until, "--until", optarg))
                 return CLR_EXIT_BADINPUT;
             break;
         case 'b':
