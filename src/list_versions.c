@@ -4,7 +4,7 @@
  * private temporary folder, so that it reads exactly as the files did. Written
  * once for every backend, through clr__store_query. */
 #include "screen_internal.h" /* clr__read_file */
-#include "store.h"
+#include "versions.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define COLUMNS "version, created_at, created_by, reason, digest, files"
 #define FILES_MAX 256
 #define DIGEST_HEX (2 * 16 + 1)
 
@@ -120,51 +119,9 @@ static void set_digest(const lset *s, char out[DIGEST_HEX])
     clr__hex(out, d, sizeof d);
 }
 
-typedef struct row_ctx {
-    clr_lists_version v;
-    char *files;
-    int found, oom;
-} row_ctx;
-
-static int read_row(void *arg, const clr__value *c, int n)
-{
-    row_ctx *r = arg;
-    if (n < 6)
-        return CLR_ESTORE;
-    memset(&r->v, 0, sizeof r->v);
-    r->v.version = c[0].i;
-    r->v.created_at = c[1].i;
-    clr__value_text(r->v.created_by, sizeof r->v.created_by, &c[2]);
-    clr__value_text(r->v.reason, sizeof r->v.reason, &c[3]);
-    clr__value_text(r->v.digest, sizeof r->v.digest, &c[4]);
-    r->v.until = CLR_TIME_MAX;
-    r->found = 1;
-    free(r->files);
-    r->files = NULL;
-    if (c[5].type == CLR__TEXT && (r->files = malloc(c[5].n + 1))) {
-        memcpy(r->files, c[5].s, c[5].n);
-        r->files[c[5].n] = '\0';
-        cJSON *j = cJSON_Parse(r->files);
-        r->v.nfiles = cJSON_IsArray(j) ? (size_t)cJSON_GetArraySize(j) : 0;
-        cJSON_Delete(j);
-    } else if (c[5].type == CLR__TEXT) {
-        r->oom = 1;
-    }
-    return 0;
-}
-
 int clr_lists_version_latest(clr_lists_version *out, clr_store *s)
 {
-    row_ctx r = {0};
-    int rc =
-        clr__store_query(s, "SELECT " COLUMNS " FROM list_versions ORDER BY version DESC LIMIT 1",
-                         NULL, 0, read_row, &r, NULL);
-    free(r.files);
-    if (!rc && !r.found)
-        rc = CLR_ENOTFOUND;
-    if (!rc)
-        *out = r.v;
-    return rc;
+    return clr__version_latest(s, "list_versions", out);
 }
 
 /* Stores the content of f unless its digest is stored already. */
@@ -237,6 +194,7 @@ int clr_lists_version_store(clr_lists_version *out, clr_store *s, const char *co
     }
     if (!lrc && strcmp(last.digest, v.digest) == 0) {
         s->ops->rollback(s);
+        last.nfiles = set->n;
         if (out)
             *out = last;
         goto out; /* the same files: the latest version stays */
@@ -257,11 +215,7 @@ int clr_lists_version_store(clr_lists_version *out, clr_store *s, const char *co
     v.nfiles = set->n;
     snprintf(v.created_by, sizeof v.created_by, "%s", by && *by ? by : "unknown");
     snprintf(v.reason, sizeof v.reason, "%s", reason ? reason : "");
-    clr__value p[6] = {CLR__V_INT(v.version), CLR__V_INT(v.created_at), CLR__V_TEXT(v.created_by),
-                       CLR__V_TEXT(v.reason), CLR__V_TEXT(v.digest),    CLR__V_TEXT(files)};
-    rc = clr__store_query(s,
-                          "INSERT INTO list_versions (" COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6)",
-                          p, 6, NULL, NULL, NULL);
+    rc = clr__version_insert(s, "list_versions", &v, files);
     if (rc == CLR_EEXIST)
         rc = clr__store_fail(s, "version %lld was stored meanwhile", (long long)v.version);
     if (rc || (rc = s->ops->commit(s)))
@@ -278,26 +232,10 @@ out:
     return rc;
 }
 
-typedef struct list_ctx {
-    int (*fn)(void *, const clr_lists_version *);
-    void *arg;
-} list_ctx;
-
-static int list_row(void *arg, const clr__value *c, int n)
-{
-    list_ctx *l = arg;
-    row_ctx r = {0};
-    int rc = read_row(&r, c, n);
-    free(r.files);
-    return rc ? rc : l->fn(l->arg, &r.v);
-}
-
 int clr_lists_version_list(clr_store *s, int (*fn)(void *arg, const clr_lists_version *v),
                            void *arg)
 {
-    list_ctx l = {fn, arg};
-    return clr__store_query(s, "SELECT " COLUMNS " FROM list_versions ORDER BY version", NULL, 0,
-                            list_row, &l, NULL);
+    return clr__version_list(s, "list_versions", fn, arg);
 }
 
 typedef struct content_ctx {
@@ -371,67 +309,40 @@ static void remove_tree(const char *path)
 int clr_lists_version_load(clr_lists **out, clr_lists_version *info, clr_store *s, clr_time at,
                            int64_t version, clr_list_report *report)
 {
-    row_ctx r = {0};
-    int rc;
+    clr_lists_version v;
+    char *files = NULL;
     *out = NULL;
-    if (version > 0) {
-        clr__value p = CLR__V_INT(version);
-        rc = clr__store_query(s, "SELECT " COLUMNS " FROM list_versions WHERE version = $1", &p, 1,
-                              read_row, &r, NULL);
-    } else {
-        clr__value p = CLR__V_INT(at);
-        rc = clr__store_query(s,
-                              "SELECT " COLUMNS " FROM list_versions WHERE created_at <= $1 "
-                              "ORDER BY version DESC LIMIT 1",
-                              &p, 1, read_row, &r, NULL);
-        if (!rc && !r.found)
-            rc = clr__store_query(s,
-                                  "SELECT " COLUMNS " FROM list_versions ORDER BY version LIMIT 1",
-                                  NULL, 0, read_row, &r, NULL);
-    }
-    if (!rc && r.oom)
-        rc = CLR_ENOMEM;
-    if (!rc && !r.found)
-        rc = CLR_ENOTFOUND;
-    if (rc) {
-        free(r.files);
+    int rc = clr__version_find(s, "list_versions", at, version, &v, &files);
+    if (rc)
         return rc;
-    }
-    clr__value p = CLR__V_INT(r.v.version);
-    rc = clr__store_query(s, "SELECT created_at FROM list_versions WHERE version = $1 + 1", &p, 1,
-                          clr__value_first_int, &r.v.until, NULL);
-    if (rc) {
-        free(r.files);
-        return rc;
-    }
     const char *tmpdir = getenv("TMPDIR");
     char root[PATH_MAX];
     /* mkdtemp's template: the X's become a unique name */
     if ((size_t)snprintf(root, sizeof root, "%s/clearance-lists-XXXXXX",
                          tmpdir && *tmpdir ? tmpdir : "/tmp") >= sizeof root ||
         !mkdtemp(root)) {
-        free(r.files);
+        free(files);
         clr__store_fail(s, "cannot create a temporary folder: %s", strerror(errno));
         return CLR_EIO;
     }
-    cJSON *a = cJSON_Parse(r.files);
-    free(r.files);
+    cJSON *a = cJSON_Parse(files);
+    free(files);
     int n = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : -1;
     if (n <= 0)
-        rc = clr__store_fail(s, "lists version %lld is damaged", (long long)r.v.version);
+        rc = clr__store_fail(s, "lists version %lld is damaged", (long long)v.version);
     for (int i = 0; i < n && !rc; i++) {
         const cJSON *o = cJSON_GetArrayItem(a, i);
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
         const cJSON *dg = cJSON_GetObjectItemCaseSensitive(o, "digest");
         if (!cJSON_IsString(name) || !cJSON_IsString(dg) || strstr(name->valuestring, "..") ||
             name->valuestring[0] == '/') {
-            rc = clr__store_fail(s, "lists version %lld names a bad file", (long long)r.v.version);
+            rc = clr__store_fail(s, "lists version %lld names a bad file", (long long)v.version);
             break;
         }
         char path[PATH_MAX];
         if ((size_t)snprintf(path, sizeof path, "%s/%s", root, name->valuestring) >= sizeof path) {
             rc = clr__store_fail(s, "a file name of lists version %lld is too long",
-                                 (long long)r.v.version);
+                                 (long long)v.version);
             break;
         }
         if ((rc = make_parents(root, name->valuestring)))
@@ -452,6 +363,6 @@ int clr_lists_version_load(clr_lists **out, clr_lists_version *info, clr_store *
     }
     remove_tree(root);
     if (!rc && info)
-        *info = r.v;
+        *info = v;
     return rc;
 }
