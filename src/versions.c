@@ -140,9 +140,9 @@ int clr__version_find(clr_store *s, const char *table, clr_time at, int64_t vers
 int clr__version_insert(clr_store *s, const char *table, const clr_rules_version *v,
                         const char *files)
 {
-    clr__value p[6] = {CLR__V_INT(v->version), CLR__V_INT(v->created_at),
+    clr__value p[6] = {CLR__V_INT(v->version),     CLR__V_INT(v->created_at),
                        CLR__V_TEXT(v->created_by), CLR__V_TEXT(v->reason),
-                       CLR__V_TEXT(v->digest), CLR__V_TEXT(files)};
+                       CLR__V_TEXT(v->digest),     CLR__V_TEXT(files)};
     return query(s, "INSERT INTO %s (" COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6)", table, p, 6,
                  NULL, NULL);
 }
