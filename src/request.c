@@ -82,21 +82,27 @@ static int get_string(const cJSON *v, const char *path, char *out, size_t cap, i
         return required ? fail(err, path, "required field is missing") : 0;
     if (!cJSON_IsString(v))
         return fail(err, path, "must be a string");
-    size_t len = strlen(v->valuestring);
+    const unsigned char *s = (const unsigned char *)v->valuestring;
+    /* printable ASCII, the common case, needs no decoding: one pass finds
+       its end; the first other byte hands over to the UTF-8 check */
+    size_t len = 0;
+    while (s[len] >= 0x20 && s[len] < 0x7f)
+        len++;
+    for (size_t i = len; s[i]; i = len) {
+        if (s[i] < 0x20 || s[i] == 0x7f)
+            return fail(err, path, "contains a control character");
+        size_t n = clr__utf8_len(s + i);
+        if (n == 0)
+            return fail(err, path, "is not valid UTF-8");
+        len = i + n;
+        while (s[len] >= 0x20 && s[len] < 0x7f)
+            len++;
+    }
     if (len == 0)
         return required ? fail(err, path, "must not be empty") : 0;
     if (len >= cap)
         return fail(err, path, "longer than %zu bytes", cap - 1);
-    for (size_t i = 0; i < len;) {
-        const unsigned char *c = (const unsigned char *)v->valuestring + i;
-        if (*c < 0x20 || *c == 0x7f)
-            return fail(err, path, "contains a control character");
-        size_t n = clr__utf8_len(c);
-        if (n == 0)
-            return fail(err, path, "is not valid UTF-8");
-        i += n;
-    }
-    memcpy(out, v->valuestring, len + 1);
+    memcpy(out, s, len + 1);
     return 0;
 }
 

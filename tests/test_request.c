@@ -163,6 +163,26 @@ static void test_malformed(void **state)
     expect_error_with("\"app\": \"support-bot\"", "\"a\xffp\": 1", "$.a?p", "unknown field");
 }
 
+/* Strings mixing ASCII and multi-byte UTF-8 are kept whole; a control
+ * character or a broken sequence after valid non-ASCII text is still found. */
+static void test_utf8_strings(void **state)
+{
+    (void)state;
+    const char *name =
+        "\xc5\x81ukasz \xc5\xbb\xc3\xb3\xc5\x82w Zo\xc3\xab \xe6\x9d\x8e\xe5\x9b\x9b";
+    char buf[4096];
+    const char *at = strstr(FULL, "Ana Silva");
+    assert_non_null(at);
+    snprintf(buf, sizeof buf, "%.*s%s%s", (int)(at - FULL), FULL, name, at + strlen("Ana Silva"));
+    clr_request r;
+    clr_request_error err;
+    assert_int_equal(clr_request_parse(&r, buf, strlen(buf), NOW, &err), 0);
+    assert_string_equal(r.principal.name, name);
+    expect_error_with("Ana Silva", "Zo\xc3\xab\x7f", "$.principal.name", "control character");
+    expect_error_with("Ana Silva", "Zo\xc3\xab Silva\xc3", "$.principal.name", "not valid UTF-8");
+    expect_error_with("Ana Silva", "\xe6\x9d\x8e\xe5\x9b", "$.principal.name", "not valid UTF-8");
+}
+
 static void test_destination_required_without_country(void **state)
 {
     (void)state;
@@ -217,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_utf8_strings),
         cmocka_unit_test(test_destination_required_without_country),
         cmocka_unit_test(test_too_long),
         cmocka_unit_test(test_large_request_parses),
