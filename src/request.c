@@ -21,6 +21,7 @@
 static _Thread_local struct {
     char *buf;
     size_t used;
+    int spilled; /* some node of this parse came from malloc */
 } scratch;
 
 static void *hook_malloc(size_t n)
@@ -31,6 +32,7 @@ static void *hook_malloc(size_t n)
             scratch.used = at + n;
             return scratch.buf + at;
         }
+        scratch.spilled = 1;
     }
     return malloc(n);
 }
@@ -290,6 +292,7 @@ int clr_request_parse(clr_request *out, const char *json, size_t len, clr_time n
     _Alignas(16) char buf[PARSE_SCRATCH];
     scratch.buf = buf;
     scratch.used = 0;
+    scratch.spilled = 0;
     const char *end = NULL;
     int rc;
     cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
@@ -306,7 +309,10 @@ int clr_request_parse(clr_request *out, const char *json, size_t len, clr_time n
     }
     rc = parse_object(root, out, now, err);
 done:
-    cJSON_Delete(root);
+    /* a tree wholly in the scratch buffer goes with it: walking it to free
+       nothing is skipped */
+    if (scratch.spilled)
+        cJSON_Delete(root);
     scratch.buf = NULL;
     return rc;
 }

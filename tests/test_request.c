@@ -222,6 +222,15 @@ static void test_large_request_parses(void **state)
     clr_request r;
     clr_request_error err;
     assert_int_equal(clr_request_parse(&r, j, strlen(j), NOW, &err), 0);
+    /* a string larger than the scratch is allocated on the heap, refused,
+       and freed (ASan and valgrind see to the last) */
+    strcpy(j, "{\"model\":\"");
+    size_t at = strlen(j);
+    memset(j + at, 'm', 40000);
+    strcpy(j + at + 40000, "\",\"principal\":{\"id\":\"u\",\"country\":\"DE\"},\"use\":\"r\","
+                           "\"integration\":\"api\"}");
+    assert_int_equal(clr_request_parse(&r, j, strlen(j), NOW, &err), CLR_EREQUEST);
+    assert_string_equal(err.path, "$.model");
     /* deeply nested junk in an unknown field is refused, not a crash */
     strcpy(j, "{\"x\":");
     for (int i = 0; i < 5000; i++)
