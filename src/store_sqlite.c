@@ -8,11 +8,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define INSERT_ROWS 32 /* audit rows per INSERT statement */
+
 typedef struct sqlite_store {
     clr_store base; /* first: a clr_store * is a sqlite_store * */
     sqlite3 *db;
     int busy; /* the last failure was SQLITE_BUSY or SQLITE_LOCKED */
-    sqlite3_stmt *insert;
+    sqlite3_stmt *insert, *insert_many;
+    /* audit rows appended in this transaction and not yet inserted: they go
+       in INSERT_ROWS at a time, one statement each (see q_audit_insert) */
+    struct pending_row {
+        int64_t seq, time;
+        size_t off[6], len[6];
+    } rows[INSERT_ROWS];
+    size_t nrows;
+    char *bytes;
+    size_t nbytes, bytes_cap;
     sqlite3_stmt *tail;
     sqlite3_stmt *cp_insert;
     sqlite3_stmt *cache[64]; /* cached_stmt */
@@ -177,6 +188,8 @@ static void q_close(clr_store *s)
     q_background(s, 0);
     free(q->path);
     sqlite3_finalize(q->insert);
+    sqlite3_finalize(q->insert_many);
+    free(q->bytes);
     sqlite3_finalize(q->tail);
     sqlite3_finalize(q->cp_insert);
     for (int i = 0; i < q->ncached; i++) {
@@ -187,19 +200,29 @@ static void q_close(clr_store *s)
     free(q);
 }
 
+static int flush_rows(sqlite_store *q);
+
 static int q_begin(clr_store *s, int write)
 {
-    return exec((sqlite_store *)s, write ? "BEGIN IMMEDIATE" : "BEGIN");
+    sqlite_store *q = (sqlite_store *)s;
+    q->nrows = q->nbytes = 0;
+    return exec(q, write ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 
 static int q_commit(clr_store *s)
 {
-    return exec((sqlite_store *)s, "COMMIT");
+    sqlite_store *q = (sqlite_store *)s;
+    int rc = flush_rows(q);
+    if (rc) /* the rows as appended cannot be committed: none of them is */
+        sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc ? rc : exec(q, "COMMIT");
 }
 
 static void q_rollback(clr_store *s)
 {
-    sqlite3_exec(((sqlite_store *)s)->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite_store *q = (sqlite_store *)s;
+    q->nrows = q->nbytes = 0;
+    sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 static int prepare(sqlite_store *q, sqlite3_stmt **st, const char *sql)
@@ -217,10 +240,11 @@ static int prepare(sqlite_store *q, sqlite3_stmt **st, const char *sql)
 static int q_audit_tail(clr_store *s, int64_t *seq, unsigned char hash[CLR_AUDIT_HASH_BYTES])
 {
     sqlite_store *q = (sqlite_store *)s;
-    int rc;
+    int rc = flush_rows(q);
     *seq = 0;
     memset(hash, 0, CLR_AUDIT_HASH_BYTES);
-    if ((rc = prepare(q, &q->tail, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")))
+    if (rc ||
+        (rc = prepare(q, &q->tail, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")))
         return rc;
     int step = sqlite3_step(q->tail);
     if (step == SQLITE_ROW) {
@@ -245,26 +269,92 @@ static int bind_bytes(sqlite3_stmt *st, int i, clr__bytes b, int blob)
                 : sqlite3_bind_text(st, i, p, (int)b.n, SQLITE_STATIC);
 }
 
+/* Binds pending row r's eight values from parameter first on. */
+static void bind_row(sqlite_store *q, sqlite3_stmt *st, int first, const struct pending_row *r)
+{
+    sqlite3_bind_int64(st, first, r->seq);
+    sqlite3_bind_int64(st, first + 2, r->time);
+    static const int param[6] = {1, 3, 4, 5, 6, 7}; /* after seq; time is 2 */
+    for (int j = 0; j < 6; j++) {
+        clr__bytes b = {q->bytes + r->off[j], r->len[j]};
+        bind_bytes(st, first + param[j], b, j == 5);
+    }
+}
+
+/* Inserts the pending audit rows: INSERT_ROWS to a statement, the rest one
+ * by one. The rows are gone afterwards, inserted or not. */
+static int flush_rows(sqlite_store *q)
+{
+    int rc = 0;
+    size_t i = 0;
+    if (q->nrows == INSERT_ROWS) {
+        char sql[128 + INSERT_ROWS * 20];
+        size_t n = 0;
+        if (!q->insert_many) {
+            n = (size_t)snprintf(
+                sql, sizeof sql,
+                "INSERT OR ROLLBACK INTO audit_log (seq, decision_id, time, outcome,"
+                " rules_version, request, decision, hash) VALUES ");
+            for (int k = 0; k < INSERT_ROWS; k++)
+                n += (size_t)snprintf(sql + n, sizeof sql - n, "%s(?,?,?,?,?,?,?,?)", k ? "," : "");
+        }
+        rc = prepare(q, &q->insert_many, sql);
+        if (!rc) {
+            for (int k = 0; k < INSERT_ROWS; k++)
+                bind_row(q, q->insert_many, 1 + 8 * k, &q->rows[k]);
+            if (sqlite3_step(q->insert_many) != SQLITE_DONE)
+                rc = fail_db(q, "appending audit records");
+            sqlite3_reset(q->insert_many);
+        }
+        i = INSERT_ROWS;
+    }
+    for (; i < q->nrows && !rc; i++) {
+        if ((rc = prepare(q, &q->insert,
+                          "INSERT INTO audit_log (seq, decision_id, time, outcome, rules_version,"
+                          " request, decision, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")))
+            break;
+        bind_row(q, q->insert, 1, &q->rows[i]);
+        if (sqlite3_step(q->insert) != SQLITE_DONE)
+            rc = fail_db(q, "appending an audit record");
+        sqlite3_reset(q->insert);
+    }
+    q->nrows = 0;
+    q->nbytes = 0;
+    return rc;
+}
+
+/* Appending a row copies it; rows go to SQLite INSERT_ROWS at a time, and
+ * before anything else reads or ends the transaction (a statement per row
+ * costs as much again as the row). */
 static int q_audit_insert(clr_store *s, const clr__audit_row *r)
 {
     sqlite_store *q = (sqlite_store *)s;
-    int rc;
-    if ((rc = prepare(q, &q->insert,
-                      "INSERT INTO audit_log (seq, decision_id, time, outcome, rules_version,"
-                      " request, decision, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")))
-        return rc;
-    sqlite3_bind_int64(q->insert, 1, r->seq);
-    bind_bytes(q->insert, 2, r->decision_id, 0);
-    sqlite3_bind_int64(q->insert, 3, r->time);
-    bind_bytes(q->insert, 4, r->outcome, 0);
-    bind_bytes(q->insert, 5, r->rules_version, 0);
-    bind_bytes(q->insert, 6, r->request, 0);
-    bind_bytes(q->insert, 7, r->decision, 0);
-    bind_bytes(q->insert, 8, r->hash, 1);
-    if (sqlite3_step(q->insert) != SQLITE_DONE)
-        rc = fail_db(q, "appending an audit record");
-    sqlite3_reset(q->insert);
-    return rc;
+    const clr__bytes f[6] = {r->decision_id, r->outcome,  r->rules_version,
+                             r->request,     r->decision, r->hash};
+    size_t need = 0;
+    for (int j = 0; j < 6; j++)
+        need += f[j].n;
+    if (q->nbytes + need > q->bytes_cap) {
+        size_t cap = q->bytes_cap ? q->bytes_cap : 65536;
+        while (cap < q->nbytes + need)
+            cap *= 2;
+        char *bytes = realloc(q->bytes, cap);
+        if (!bytes)
+            return clr__store_fail(s, "appending an audit record: out of memory");
+        q->bytes = bytes;
+        q->bytes_cap = cap;
+    }
+    struct pending_row *p = &q->rows[q->nrows++];
+    p->seq = r->seq;
+    p->time = r->time;
+    for (int j = 0; j < 6; j++) {
+        p->off[j] = q->nbytes;
+        p->len[j] = f[j].n;
+        if (f[j].n)
+            memcpy(q->bytes + q->nbytes, f[j].p, f[j].n);
+        q->nbytes += f[j].n;
+    }
+    return q->nrows == INSERT_ROWS ? flush_rows(q) : 0;
 }
 
 static int q_checkpoint_insert(clr_store *s, const clr__checkpoint_row *r)
@@ -315,7 +405,9 @@ static int q_audit_scan(clr_store *s, int64_t from_seq, int64_t to_seq, clr_time
 {
     sqlite_store *q = (sqlite_store *)s;
     sqlite3_stmt *st = NULL;
-    int rc = 0, step;
+    int rc = flush_rows(q), step;
+    if (rc)
+        return rc;
     /* without a time range, every row: a tampered time of the wrong type must
      * still reach the verifier */
     int timed = from_time != CLR_TIME_MIN || until_time != CLR_TIME_MAX;
@@ -385,7 +477,10 @@ static int q_audit_find(clr_store *s, const char *decision_id, int64_t *seq)
 {
     sqlite_store *q = (sqlite_store *)s;
     sqlite3_stmt *st = NULL;
-    int rc = CLR_ENOTFOUND, step;
+    int rc = flush_rows(q), step;
+    if (rc)
+        return rc;
+    rc = CLR_ENOTFOUND;
     if (sqlite3_prepare_v2(q->db, "SELECT seq FROM audit_log WHERE decision_id = ? ORDER BY seq",
                            -1, &st, NULL) != SQLITE_OK)
         return fail_db(q, "finding a decision");
@@ -553,6 +648,9 @@ static int q_query(clr_store *s, const char *sql, const clr__value *params, int 
                    clr__row_fn fn, void *arg, int64_t *changes)
 {
     sqlite_store *q = (sqlite_store *)s;
+    int rc = flush_rows(q);
+    if (rc)
+        return rc;
     sqlite3_stmt *st = cached_stmt(q, sql);
     if (changes)
         *changes = 0;
@@ -579,7 +677,7 @@ static int q_query(clr_store *s, const char *sql, const clr__value *params, int 
             return fail_db(q, "binding a parameter");
         }
     }
-    int rc = 0, step;
+    int step;
     sqlite3_int64 before = sqlite3_total_changes64(q->db); /* a SELECT or DDL changes none */
     clr__value cols[32];
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {

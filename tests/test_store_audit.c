@@ -785,6 +785,41 @@ static void test_scans(void **state)
 /* A record whose seq is taken fails the transaction (at the insert, or at
  * the commit when the backend sends records in groups), and nothing of it
  * is kept. */
+/* Rows go to the store in statements of many rows: a duplicate among them
+ * fails the whole transaction, whether found by a full statement or at commit. */
+static void test_duplicate_seq_in_a_many_row_statement(void **state)
+{
+    (void)state;
+    make_log(0, 3, 10);
+    for (int dup_at = 40; dup_at <= 70; dup_at += 30) {
+        clr_store *s = open_store();
+        unsigned char h[CLR_AUDIT_HASH_BYTES] = {0};
+        clr__audit_row r = {.decision_id = {"d", 1},
+                            .time = 1,
+                            .outcome = {"deny", 4},
+                            .rules_version = {"v", 1},
+                            .request = {"{}", 2},
+                            .decision = {"{}", 2},
+                            .hash = {(const char *)h, sizeof h}};
+        assert_int_equal(s->ops->begin(s, 1), 0);
+        int rc = 0;
+        for (int i = 0; i < 80 && !rc; i++) {
+            r.seq = i == dup_at ? 2 : 4 + i;
+            rc = s->ops->audit_insert(s, &r);
+        }
+        if (rc == 0)
+            rc = s->ops->commit(s);
+        else
+            s->ops->rollback(s);
+        assert_int_equal(rc, CLR_ESTORE);
+        int64_t seq;
+        assert_int_equal(s->ops->audit_tail(s, &seq, h), 0);
+        assert_int_equal(seq, 3);
+        clr_store_close(s);
+        assert_true(verify(NULL).ok);
+    }
+}
+
 static void test_duplicate_seq_fails_the_transaction(void **state)
 {
     (void)state;
@@ -1162,6 +1197,7 @@ int main(void)
         T(test_export),
         T(test_scans),
         T(test_duplicate_seq_fails_the_transaction),
+        T(test_duplicate_seq_in_a_many_row_statement),
         T(test_async_full_queue_blocks),
         T(test_notify_reports_durability_in_order),
         T(test_crash_keeps_every_acknowledged_record),
