@@ -1006,7 +1006,7 @@ static int residual(clr_ruleset *rs, size_t slot, const clr__node *n, rowsets *s
     if (oom)
         return CLR_ENOMEM;
     sl->rest_undated = (uint32_t)c[dated]->attr << CLR__CHK_DIM_SHIFT | at;
-    sl->has_rest_undated = 1;
+    sl->flags |= SLOT_REST_UNDATED;
     return 0;
 }
 
@@ -1334,7 +1334,7 @@ done:
     return rc;
 }
 
-_Static_assert(64 % sizeof(clr__slot) == 0, "a slot never straddles two cache lines");
+_Static_assert(sizeof(clr__slot) == 64, "a slot is one cache line");
 
 static int build_index(clr_ruleset *rs)
 {
@@ -1375,31 +1375,27 @@ static int build_index(clr_ruleset *rs)
                 constrained[1][i][d] = constrained[0][i][d];
             }
     }
-    size_t nwindows = 1;
-    for (size_t i = 0; i < nbits; i++) {
-        const clr__rule *r = &rs->rules[rs->nexemptions + i];
-        nwindows += r->from != CLR_TIME_MIN || r->until != CLR_TIME_MAX;
-    }
     /* slots on cache-line boundaries: reading one slot reads one line */
     char *mem = clr__arena_alloc(&rs->arena, (nbits ? nbits : 1) * sizeof(clr__slot) + 64);
-    clr__window *windows = clr__arena_alloc(&rs->arena, nwindows * sizeof(*windows));
     rs->rest_inline = clr__arena_alloc(&rs->arena, (nbits ? nbits : 1) * sizeof(*rs->rest_inline));
-    if (!mem || !windows || !rs->rest_inline) {
+    if (!mem || !rs->rest_inline) {
         rc = CLR_ENOMEM;
         goto done;
     }
     rs->slots = (clr__slot *)(mem + (64 - (uintptr_t)mem % 64) % 64);
-    rs->windows = windows;
-    nwindows = 1;
     for (size_t i = 0; i < nbits; i++) {
         const clr__rule *r = &rs->rules[rs->nexemptions + i];
-        if (r->from != CLR_TIME_MIN || r->until != CLR_TIME_MAX) {
-            windows[nwindows].from = r->from;
-            windows[nwindows].until = r->until;
-            rs->slots[i].window = (uint32_t)nwindows++;
-        }
-        rs->slots[i].rulebook = (uint16_t)r->rulebook;
-        rs->slots[i].screens = (uint8_t)r->screens;
+        clr__slot *sl = &rs->slots[i];
+        memset(sl, 0, sizeof *sl);
+        sl->from = r->from;
+        sl->until = r->until;
+        sl->id = r->id;
+        sl->citation = r->citation;
+        sl->message = r->message;
+        sl->rulebook = (uint16_t)r->rulebook;
+        sl->effect = (uint8_t)r->effect;
+        sl->flags =
+            (uint8_t)((r->screens ? SLOT_SCREENS : 0) | (r->nexempted_by ? SLOT_EXEMPTED : 0));
     }
     for (int dim = 0; dim < CLR__NDIM; dim++) {
         clr__dim_index *ix = &rs->index[dim];

@@ -96,9 +96,10 @@ void clr__decision_id(char out[37])
 
 /* ---- resolution --------------------------------------------------------------- */
 
+/* s is a request field of CLR_ID_MAX bytes. */
 static clr__sym lookup_str(const clr_ruleset *rs, const char *s)
 {
-    return s[0] ? clr__sym_lookup(rs, s, strlen(s)) : 0;
+    return s[0] ? clr__sym_lookup_field(rs, s, CLR_ID_MAX) : 0;
 }
 
 static clr__sym lookup_country(const clr_ruleset *rs, const char *s)
@@ -307,56 +308,56 @@ static const char POSSIBLE_MESSAGE[] =
     "Possible match on a restricted-party list: a reviewer must decide whether it is the listed "
     "party.";
 
-/* Adds a rule that fired to the decision: exempted, an obligation or a reason. */
+/* Adds a rule that fired to the decision: exempted, an obligation or a reason.
+ * Reads the rule's slot, and the rule itself only when an exemption names it. */
 static void record(clr_decision *out, const clr_ruleset *rs, const clr__ctx *ctx,
                    const uint8_t *applies, exemption_cache *cache, const firing *f)
 {
-    const clr__rule *r = &rs->rules[f->rule];
-    const char *rbid = rs->rulebooks[r->rulebook].id;
-    const clr__rule *by = r->nexempted_by ? exempted_by(ctx, rs, applies, cache, r) : NULL;
+    const clr__slot *sl = &rs->slots[f->rule - rs->nexemptions];
+    const char *rbid = rs->rulebooks[sl->rulebook].id;
+    const clr__rule *by = sl->flags & SLOT_EXEMPTED
+                              ? exempted_by(ctx, rs, applies, cache, &rs->rules[f->rule])
+                              : NULL;
     if (by) {
         if (out->nexempted < CLR_MAX_EXEMPTED && !f->possible) {
             clr_exempted *x = &out->exempted[out->nexempted++];
             x->rulebook = rbid;
-            x->rule = r->id;
+            x->rule = sl->id;
             x->exemption = by->id;
             x->citation = by->citation;
         }
         return;
     }
-    if (r->effect == CLR_EFFECT_OBLIGATION) {
+    if (sl->effect == CLR_EFFECT_OBLIGATION) {
         if (f->possible)
             return;
         if (out->nobligations < CLR_MAX_OBLIGATIONS) {
             clr_obligation *o = &out->obligations[out->nobligations++];
             o->rulebook = rbid;
-            o->id = r->id;
-            o->citation = r->citation;
-            o->message = r->message;
+            o->id = sl->id;
+            o->citation = sl->citation;
+            o->message = sl->message;
         } else {
             out->obligations_dropped++;
         }
         return;
     }
-    clr_effect effect = f->possible ? CLR_EFFECT_REVIEW : r->effect;
+    clr_effect effect = f->possible ? CLR_EFFECT_REVIEW : (clr_effect)sl->effect;
     clr_outcome oc = (clr_outcome)effect;
-    if (oc > out->rulebooks[r->rulebook].outcome)
-        out->rulebooks[r->rulebook].outcome = oc;
+    if (oc > out->rulebooks[sl->rulebook].outcome)
+        out->rulebooks[sl->rulebook].outcome = oc;
     if (oc > out->outcome)
         out->outcome = oc;
-    add_reason(out, rbid, r->id, effect, r->citation, f->possible ? POSSIBLE_MESSAGE : r->message);
-    if (f->match && out->nreasons && out->reasons[out->nreasons - 1].rule == r->id)
+    add_reason(out, rbid, sl->id, effect, sl->citation,
+               f->possible ? POSSIBLE_MESSAGE : sl->message);
+    if (f->match && out->nreasons && out->reasons[out->nreasons - 1].rule == sl->id)
         out->reasons[out->nreasons - 1].match = *f->match;
 }
 
 /* Whether a rule's rulebook applies and the rule is in force. */
-static inline int live(const clr__ctx *ctx, const clr_ruleset *rs, const uint8_t *applies,
-                       const clr__slot *sl)
+static inline int live(const clr__ctx *ctx, const uint8_t *applies, const clr__slot *sl)
 {
-    if (!applies[sl->rulebook])
-        return 0;
-    const clr__window *w = &rs->windows[sl->window];
-    return !sl->window || (ctx->t >= w->from && ctx->t < w->until);
+    return applies[sl->rulebook] && ctx->t >= sl->from && ctx->t < sl->until;
 }
 
 /* Whether a live candidate rule fires (1), would fire on a possible screening
@@ -369,13 +370,14 @@ static int consider(clr__ctx *ctx, const clr__slot *sl, uint32_t rule, const clr
     f->match = NULL;
     if (!when)
         return 1;
-    if (sl->screens)
+    int screens = sl->flags & SLOT_SCREENS;
+    if (screens)
         ctx->screen->last = NULL;
     if (clr__eval(ctx, when)) {
-        f->match = sl->screens ? ctx->screen->last : NULL;
+        f->match = screens ? ctx->screen->last : NULL;
         return 1;
     }
-    if (!sl->screens || !ctx->screen->names)
+    if (!screens || !ctx->screen->names)
         return 0;
     ctx->possible_as_hit = 1;
     int would = clr__eval(ctx, when);
@@ -514,12 +516,12 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
             uint32_t slot = head >> CLR__CAND_SLOT_SHIFT;
             const clr__slot *sl = &rs->slots[slot];
             uint32_t rule = (uint32_t)rs->nexemptions + slot;
-            if (!live(&ctx, rs, applies, sl))
+            if (!live(&ctx, applies, sl))
                 continue;
             const clr__node *when = sl->rest;
             if (inline_model) {
                 when = rs->rest_inline[slot];
-            } else if (sl->has_rest_undated) {
+            } else if (sl->flags & SLOT_REST_UNDATED) {
                 uint32_t c = sl->rest_undated, v = c & CLR__CHK_VAL;
                 uint32_t rr = row[c >> CLR__CHK_DIM_SHIFT];
                 if ((sets[v + rr / 64] >> (rr % 64)) & 1)
@@ -537,8 +539,7 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
         for (size_t ri = rs->nexemptions; ri < rs->nrules; ri++) {
             firing f;
             const clr__slot *sl = &rs->slots[ri - rs->nexemptions];
-            if (live(&ctx, rs, applies, sl) &&
-                consider(&ctx, sl, (uint32_t)ri, rs->rules[ri].when, &f))
+            if (live(&ctx, applies, sl) && consider(&ctx, sl, (uint32_t)ri, rs->rules[ri].when, &f))
                 record(out, rs, &ctx, applies, &cache, &f);
         }
     } else {

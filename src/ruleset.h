@@ -15,12 +15,14 @@
 
 typedef uint32_t clr__sym; /* an interned string; 0 is "absent or unknown" */
 
-/* A slot of the symbol hash table: the symbol with its string, so that a
- * look-up reads one slot and the string. */
+/* A slot of the symbol hash table, 32 bytes: the symbol with the first
+ * CLR__SYM_HEAD bytes of its string, zero-padded, so that a look-up of a
+ * short name reads one slot and nothing else. */
+#define CLR__SYM_HEAD 24
 typedef struct clr__sym_slot {
     clr__sym sym;
     uint32_t len;
-    const char *str;
+    uint64_t head[CLR__SYM_HEAD / 8];
 } clr__sym_slot;
 
 /* Attributes a condition may name. The first CLR__NDIM are symbol-valued
@@ -157,25 +159,30 @@ typedef struct clr__rulebook {
     int model_scope; /* the scope reads the model alone: precomputed per catalogue model */
 } clr__rulebook;
 
-/* What deciding reads of a rule, in 32 bytes: slot i is rule nexemptions + i. */
+/* What deciding reads of a rule, in one cache line: whether it is live (its
+ * rulebook, its window), what is left of its condition once the index's checks
+ * have passed, and what a reason reports when it fires. Slot i is rule
+ * nexemptions + i. */
 typedef struct clr__slot {
     /* for a catalogue model, what is left of the condition once the index's
        checks have passed; NULL: nothing, the checks decide */
     const clr__node *rest;
-    /* with has_rest_undated, what is left when the request also passes the
+    /* with SLOT_REST_UNDATED, what is left when the request also passes the
        check rest_undated (its value is an undated member of a dated set) */
     const clr__node *rest_if_undated;
+    clr_time from, until; /* the rule's validity window */
+    const char *id, *citation, *message;
     uint32_t rest_undated;
-    uint32_t window; /* 0: no validity window; else its index in windows */
     uint16_t rulebook;
-    uint8_t has_rest_undated;
-    uint8_t screens; /* the condition screens names against lists */
+    uint8_t flags;  /* SLOT_* */
+    uint8_t effect; /* a clr_effect */
 } clr__slot;
 
-/* A rule's validity window: from inclusive, until exclusive. */
-typedef struct clr__window {
-    clr_time from, until;
-} clr__window;
+enum {
+    SLOT_REST_UNDATED = 1, /* rest_undated and rest_if_undated are set */
+    SLOT_SCREENS = 2,      /* the condition screens names against lists */
+    SLOT_EXEMPTED = 4      /* some exemption names the rule */
+};
 
 /* One dimension of the index. row_of[sym] is the row of a request whose
  * attribute has that symbol: rows 1.. are the values some rule requires of the
@@ -255,9 +262,8 @@ struct clr_ruleset {
     /* [0] for catalogue models; [1] for inline models, for which the model
        dimension is neither an anchor nor checked */
     clr__cand_index cand[2];
-    const uint64_t *cand_sets;  /* the row sets candidates check, shared */
-    struct clr__slot *slots;    /* slot i: rule nexemptions + i */
-    const clr__window *windows; /* [0] unused */
+    const uint64_t *cand_sets; /* the row sets candidates check, shared */
+    struct clr__slot *slots;   /* slot i: rule nexemptions + i; on cache-line boundaries */
     /* by slot: what is left of the condition for an inline model once the
        index's checks (of every dimension but the model) have passed; NULL:
        nothing */
@@ -272,6 +278,11 @@ enum { SYMF_VOCAB_USE = 1, SYMF_VOCAB_INTEGRATION = 2 };
 
 /* The symbol for len bytes of s, or 0 when s was never interned. Thread-safe. */
 clr__sym clr__sym_lookup(const clr_ruleset *rs, const char *s, size_t len);
+
+/* The symbol for the NUL-terminated string in a field of cap bytes (cap a
+ * multiple of 8; the whole field readable), or 0 when it is empty, too long
+ * or was never interned. Reads the string once. Thread-safe. */
+clr__sym clr__sym_lookup_field(const clr_ruleset *rs, const char *field, size_t cap);
 
 /* A 64-bit hash of len bytes, eight at a time. */
 static inline uint64_t clr__hash(const char *s, size_t len)
