@@ -826,6 +826,67 @@ static size_t conjuncts(const clr__node *n, const clr__node **out, size_t k, siz
     return k + 1;
 }
 
+/* A rule's disjunctions that its candidate entries check: conjuncts "a or b
+ * ..." whose every side tests the value of a dimension (EITHER_MAX sides at
+ * most). A side's check holds the rows of every value it names; when no set
+ * of the conjunct is dated, the check decides it, and it is left out of the
+ * rest of the condition; else the check only filters. */
+#define EITHER_MAX 4
+#define EITHERS_MAX 2
+typedef struct eithers {
+    const clr__node *conj[EITHERS_MAX];
+    uint8_t exact[EITHERS_MAX]; /* the check decides the conjunct */
+    size_t n;
+    size_t words; /* the check words they take: a marker and one per side each */
+} eithers;
+
+/* The sides of n's top-level "or" chain into out; their number, or more than
+ * cap when they do not fit. */
+static size_t disjuncts(const clr__node *n, const clr__node **out, size_t k, size_t cap)
+{
+    if (n->op == OP_OR)
+        return disjuncts(n->r, out, disjuncts(n->l, out, k, cap), cap);
+    if (k < cap)
+        out[k] = n;
+    return k + 1;
+}
+
+/* Whether test n can be checked by the row of its dimension, given rows for
+ * every value it names: a value or a set of values of a request attribute
+ * other than the model. The check decides it unless the set is dated. */
+static int row_side(const clr__node *n)
+{
+    return n->attr < CLR__NDIM && n->attr != ATTR_MODEL &&
+           (n->op == OP_EQ || (n->op == OP_IN && n->set->n > 0));
+}
+
+/* Finds the disjunctions of condition n that the index can check, leaving
+ * room in a head word's count for nchk other checks. */
+static void find_eithers(const clr__node *n, size_t nchk, eithers *e)
+{
+    const clr__node *c[CONJUNCTS_MAX], *side[EITHER_MAX];
+    e->n = e->words = 0;
+    if (!n)
+        return;
+    size_t k = conjuncts(n, c, 0, CONJUNCTS_MAX);
+    for (size_t i = 0; i < k && i < CONJUNCTS_MAX && e->n < EITHERS_MAX; i++) {
+        if (c[i]->op != OP_OR)
+            continue;
+        size_t m = disjuncts(c[i], side, 0, EITHER_MAX);
+        if (m > EITHER_MAX || nchk + e->words + 1 + m > CLR__CAND_NCHK_MASK)
+            continue;
+        int ok = 1, exact = 1;
+        for (size_t j = 0; j < m && ok; j++)
+            if ((ok = row_side(side[j])))
+                exact &= side[j]->op == OP_EQ || !side[j]->set->dated;
+        if (!ok)
+            continue;
+        e->exact[e->n] = (uint8_t)exact;
+        e->conj[e->n++] = c[i];
+        e->words += 1 + m;
+    }
+}
+
 /* The row sets candidates check, each interned once: rules naming the same
  * group share one. */
 typedef struct rowsets {
@@ -934,11 +995,14 @@ static const clr__node *chain(clr_ruleset *rs, const clr__node **c, size_t k, co
  * dimension that no other conjunct reads, so its values are the ones the index
  * holds. Sets sl->rest (NULL when nothing is left).
  *
+ * The disjunctions e that the candidate entries decide are left out too.
+ *
  * A test "attribute in set" on a dimension no other conjunct reads, where
  * some members are dated, is decided by the checks as well when the request's
  * value is an undated member. Then sl->rest_undated is a check of those
  * members' rows, and sl->rest_if_undated what is left when it passes. */
-static int residual(clr_ruleset *rs, size_t slot, const clr__node *n, rowsets *sets, uint64_t *bm)
+static int residual(clr_ruleset *rs, size_t slot, const clr__node *n, const eithers *e,
+                    rowsets *sets, uint64_t *bm)
 {
     const clr__node *c[CONJUNCTS_MAX];
     uint8_t skip[CONJUNCTS_MAX] = {0}, skip_inline[CONJUNCTS_MAX] = {0};
@@ -958,7 +1022,16 @@ static int residual(clr_ruleset *rs, size_t slot, const clr__node *n, rowsets *s
     }
     size_t kept = k, kept_inline = k, dated = k;
     for (size_t i = 0; i < k; i++) {
-        int d = exact_dim(c[i]);
+        int d = exact_dim(c[i]), checked = 0;
+        for (size_t j = 0; j < e->n; j++)
+            checked |= c[i] == e->conj[j] && e->exact[j];
+        if (checked) {
+            /* a disjunction the candidate entries check */
+            skip[i] = skip_inline[i] = 1;
+            kept--;
+            kept_inline--;
+            continue;
+        }
         if (c[i]->op == OP_TRUE ||
             (d >= 0 && readers[d] == 1 && (d != ATTR_MODEL || c[i]->attr == ATTR_MODEL))) {
             /* the inline models' lists check the model dimension for tests
@@ -1154,11 +1227,51 @@ static void choose_anchors(const clr_ruleset *rs, symlist (*req)[CLR__NDIM],
     }
 }
 
+/* The check of one side of a disjunction (row_side): the rows of every value
+ * it names. */
+static int side_word(const clr_ruleset *rs, rowsets *sets, uint64_t *bm, const clr__node *t,
+                     uint32_t *out)
+{
+    const clr__dim_index *ix = &rs->index[t->attr];
+    if (t->op == OP_EQ || t->set->n == 1) {
+        clr__sym v = t->op == OP_EQ ? t->sym : t->set->members[0].sym;
+        *out = (uint32_t)t->attr << CLR__CHK_DIM_SHIFT | CLR__CHK_ONE | ix->row_of[v];
+        return 0;
+    }
+    size_t nw = (ix->nrows + 63) / 64;
+    memset(bm, 0, nw * sizeof(*bm));
+    for (size_t k = 0; k < t->set->n; k++) {
+        uint32_t row = ix->row_of[t->set->members[k].sym];
+        bm[row / 64] |= 1ULL << (row % 64);
+    }
+    uint32_t at;
+    if (rowsets_intern(sets, bm, nw, &at))
+        return CLR_ENOMEM;
+    *out = (uint32_t)t->attr << CLR__CHK_DIM_SHIFT | at;
+    return 0;
+}
+
+/* The check words of the disjunctions e into out (e->words of them): for
+ * each, a marker with the number of sides, then a check per side. */
+static int either_words(const clr_ruleset *rs, rowsets *sets, uint64_t *bm, const eithers *e,
+                        uint32_t *out)
+{
+    for (size_t j = 0; j < e->n; j++) {
+        const clr__node *side[EITHER_MAX];
+        size_t m = disjuncts(e->conj[j], side, 0, EITHER_MAX);
+        *out++ = CLR__CHK_EITHER | (uint32_t)m;
+        for (size_t x = 0; x < m; x++)
+            if (side_word(rs, sets, bm, side[x], out++))
+                return CLR_ENOMEM;
+    }
+    return 0;
+}
+
 /* Builds rs->cand[0], rs->cand[1], rs->cand_sets and the slots' residual
  * conditions from what each rule requires of each dimension (req,
  * constrained: by slot). */
 static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
-                            uint8_t (*constrained_v[2])[CLR__NDIM])
+                            uint8_t (*constrained_v[2])[CLR__NDIM], const eithers *eith)
 {
     size_t nbits = rs->nbits;
     int rc = 0;
@@ -1167,6 +1280,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
                                       calloc(nbits ? nbits : 1, sizeof(*chk_v[1]))};
     uint32_t(*chk)[CLR__NDIM] = chk_v[0];
     int8_t(*anc)[3] = calloc(nbits ? nbits : 1, sizeof(*anc));
+    uint32_t(*ew)[CLR__CAND_NCHK_MASK] = calloc(nbits ? nbits : 1, sizeof(*ew));
     uint64_t *bm = NULL;
     uint32_t *count = NULL;
     size_t maxrows = 1;
@@ -1174,7 +1288,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
         if (rs->index[d].nrows > maxrows)
             maxrows = rs->index[d].nrows;
     bm = calloc((maxrows + 63) / 64, sizeof(*bm));
-    if (!chk_v[0] || !chk_v[1] || !anc || !bm) {
+    if (!chk_v[0] || !chk_v[1] || !anc || !ew || !bm) {
         rc = CLR_ENOMEM;
         goto done;
     }
@@ -1217,9 +1331,10 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
             if (d != ATTR_MODEL)
                 chk_v[1][i][d] = chk_v[0][i][d];
 
-    /* what the checks leave of each condition */
+    /* the checks of the disjunctions, and what the checks leave of each condition */
     for (size_t b = 0; b < nbits; b++)
-        if (residual(rs, b, rs->rules[rs->nexemptions + b].when, &sets, bm)) {
+        if (either_words(rs, &sets, bm, &eith[b], ew[b]) ||
+            residual(rs, b, rs->rules[rs->nexemptions + b].when, &eith[b], &sets, bm)) {
             rc = CLR_ENOMEM;
             goto done;
         }
@@ -1261,6 +1376,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
                 int d1 = anc[i][0], d2 = anc[i][1], nchk = anc[i][2];
                 if (nchk < 0)
                     continue;
+                nchk += (int)eith[i].words;
                 size_t a = (size_t)anchor_of[d1][d2];
                 size_t n1 = d1 < CLR__NDIM ? req[i][d1].n : 1;
                 size_t n2 = d2 < CLR__NDIM ? req[i][d2].n : 1;
@@ -1279,6 +1395,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
                         for (int d = 0; d < CLR__NDIM; d++)
                             if (d != d1 && d != d2 && constrained[i][d])
                                 *p++ = chk[i][d];
+                        memcpy(p, ew[i], eith[i].words * sizeof(*p));
                     }
             }
             if (pass == 1)
@@ -1329,6 +1446,7 @@ done:
     free(chk_v[0]);
     free(chk_v[1]);
     free(anc);
+    free(ew);
     free(bm);
     free(count);
     return rc;
@@ -1349,7 +1467,8 @@ static int build_index(clr_ruleset *rs)
                                    calloc(nbits ? nbits : 1, sizeof(*req[1]))};
     uint8_t(*constrained[2])[CLR__NDIM] = {calloc(nbits ? nbits : 1, sizeof(*constrained[0])),
                                            calloc(nbits ? nbits : 1, sizeof(*constrained[1]))};
-    if (!req[0] || !req[1] || !constrained[0] || !constrained[1]) {
+    eithers *eith = calloc(nbits ? nbits : 1, sizeof(*eith));
+    if (!req[0] || !req[1] || !constrained[0] || !constrained[1] || !eith) {
         rc = CLR_ENOMEM;
         goto done;
     }
@@ -1397,9 +1516,21 @@ static int build_index(clr_ruleset *rs)
         sl->flags =
             (uint8_t)((r->screens ? SLOT_SCREENS : 0) | (r->nexempted_by ? SLOT_EXEMPTED : 0));
     }
+    /* the disjunctions the candidate entries check, with room for a check of
+       every dimension the rule constrains */
+    unsigned either_dims = 0;
+    for (size_t i = 0; i < nbits; i++) {
+        size_t nc[2] = {0, 0};
+        for (int v = 0; v < 2; v++)
+            for (int d = 0; d < CLR__NDIM; d++)
+                nc[v] += constrained[v][i][d];
+        find_eithers(rs->rules[rs->nexemptions + i].when, nc[0] > nc[1] ? nc[0] : nc[1], &eith[i]);
+        for (size_t j = 0; j < eith[i].n; j++)
+            either_dims |= dims_read(eith[i].conj[j]);
+    }
     for (int dim = 0; dim < CLR__NDIM; dim++) {
         clr__dim_index *ix = &rs->index[dim];
-        size_t any = 0;
+        size_t any = (either_dims >> dim) & 1;
         for (size_t i = 0; i < nbits; i++)
             any += constrained[0][i][dim] || constrained[1][i][dim];
         if (!any)
@@ -1417,11 +1548,27 @@ static int build_index(clr_ruleset *rs)
                     if (!rows[l->v[k]])
                         rows[l->v[k]] = (uint32_t)nrows++;
             }
+        /* and a row for each value a checked disjunction names */
+        for (size_t i = 0; i < nbits; i++)
+            for (size_t j = 0; j < eith[i].n; j++) {
+                const clr__node *side[EITHER_MAX];
+                size_t m = disjuncts(eith[i].conj[j], side, 0, EITHER_MAX);
+                for (size_t x = 0; x < m; x++) {
+                    const clr__node *t = side[x];
+                    if (t->attr != dim)
+                        continue;
+                    for (size_t k = 0; k < (t->op == OP_EQ ? 1 : t->set->n); k++) {
+                        clr__sym v = t->op == OP_EQ ? t->sym : t->set->members[k].sym;
+                        if (!rows[v])
+                            rows[v] = (uint32_t)nrows++;
+                    }
+                }
+            }
         ix->used = 1;
         ix->row_of = rows;
         ix->nrows = nrows;
     }
-    rc = build_candidates(rs, req, constrained);
+    rc = build_candidates(rs, req, constrained, eith);
 done:
     for (size_t i = 0; i < nbits; i++) {
         for (int d = 0; req[0] && d < CLR__NDIM; d++)
@@ -1433,6 +1580,7 @@ done:
         free(req[v]);
         free(constrained[v]);
     }
+    free(eith);
     return rc;
 }
 

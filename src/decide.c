@@ -360,6 +360,13 @@ static inline int live(const clr__ctx *ctx, const uint8_t *applies, const clr__s
     return applies[sl->rulebook] && ctx->t >= sl->from && ctx->t < sl->until;
 }
 
+/* Whether the request's rows meet check c of a candidate entry. */
+static inline int check(uint32_t c, const uint32_t *row, const uint64_t *sets)
+{
+    uint32_t v = c & CLR__CHK_VAL, rr = row[c >> CLR__CHK_DIM_SHIFT];
+    return c & CLR__CHK_ONE ? v == rr : (int)((sets[v + rr / 64] >> (rr % 64)) & 1);
+}
+
 /* Whether a live candidate rule fires (1), would fire on a possible screening
  * match (2), or not (0), its condition being when (NULL: true); fills f. */
 static int consider(clr__ctx *ctx, const clr__slot *sl, uint32_t rule, const clr__node *when,
@@ -500,10 +507,19 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
             uint32_t head = *p++;
             const uint32_t *next = p + (head & CLR__CAND_NCHK_MASK);
             for (; p < next; p++) {
-                uint32_t c = *p, v = c & CLR__CHK_VAL;
-                uint32_t rr = row[c >> CLR__CHK_DIM_SHIFT];
-                if (c & CLR__CHK_ONE ? v != rr : !((sets[v + rr / 64] >> (rr % 64)) & 1))
+                uint32_t c = *p;
+                if (c >= CLR__CHK_EITHER) {
+                    /* a disjunction: one of the next k checks must pass */
+                    uint32_t k = c & CLR__CHK_VAL;
+                    int any = 0;
+                    for (uint32_t j = 1; j <= k; j++)
+                        any |= check(p[j], row, sets);
+                    p += k;
+                    if (!any)
+                        break;
+                } else if (!check(c, row, sets)) {
                     break;
+                }
             }
             if (p < next) {
                 p = next;

@@ -200,6 +200,9 @@ typedef struct clr__dim_index {
 #define CLR__CHK_DIM_SHIFT 28
 #define CLR__CHK_ONE (1u << 27)
 #define CLR__CHK_VAL ((1u << 27) - 1)
+/* A disjunction's marker: the dimension field 15, the number of sides in the
+ * low bits; the sides' checks follow, and one of them must pass. */
+#define CLR__CHK_EITHER (15u << CLR__CHK_DIM_SHIFT)
 /* A candidate's head word: its slot, shifted, and its number of checks. */
 #define CLR__CAND_SLOT_SHIFT 4
 #define CLR__CAND_NCHK_MASK 15u
@@ -211,8 +214,9 @@ typedef struct clr__dim_index {
  * row[CLR__NDIM] is always 0 (d2 = CLR__NDIM for a one-dimension anchor, d1 =
  * d2 = CLR__NDIM for the rules constraining no dimension). A rule is in the
  * list of every cell its required values make. An entry is a head word and
- * the checks of the rule's other constrained dimensions. A request reads one
- * list per anchor. */
+ * the checks of the rule's other constrained dimensions, then of its
+ * disjunctions of exact tests ("destination in G or principal.hq in H"). A
+ * request reads one list per anchor. */
 typedef struct clr__anchor {
     uint8_t d1, d2;
     uint32_t stride;
