@@ -962,6 +962,35 @@ static int rowsets_intern(rowsets *s, const uint64_t *bm, size_t nw, uint32_t *a
     return 0;
 }
 
+/* The check word of dimension d for the rows set in bm (the dimension's
+ * words; row 0 never set): the rows themselves for a dimension of at most
+ * CLR__CHK_SMALL rows, one row, or a row set interned in sets. */
+static int check_word(const clr_ruleset *rs, rowsets *sets, const uint64_t *bm, int d,
+                      uint32_t *out)
+{
+    size_t nrows = rs->index[d].nrows, nw = (nrows + 63) / 64, n = 0;
+    uint32_t one = 0;
+    for (size_t w = 0; w < nw; w++)
+        if (bm[w]) {
+            n += (size_t)__builtin_popcountll(bm[w]);
+            one = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bm[w]));
+        }
+    *out = (uint32_t)d << CLR__CHK_DIM_SHIFT;
+    if (nrows <= CLR__CHK_SMALL) {
+        *out |= (uint32_t)bm[0];
+        return 0;
+    }
+    if (n == 1) {
+        *out |= CLR__CHK_ONE | one;
+        return 0;
+    }
+    uint32_t at;
+    if (rowsets_intern(sets, bm, nw, &at))
+        return CLR_ENOMEM;
+    *out |= at;
+    return 0;
+}
+
 /* And-chains conjuncts c[0..k) but those marked in skip; NULL when none is
  * left. *oom set when a node cannot be allocated. */
 static const clr__node *chain(clr_ruleset *rs, const clr__node **c, size_t k, const uint8_t *skip,
@@ -1071,14 +1100,12 @@ static int residual(clr_ruleset *rs, size_t slot, const clr__node *n, const eith
         }
     if (nundated == 0)
         return 0;
-    uint32_t at;
-    if (rowsets_intern(sets, bm, nw, &at))
+    if (check_word(rs, sets, bm, c[dated]->attr, &sl->rest_undated))
         return CLR_ENOMEM;
     skip[dated] = 1;
     sl->rest_if_undated = chain(rs, c, k, skip, &oom);
     if (oom)
         return CLR_ENOMEM;
-    sl->rest_undated = (uint32_t)c[dated]->attr << CLR__CHK_DIM_SHIFT | at;
     sl->flags |= SLOT_REST_UNDATED;
     return 0;
 }
@@ -1233,22 +1260,12 @@ static int side_word(const clr_ruleset *rs, rowsets *sets, uint64_t *bm, const c
                      uint32_t *out)
 {
     const clr__dim_index *ix = &rs->index[t->attr];
-    if (t->op == OP_EQ || t->set->n == 1) {
-        clr__sym v = t->op == OP_EQ ? t->sym : t->set->members[0].sym;
-        *out = (uint32_t)t->attr << CLR__CHK_DIM_SHIFT | CLR__CHK_ONE | ix->row_of[v];
-        return 0;
-    }
-    size_t nw = (ix->nrows + 63) / 64;
-    memset(bm, 0, nw * sizeof(*bm));
-    for (size_t k = 0; k < t->set->n; k++) {
-        uint32_t row = ix->row_of[t->set->members[k].sym];
+    memset(bm, 0, (ix->nrows + 63) / 64 * sizeof(*bm));
+    for (size_t k = 0; k < (t->op == OP_EQ ? 1 : t->set->n); k++) {
+        uint32_t row = ix->row_of[t->op == OP_EQ ? t->sym : t->set->members[k].sym];
         bm[row / 64] |= 1ULL << (row % 64);
     }
-    uint32_t at;
-    if (rowsets_intern(sets, bm, nw, &at))
-        return CLR_ENOMEM;
-    *out = (uint32_t)t->attr << CLR__CHK_DIM_SHIFT | at;
-    return 0;
+    return check_word(rs, sets, bm, t->attr, out);
 }
 
 /* The check words of the disjunctions e into out (e->words of them): for
@@ -1299,6 +1316,9 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
         nrows[d] = rs->index[d].used ? rs->index[d].nrows : 1;
     }
     nrows[CLR__NDIM] = 1;
+    for (int d = 0; d < CLR__NDIM; d++)
+        if (rs->index[d].used && rs->index[d].nrows <= CLR__CHK_SMALL)
+            rs->small_dims |= 1u << d;
 
     /* each rule's check of each dimension it constrains */
     for (size_t i = 0; i < nbits; i++)
@@ -1308,23 +1328,15 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
             const symlist *l = &req_v[v][i][d];
             if (!constrained_v[v][i][d] || l->n == 0)
                 continue;
-            if (l->n == 1) {
-                chk_v[v][i][d] =
-                    (uint32_t)d << CLR__CHK_DIM_SHIFT | CLR__CHK_ONE | ix->row_of[l->v[0]];
-                continue;
-            }
-            size_t nw = (ix->nrows + 63) / 64;
-            memset(bm, 0, nw * sizeof(*bm));
+            memset(bm, 0, (ix->nrows + 63) / 64 * sizeof(*bm));
             for (size_t k = 0; k < l->n; k++) {
                 uint32_t row = ix->row_of[l->v[k]];
                 bm[row / 64] |= 1ULL << (row % 64);
             }
-            uint32_t at;
-            if (rowsets_intern(&sets, bm, nw, &at)) {
+            if (check_word(rs, &sets, bm, d, &chk_v[v][i][d])) {
                 rc = CLR_ENOMEM;
                 goto done;
             }
-            chk_v[v][i][d] = (uint32_t)d << CLR__CHK_DIM_SHIFT | at;
         }
     for (size_t i = 0; i < nbits; i++)
         for (int d = 0; d < CLR__NDIM; d++)

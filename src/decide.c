@@ -361,9 +361,11 @@ static inline int live(const clr__ctx *ctx, const uint8_t *applies, const clr__s
 }
 
 /* Whether the request's rows meet check c of a candidate entry. */
-static inline int check(uint32_t c, const uint32_t *row, const uint64_t *sets)
+static inline int check(uint32_t c, const uint32_t *row, uint32_t small, const uint64_t *sets)
 {
-    uint32_t v = c & CLR__CHK_VAL, rr = row[c >> CLR__CHK_DIM_SHIFT];
+    uint32_t d = c >> CLR__CHK_DIM_SHIFT, v = c & CLR__CHK_VAL, rr = row[d];
+    if ((small >> d) & 1)
+        return (int)((c >> rr) & 1);
     return c & CLR__CHK_ONE ? v == rr : (int)((sets[v + rr / 64] >> (rr % 64)) & 1);
 }
 
@@ -494,6 +496,7 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
     row[CLR__NDIM] = 0;
     const clr__cand_index *ci = &rs->cand[inline_model];
     const uint64_t *sets = rs->cand_sets;
+    uint32_t small = rs->small_dims;
     firing fired[MAX_FIRED];
     size_t nfired = 0;
     int overflow = 0;
@@ -513,11 +516,11 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
                     uint32_t k = c & CLR__CHK_VAL;
                     int any = 0;
                     for (uint32_t j = 1; j <= k; j++)
-                        any |= check(p[j], row, sets);
+                        any |= check(p[j], row, small, sets);
                     p += k;
                     if (!any)
                         break;
-                } else if (!check(c, row, sets)) {
+                } else if (!check(c, row, small, sets)) {
                     break;
                 }
             }
@@ -537,11 +540,9 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
             const clr__node *when = sl->rest;
             if (inline_model) {
                 when = rs->rest_inline[slot];
-            } else if (sl->flags & SLOT_REST_UNDATED) {
-                uint32_t c = sl->rest_undated, v = c & CLR__CHK_VAL;
-                uint32_t rr = row[c >> CLR__CHK_DIM_SHIFT];
-                if ((sets[v + rr / 64] >> (rr % 64)) & 1)
-                    when = sl->rest_if_undated;
+            } else if ((sl->flags & SLOT_REST_UNDATED) &&
+                       check(sl->rest_undated, row, small, sets)) {
+                when = sl->rest_if_undated;
             }
             if (consider(&ctx, sl, rule, when, &fired[nfired]))
                 nfired++;

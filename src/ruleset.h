@@ -194,10 +194,14 @@ typedef struct clr__dim_index {
 } clr__dim_index;
 
 /* A candidate's check of one dimension, in 32 bits: the dimension in the top
- * four bits; with CLR__CHK_ONE set, the request's row must be the row in the
- * low 27 bits; without it, the request's row must be in the row set (a bitmap
- * over the dimension's rows) that starts at that word of cand_sets. */
+ * four bits. For a dimension of at most CLR__CHK_SMALL rows (a bit of
+ * small_dims), the low 28 bits are the rows the request's row must be one of
+ * (bit r: row r). Else, with CLR__CHK_ONE set, the request's row must be the
+ * row in the low 27 bits; without it, the request's row must be in the row
+ * set (a bitmap over the dimension's rows) that starts at that word of
+ * cand_sets. */
 #define CLR__CHK_DIM_SHIFT 28
+#define CLR__CHK_SMALL 28
 #define CLR__CHK_ONE (1u << 27)
 #define CLR__CHK_VAL ((1u << 27) - 1)
 /* A disjunction's marker: the dimension field 15, the number of sides in the
@@ -267,6 +271,7 @@ struct clr_ruleset {
        dimension is neither an anchor nor checked */
     clr__cand_index cand[2];
     const uint64_t *cand_sets; /* the row sets candidates check, shared */
+    uint32_t small_dims;       /* bit d: dimension d has at most CLR__CHK_SMALL rows */
     struct clr__slot *slots;   /* slot i: rule nexemptions + i; on cache-line boundaries */
     /* by slot: what is left of the condition for an inline model once the
        index's checks (of every dimension but the model) have passed; NULL:
