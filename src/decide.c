@@ -489,7 +489,8 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
 
     /* the index: the request's row in each dimension, then under each anchor
        the list of the cell its rows make; an entry passes when the request's
-       rows meet the rule's checks */
+       rows meet the rule's checks. The lists are found, and asked for, before
+       any is read, so that their cache misses overlap. */
     uint32_t row[CLR__NDIM + 1];
     for (int d = 0; d < CLR__NDIM; d++)
         row[d] = rs->index[d].used ? rs->index[d].row_of[ctx.sym[d]] : 0;
@@ -497,15 +498,22 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
     const clr__cand_index *ci = &rs->cand[inline_model];
     const uint64_t *sets = rs->cand_sets;
     uint32_t small = rs->small_dims;
+    const uint32_t *list[CLR__MAX_ANCHORS], *list_end[CLR__MAX_ANCHORS];
+    size_t nlists = 0;
+    for (size_t a = 0; a < ci->nanchors; a++) {
+        const clr__anchor *an = &ci->anchor[a];
+        uint32_t cell = row[an->d1] * an->stride + row[an->d2];
+        if ((an->full[cell / 64] >> (cell % 64)) & 1) {
+            list[nlists] = ci->code + an->start[cell];
+            list_end[nlists] = ci->code + an->start[cell + 1];
+            __builtin_prefetch(list[nlists++]);
+        }
+    }
     firing fired[MAX_FIRED];
     size_t nfired = 0;
     int overflow = 0;
-    for (size_t a = 0; a < ci->nanchors && !overflow; a++) {
-        const clr__anchor *an = &ci->anchor[a];
-        uint32_t cell = row[an->d1] * an->stride + row[an->d2];
-        if (!((an->full[cell / 64] >> (cell % 64)) & 1))
-            continue;
-        const uint32_t *p = ci->code + an->start[cell], *end = ci->code + an->start[cell + 1];
+    for (size_t l = 0; l < nlists && !overflow; l++) {
+        const uint32_t *p = list[l], *end = list_end[l];
         while (p < end) {
             uint32_t head = *p++;
             const uint32_t *next = p + (head & CLR__CAND_NCHK_MASK);
@@ -534,7 +542,6 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
             }
             uint32_t slot = head >> CLR__CAND_SLOT_SHIFT;
             const clr__slot *sl = &rs->slots[slot];
-            uint32_t rule = (uint32_t)rs->nexemptions + slot;
             if (!live(&ctx, applies, sl))
                 continue;
             const clr__node *when = sl->rest;
@@ -544,7 +551,7 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
                        check(sl->rest_undated, row, small, sets)) {
                 when = sl->rest_if_undated;
             }
-            if (consider(&ctx, sl, rule, when, &fired[nfired]))
+            if (consider(&ctx, sl, (uint32_t)rs->nexemptions + slot, when, &fired[nfired]))
                 nfired++;
         }
     }
