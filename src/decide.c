@@ -398,6 +398,31 @@ static int consider(clr__ctx *ctx, const clr__slot *sl, uint32_t rule, const clr
     return 2;
 }
 
+#define NO_SLOT UINT32_MAX
+
+/* Considers the candidate in slot that passed the index's checks: if it is
+ * live, whether what is left of its condition holds; adds it to fired when it
+ * fires. Returns 1 when fired is full (nothing added), else 0. */
+static inline int take(clr__ctx *ctx, const clr_ruleset *rs, const uint8_t *applies,
+                       const uint32_t *row, uint32_t slot, int inline_model, firing *fired,
+                       size_t *nfired)
+{
+    const clr__slot *sl = &rs->slots[slot];
+    if (!live(ctx, applies, sl))
+        return 0;
+    if (*nfired == MAX_FIRED)
+        return 1;
+    const clr__node *when = sl->rest;
+    if (inline_model)
+        when = rs->rest_inline[slot];
+    else if ((sl->flags & SLOT_REST_UNDATED) &&
+             check(sl->rest_undated, row, rs->small_dims, rs->cand_sets))
+        when = sl->rest_if_undated;
+    if (consider(ctx, sl, (uint32_t)rs->nexemptions + slot, when, &fired[*nfired]))
+        (*nfired)++;
+    return 0;
+}
+
 static int firing_cmp_less(const firing *a, const firing *b)
 {
     return a->rule < b->rule || (a->rule == b->rule && a->possible < b->possible);
@@ -512,6 +537,7 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
     firing fired[MAX_FIRED];
     size_t nfired = 0;
     int overflow = 0;
+    uint32_t pending = NO_SLOT;
     for (size_t l = 0; l < nlists && !overflow; l++) {
         const uint32_t *p = list[l], *end = list_end[l];
         while (p < end) {
@@ -536,25 +562,20 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
                 p = next;
                 continue;
             }
-            if (nfired == MAX_FIRED) {
+            /* the rule passes: ask for its slot, and take the one that
+               passed before, whose slot has had time to arrive */
+            uint32_t slot = head >> CLR__CAND_SLOT_SHIFT;
+            __builtin_prefetch(&rs->slots[slot]);
+            if (pending != NO_SLOT &&
+                take(&ctx, rs, applies, row, pending, inline_model, fired, &nfired)) {
                 overflow = 1;
                 break;
             }
-            uint32_t slot = head >> CLR__CAND_SLOT_SHIFT;
-            const clr__slot *sl = &rs->slots[slot];
-            if (!live(&ctx, applies, sl))
-                continue;
-            const clr__node *when = sl->rest;
-            if (inline_model) {
-                when = rs->rest_inline[slot];
-            } else if ((sl->flags & SLOT_REST_UNDATED) &&
-                       check(sl->rest_undated, row, small, sets)) {
-                when = sl->rest_if_undated;
-            }
-            if (consider(&ctx, sl, (uint32_t)rs->nexemptions + slot, when, &fired[nfired]))
-                nfired++;
+            pending = slot;
         }
     }
+    if (pending != NO_SLOT && !overflow)
+        overflow = take(&ctx, rs, applies, row, pending, inline_model, fired, &nfired);
     exemption_cache cache;
     cache.n = 0;
     if (overflow) {
