@@ -831,7 +831,7 @@ static size_t conjuncts(const clr__node *n, const clr__node **out, size_t k, siz
  * most). A side's check holds the rows of every value it names; when no set
  * of the conjunct is dated, the check decides it, and it is left out of the
  * rest of the condition; else the check only filters. */
-#define EITHER_MAX 4
+#define EITHER_MAX 8
 #define EITHERS_MAX 2
 typedef struct eithers {
     const clr__node *conj[EITHERS_MAX];
@@ -1579,6 +1579,18 @@ static int build_index(clr_ruleset *rs)
         ix->used = 1;
         ix->row_of = rows;
         ix->nrows = nrows;
+    }
+    /* the dimensions no rule constrains: row 0 for every value */
+    uint32_t *none = NULL;
+    for (int dim = 0; dim < CLR__NDIM; dim++) {
+        if (rs->index[dim].used)
+            continue;
+        if (!none && !(none = clr__arena_alloc(&rs->arena, rs->nsyms * sizeof(uint32_t)))) {
+            rc = CLR_ENOMEM;
+            goto done;
+        }
+        rs->index[dim].row_of = none;
+        rs->index[dim].nrows = 1;
     }
     rc = build_candidates(rs, req, constrained, eith);
 done:

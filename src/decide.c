@@ -518,7 +518,7 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
        any is read, so that their cache misses overlap. */
     uint32_t row[CLR__NDIM + 1];
     for (int d = 0; d < CLR__NDIM; d++)
-        row[d] = rs->index[d].used ? rs->index[d].row_of[ctx.sym[d]] : 0;
+        row[d] = rs->index[d].row_of[ctx.sym[d]];
     row[CLR__NDIM] = 0;
     const clr__cand_index *ci = &rs->cand[inline_model];
     const uint64_t *sets = rs->cand_sets;

@@ -189,7 +189,7 @@ enum {
  * dimension, row 0 every other value (and absence). */
 typedef struct clr__dim_index {
     int used;
-    uint32_t *row_of; /* nsyms entries */
+    uint32_t *row_of; /* nsyms entries; all 0 for a dimension not used */
     size_t nrows;
 } clr__dim_index;
 
