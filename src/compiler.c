@@ -1133,8 +1133,12 @@ static double dim_domain(const clr_ruleset *rs, int d)
 
 /* Anchors whose rules, moved to their next best anchors in use, would add
  * fewer expected candidates per request than this are dropped: a lookup in
- * one more table costs about as much as checking that many candidates. */
+ * one more table costs about as much as checking that many candidates. With
+ * more than ANCHOR_LARGE_RULES rules the lists outgrow the caches, and a list
+ * read costs a cache miss or two: worth ANCHOR_SAVING_MIN_LARGE candidates. */
 #define ANCHOR_SAVING_MIN 1.0
+#define ANCHOR_SAVING_MIN_LARGE 4.0
+#define ANCHOR_LARGE_RULES 1024
 
 /* The dimensions a rule may be anchored on into dims; their number, or -1
  * when no request can meet the rule. */
@@ -1188,7 +1192,8 @@ static double best_anchor(const clr_ruleset *rs, const symlist *req, const int *
 
 /* Chooses every rule's anchor for variant v into anc (d1, d2, number of
  * checks; -1 checks: never true): first the best of all, then anchors that
- * save less than ANCHOR_SAVING_MIN are dropped, the least saving first. */
+ * save less than ANCHOR_SAVING_MIN (or _LARGE) are dropped, the least saving
+ * first. */
 static void choose_anchors(const clr_ruleset *rs, symlist (*req)[CLR__NDIM],
                            uint8_t (*constrained)[CLR__NDIM], const double *domain,
                            int8_t (*anc)[3])
@@ -1201,6 +1206,7 @@ static void choose_anchors(const clr_ruleset *rs, symlist (*req)[CLR__NDIM],
             if (rs->index[a].nrows * rs->index[b].nrows > PAIR_CELLS_MAX)
                 allow[a][b] = 0;
     int dims[CLR__NDIM];
+    double saving_min = nbits > ANCHOR_LARGE_RULES ? ANCHOR_SAVING_MIN_LARGE : ANCHOR_SAVING_MIN;
     for (size_t i = 0; i < nbits; i++) {
         int k = anchor_dims(rs, req[i], constrained[i], dims), d1, d2;
         if (k >= 0)
@@ -1233,7 +1239,7 @@ static void choose_anchors(const clr_ruleset *rs, symlist (*req)[CLR__NDIM],
         int w1 = -1, w2 = -1;
         for (int a = 0; a < CLR__NDIM; a++)
             for (int b = 0; b <= CLR__NDIM; b++)
-                if (used[a][b] && saves[a][b] < ANCHOR_SAVING_MIN &&
+                if (used[a][b] && saves[a][b] < saving_min &&
                     (w1 < 0 || saves[a][b] < saves[w1][w2])) {
                     w1 = a;
                     w2 = b;
