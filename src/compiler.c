@@ -826,18 +826,21 @@ static size_t conjuncts(const clr__node *n, const clr__node **out, size_t k, siz
     return k + 1;
 }
 
-/* A rule's disjunctions that its candidate entries check: conjuncts "a or b
- * ..." whose every side tests the value of a dimension (EITHER_MAX sides at
- * most). A side's check holds the rows of every value it names; when no set
- * of the conjunct is dated, the check decides it, and it is left out of the
- * rest of the condition; else the check only filters. */
+/* The conjuncts of a rule that its candidate entries check beyond the
+ * dimensions: disjunctions "a or b ..." whose every side tests the value of a
+ * dimension (EITHER_MAX sides at most), and comparisons of the units. A
+ * side's check holds the rows of every value it names; when no set of the
+ * disjunction is dated, the check decides it, and it is left out of the rest
+ * of the condition; else the check only filters. A comparison's check decides
+ * it. */
 #define EITHER_MAX 8
 #define EITHERS_MAX 2
 typedef struct eithers {
     const clr__node *conj[EITHERS_MAX];
     uint8_t exact[EITHERS_MAX]; /* the check decides the conjunct */
     size_t n;
-    size_t words; /* the check words they take: a marker and one per side each */
+    size_t words; /* the check words they take: a marker and one per side each,
+                     or a marker and the number's two */
 } eithers;
 
 /* The sides of n's top-level "or" chain into out; their number, or more than
@@ -860,8 +863,8 @@ static int row_side(const clr__node *n)
            (n->op == OP_EQ || (n->op == OP_IN && n->set->n > 0));
 }
 
-/* Finds the disjunctions of condition n that the index can check, leaving
- * room in a head word's count for nchk other checks. */
+/* Finds the disjunctions and units comparisons of condition n that the index
+ * can check, leaving room in a head word's count for nchk other checks. */
 static void find_eithers(const clr__node *n, size_t nchk, eithers *e)
 {
     const clr__node *c[CONJUNCTS_MAX], *side[EITHER_MAX];
@@ -870,6 +873,13 @@ static void find_eithers(const clr__node *n, size_t nchk, eithers *e)
         return;
     size_t k = conjuncts(n, c, 0, CONJUNCTS_MAX);
     for (size_t i = 0; i < k && i < CONJUNCTS_MAX && e->n < EITHERS_MAX; i++) {
+        if (c[i]->op == OP_NUM && c[i]->attr == ATTR_UNITS &&
+            nchk + e->words + 3 <= CLR__CAND_NCHK_MASK) {
+            e->exact[e->n] = 1;
+            e->conj[e->n++] = c[i];
+            e->words += 3;
+            continue;
+        }
         if (c[i]->op != OP_OR)
             continue;
         size_t m = disjuncts(c[i], side, 0, EITHER_MAX);
@@ -1274,12 +1284,19 @@ static int side_word(const clr_ruleset *rs, rowsets *sets, uint64_t *bm, const c
     return check_word(rs, sets, bm, t->attr, out);
 }
 
-/* The check words of the disjunctions e into out (e->words of them): for
- * each, a marker with the number of sides, then a check per side. */
+/* The check words of e into out (e->words of them): for a disjunction, a
+ * marker with the number of sides, then a check per side; for a comparison,
+ * a marker with the comparison, then the number. */
 static int either_words(const clr_ruleset *rs, rowsets *sets, uint64_t *bm, const eithers *e,
                         uint32_t *out)
 {
     for (size_t j = 0; j < e->n; j++) {
+        if (e->conj[j]->op == OP_NUM) {
+            *out++ = CLR__CHK_UNITS | e->conj[j]->cmp;
+            memcpy(out, &e->conj[j]->num, sizeof(double));
+            out += 2;
+            continue;
+        }
         const clr__node *side[EITHER_MAX];
         size_t m = disjuncts(e->conj[j], side, 0, EITHER_MAX);
         *out++ = CLR__CHK_EITHER | (uint32_t)m;

@@ -545,7 +545,10 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
             const uint32_t *next = p + (head & CLR__CAND_NCHK_MASK);
             for (; p < next; p++) {
                 uint32_t c = *p;
-                if (c >= CLR__CHK_EITHER) {
+                if (c < CLR__CHK_UNITS) {
+                    if (!check(c, row, small, sets))
+                        break;
+                } else if (c >= CLR__CHK_EITHER) {
                     /* a disjunction: one of the next k checks must pass */
                     uint32_t k = c & CLR__CHK_VAL;
                     int any = 0;
@@ -554,8 +557,13 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
                     p += k;
                     if (!any)
                         break;
-                } else if (!check(c, row, small, sets)) {
-                    break;
+                } else {
+                    /* a comparison of the units with the number that follows */
+                    double num;
+                    memcpy(&num, p + 1, sizeof num);
+                    p += 2;
+                    if (!clr__compare(ctx.units, (clr__cmp)(c & 7), num))
+                        break;
                 }
             }
             if (p < next) {

@@ -204,6 +204,9 @@ typedef struct clr__dim_index {
 #define CLR__CHK_SMALL 28
 #define CLR__CHK_ONE (1u << 27)
 #define CLR__CHK_VAL ((1u << 27) - 1)
+/* A comparison of the units: the dimension field 14, the comparison (a
+ * clr__cmp) in the low bits; the number follows, in two words. */
+#define CLR__CHK_UNITS (14u << CLR__CHK_DIM_SHIFT)
 /* A disjunction's marker: the dimension field 15, the number of sides in the
  * low bits; the sides' checks follow, and one of them must pass. */
 #define CLR__CHK_EITHER (15u << CLR__CHK_DIM_SHIFT)
@@ -219,8 +222,8 @@ typedef struct clr__dim_index {
  * d2 = CLR__NDIM for the rules constraining no dimension). A rule is in the
  * list of every cell its required values make. An entry is a head word and
  * the checks of the rule's other constrained dimensions, then of its
- * disjunctions of exact tests ("destination in G or principal.hq in H"). A
- * request reads one list per anchor. */
+ * disjunctions of tests of dimensions ("destination in G or principal.hq in
+ * H") and comparisons of the units. A request reads one list per anchor. */
 typedef struct clr__anchor {
     uint8_t d1, d2;
     uint32_t stride;
