@@ -1307,6 +1307,103 @@ static int either_words(const clr_ruleset *rs, rowsets *sets, uint64_t *bm, cons
     return 0;
 }
 
+/* The check words of rs that name a row set, into refs (NULL: counted only);
+ * their number. */
+static size_t set_refs(clr_ruleset *rs, uint32_t **refs)
+{
+    size_t n = 0;
+    for (int v = 0; v < 2; v++) {
+        const clr__cand_index *ci = &rs->cand[v];
+        if (!ci->nanchors)
+            continue;
+        const clr__anchor *last = &ci->anchor[ci->nanchors - 1];
+        size_t n1 = last->d1 < CLR__NDIM ? rs->index[last->d1].nrows : 1;
+        size_t n2 = last->d2 < CLR__NDIM ? rs->index[last->d2].nrows : 1;
+        uint32_t *code = (uint32_t *)ci->code, *end = code + last->start[n1 * n2];
+        while (code < end) {
+            uint32_t *next = code + 1 + (*code & CLR__CAND_NCHK_MASK);
+            for (code++; code < next; code++) {
+                uint32_t c = *code;
+                if (c >= CLR__CHK_UNITS && c < CLR__CHK_EITHER)
+                    code += 2; /* the number */
+                else if (c < CLR__CHK_UNITS &&
+                         !((rs->small_dims >> (c >> CLR__CHK_DIM_SHIFT)) & 1) &&
+                         !(c & CLR__CHK_ONE)) {
+                    if (refs)
+                        refs[n] = code;
+                    n++;
+                }
+            }
+        }
+    }
+    for (size_t i = 0; i < rs->nbits; i++) {
+        clr__slot *sl = &rs->slots[i];
+        uint32_t c = sl->rest_undated;
+        if ((sl->flags & SLOT_REST_UNDATED) &&
+            !((rs->small_dims >> (c >> CLR__CHK_DIM_SHIFT)) & 1) && !(c & CLR__CHK_ONE)) {
+            if (refs)
+                refs[n] = &sl->rest_undated;
+            n++;
+        }
+    }
+    return n;
+}
+
+typedef struct set_use {
+    uint32_t at, words, uses;
+} set_use;
+
+static int set_use_cmp(const void *a, const void *b)
+{
+    const set_use *x = a, *y = b;
+    if (x->uses != y->uses)
+        return x->uses > y->uses ? -1 : 1;
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* Copies the row sets into the arena as rs->cand_sets, the most used first,
+ * and points the checks at their new places: the sets most requests read
+ * then share a few cache lines. */
+static int place_sets(clr_ruleset *rs, const rowsets *sets)
+{
+    int rc = CLR_ENOMEM;
+    size_t nrefs = set_refs(rs, NULL), nuse = 0;
+    uint32_t **refs = malloc((nrefs ? nrefs : 1) * sizeof(*refs));
+    uint32_t *slot_of = calloc(sets->n ? sets->n : 1, sizeof(*slot_of)); /* at -> use + 1 */
+    set_use *use = calloc(nrefs ? nrefs : 1, sizeof(*use));
+    uint64_t *w = clr__arena_alloc(&rs->arena, (sets->n ? sets->n : 1) * sizeof(*w));
+    if (!refs || !slot_of || !use || !w)
+        goto done;
+    set_refs(rs, refs);
+    for (size_t i = 0; i < nrefs; i++) {
+        uint32_t c = *refs[i], at = c & CLR__CHK_VAL;
+        if (!slot_of[at]) {
+            use[nuse].at = at;
+            use[nuse].words = (uint32_t)((rs->index[c >> CLR__CHK_DIM_SHIFT].nrows + 63) / 64);
+            slot_of[at] = (uint32_t)++nuse;
+        }
+        use[slot_of[at] - 1].uses++;
+    }
+    qsort(use, nuse, sizeof(*use), set_use_cmp);
+    uint32_t to = 0;
+    for (size_t k = 0; k < nuse; k++) {
+        memcpy(w + to, sets->w + use[k].at, use[k].words * sizeof(*w));
+        slot_of[use[k].at] = to; /* now: at -> its new place */
+        to += use[k].words;
+    }
+    for (size_t i = 0; i < nrefs; i++) {
+        uint32_t c = *refs[i];
+        *refs[i] = (c & ~CLR__CHK_VAL) | slot_of[c & CLR__CHK_VAL];
+    }
+    rs->cand_sets = w;
+    rc = 0;
+done:
+    free(refs);
+    free(slot_of);
+    free(use);
+    return rc;
+}
+
 /* Builds rs->cand[0], rs->cand[1], rs->cand_sets and the slots' residual
  * conditions from what each rule requires of each dimension (req,
  * constrained: by slot). */
@@ -1466,14 +1563,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
             ci->code = code;
         }
     }
-    uint64_t *w = clr__arena_alloc(&rs->arena, (sets.n ? sets.n : 1) * sizeof(*w));
-    if (!w) {
-        rc = CLR_ENOMEM;
-        goto done;
-    }
-    if (sets.n)
-        memcpy(w, sets.w, sets.n * sizeof(*w));
-    rs->cand_sets = w;
+    rc = place_sets(rs, &sets);
 done:
     free(sets.w);
     free(sets.off);
