@@ -828,11 +828,13 @@ static size_t conjuncts(const clr__node *n, const clr__node **out, size_t k, siz
 
 /* The conjuncts of a rule that its candidate entries check beyond the
  * dimensions: disjunctions "a or b ..." whose every side tests the value of a
- * dimension (EITHER_MAX sides at most), and comparisons of the units. A
- * side's check holds the rows of every value it names; when no set of the
+ * dimension (EITHER_MAX sides at most), comparisons of the units, and
+ * screenings ("principal.name on L", or a disjunction of them). A side's
+ * check holds the rows of every value it names; when no set of the
  * disjunction is dated, the check decides it, and it is left out of the rest
  * of the condition; else the check only filters. A comparison's check decides
- * it. */
+ * it. A screening's check only filters: the request must carry a name it
+ * screens. */
 #define EITHER_MAX 8
 #define EITHERS_MAX 2
 typedef struct eithers {
@@ -880,9 +882,20 @@ static void find_eithers(const clr__node *n, size_t nchk, eithers *e)
             e->words += 3;
             continue;
         }
+        size_t m = disjuncts(c[i], side, 0, EITHER_MAX);
+        if (m <= EITHER_MAX && nchk + e->words + 1 <= CLR__CAND_NCHK_MASK) {
+            int on = 1;
+            for (size_t j = 0; j < m && on; j++)
+                on = side[j]->op == OP_ON;
+            if (on) {
+                e->exact[e->n] = 0;
+                e->conj[e->n++] = c[i];
+                e->words += 1;
+                continue;
+            }
+        }
         if (c[i]->op != OP_OR)
             continue;
-        size_t m = disjuncts(c[i], side, 0, EITHER_MAX);
         if (m > EITHER_MAX || nchk + e->words + 1 + m > CLR__CAND_NCHK_MASK)
             continue;
         int ok = 1, exact = 1;
@@ -1286,7 +1299,8 @@ static int side_word(const clr_ruleset *rs, rowsets *sets, uint64_t *bm, const c
 
 /* The check words of e into out (e->words of them): for a disjunction, a
  * marker with the number of sides, then a check per side; for a comparison,
- * a marker with the comparison, then the number. */
+ * a marker with the comparison, then the number; for a screening, a marker
+ * with the names it screens. */
 static int either_words(const clr_ruleset *rs, rowsets *sets, uint64_t *bm, const eithers *e,
                         uint32_t *out)
 {
@@ -1299,6 +1313,13 @@ static int either_words(const clr_ruleset *rs, rowsets *sets, uint64_t *bm, cons
         }
         const clr__node *side[EITHER_MAX];
         size_t m = disjuncts(e->conj[j], side, 0, EITHER_MAX);
+        if (side[0]->op == OP_ON) {
+            uint32_t names = 0;
+            for (size_t x = 0; x < m; x++)
+                names |= side[x]->attr == ATTR_P_ORG_NAME ? 2u : 1u;
+            *out++ = CLR__CHK_NAMED | names;
+            continue;
+        }
         *out++ = CLR__CHK_EITHER | (uint32_t)m;
         for (size_t x = 0; x < m; x++)
             if (side_word(rs, sets, bm, side[x], out++))
@@ -1326,7 +1347,7 @@ static size_t set_refs(clr_ruleset *rs, uint32_t **refs)
                 uint32_t c = *code;
                 if (c >= CLR__CHK_UNITS && c < CLR__CHK_EITHER)
                     code += 2; /* the number */
-                else if (c < CLR__CHK_UNITS &&
+                else if (c < CLR__CHK_NAMED &&
                          !((rs->small_dims >> (c >> CLR__CHK_DIM_SHIFT)) & 1) &&
                          !(c & CLR__CHK_ONE)) {
                     if (refs)

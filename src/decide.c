@@ -498,9 +498,11 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
     ctx.usage_failed = &usage_failed;
     ctx.screen = NULL;
     ctx.possible_as_hit = 0;
+    uint32_t names = 0; /* bit 0: the request has principal.name; bit 1: org_name */
     if (rs->nscreens) {
         clr__screening_reset(&screening);
-        screening.names = req->principal.name[0] || req->principal.org_name[0];
+        names = (req->principal.name[0] != 0) | (uint32_t)(req->principal.org_name[0] != 0) << 1;
+        screening.names = names != 0;
         ctx.screen = &screening;
     }
     for (size_t c = 0; c < rs->nclasses; c++)
@@ -555,8 +557,12 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
             const uint32_t *next = p + (head & CLR__CAND_NCHK_MASK);
             for (; p < next; p++) {
                 uint32_t c = *p;
-                if (c < CLR__CHK_UNITS) {
+                if (c < CLR__CHK_NAMED) {
                     if (!check(c, row, small, sets))
+                        break;
+                } else if (c < CLR__CHK_UNITS) {
+                    /* a screening: the request must carry a name it screens */
+                    if (!(c & names))
                         break;
                 } else if (c >= CLR__CHK_EITHER) {
                     /* a disjunction: one of the next k checks must pass */

@@ -204,6 +204,10 @@ typedef struct clr__dim_index {
 #define CLR__CHK_SMALL 28
 #define CLR__CHK_ONE (1u << 27)
 #define CLR__CHK_VAL ((1u << 27) - 1)
+/* A screening filter: the dimension field 13, in bit 0 "principal.name", in
+ * bit 1 "principal.org_name"; the request must carry one of them (a name
+ * screens against lists only when there is one). */
+#define CLR__CHK_NAMED (13u << CLR__CHK_DIM_SHIFT)
 /* A comparison of the units: the dimension field 14, the comparison (a
  * clr__cmp) in the low bits; the number follows, in two words. */
 #define CLR__CHK_UNITS (14u << CLR__CHK_DIM_SHIFT)
@@ -223,7 +227,8 @@ typedef struct clr__dim_index {
  * list of every cell its required values make. An entry is a head word and
  * the checks of the rule's other constrained dimensions, then of its
  * disjunctions of tests of dimensions ("destination in G or principal.hq in
- * H") and comparisons of the units. A request reads one list per anchor. */
+ * H"), comparisons of the units and screening filters. A request reads one
+ * list per anchor. */
 typedef struct clr__anchor {
     uint8_t d1, d2;
     uint32_t stride;
