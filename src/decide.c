@@ -529,6 +529,7 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
        rows meet the rule's checks. The lists are found, and asked for, before
        any is read, so that their cache misses overlap. */
     uint32_t row[CLR__NDIM + 1];
+#pragma GCC unroll 16
     for (int d = 0; d < CLR__NDIM; d++)
         row[d] = rs->index[d].row_of[ctx.sym[d]];
     row[CLR__NDIM] = 0;
