@@ -68,6 +68,7 @@ static const char HEX2[513] = "000102030405060708090a0b0c0d0e0f10111213141516171
 
 static void put_hex(char *out, uint64_t v, int bytes)
 {
+#pragma GCC unroll 8
     for (int i = bytes - 1; i >= 0; i--, v >>= 8)
         __builtin_memcpy(out + 2 * i, HEX2 + 2 * (v & 0xFF), 2);
 }
@@ -505,9 +506,8 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
         screening.names = names != 0;
         ctx.screen = &screening;
     }
-    for (size_t c = 0; c < rs->nclasses; c++)
-        if ((ctx.model->classes >> c) & 1)
-            out->classes[out->nclasses++] = rs->classes[c].name;
+    for (uint64_t bits = ctx.model->classes; bits; bits &= bits - 1)
+        out->classes[out->nclasses++] = rs->classes[__builtin_ctzll(bits)].name;
 
     /* which rulebooks apply */
     uint8_t applies[CLR_MAX_RULEBOOKS];
