@@ -865,8 +865,10 @@ static int row_side(const clr__node *n)
            (n->op == OP_EQ || (n->op == OP_IN && n->set->n > 0));
 }
 
-/* Finds the disjunctions and units comparisons of condition n that the index
- * can check, leaving room in a head word's count for nchk other checks. */
+/* Finds the conjuncts of condition n that its candidate entries can check
+ * (disjunctions, units comparisons, screenings), leaving room in a head
+ * word's count for nchk other checks. Every such check holds whenever its
+ * conjunct does, so a check that fails means the condition is false. */
 static void find_eithers(const clr__node *n, size_t nchk, eithers *e)
 {
     const clr__node *c[CONJUNCTS_MAX], *side[EITHER_MAX];
@@ -1078,7 +1080,7 @@ static int residual(clr_ruleset *rs, size_t slot, const clr__node *n, const eith
         for (size_t j = 0; j < e->n; j++)
             checked |= c[i] == e->conj[j] && e->exact[j];
         if (checked) {
-            /* a disjunction the candidate entries check */
+            /* a conjunct the candidate entries decide */
             skip[i] = skip_inline[i] = 1;
             kept--;
             kept_inline--;
