@@ -298,7 +298,8 @@ clr__sym clr__sym_lookup(const clr_ruleset *rs, const char *s, size_t len);
 
 /* The symbol for the NUL-terminated string in a field of cap bytes (cap a
  * multiple of 8; the whole field readable), or 0 when it is empty, too long
- * or was never interned. Reads the string once. Thread-safe. */
+ * or was never interned. Reads the string's last word whole, masking off the
+ * bytes past its end, rather than byte by byte. Thread-safe. */
 clr__sym clr__sym_lookup_field(const clr_ruleset *rs, const char *field, size_t cap);
 
 /* A 64-bit hash of len bytes, eight at a time. */
