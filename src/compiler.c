@@ -1558,6 +1558,16 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
             /* offsets: count[cell] becomes where the cell's list starts */
             for (size_t c = 0; c < ncells; c++)
                 count[c + 1] += count[c];
+            /* the anchors' bitmaps of non-empty cells, which every decision
+               reads, back to back */
+            size_t nfull = 0;
+            for (size_t a = 0; a < ci->nanchors; a++)
+                nfull += (base[a + 1] - base[a] + 63) / 64;
+            uint64_t *full = clr__arena_alloc(&rs->arena, (nfull ? nfull : 1) * sizeof(*full));
+            if (!full) {
+                rc = CLR_ENOMEM;
+                goto done;
+            }
             for (size_t a = 0; a < ci->nanchors; a++) {
                 size_t nc = base[a + 1] - base[a];
                 uint32_t *st = clr__arena_alloc(&rs->arena, (nc + 1) * sizeof(*st));
@@ -1567,15 +1577,11 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
                 }
                 memcpy(st, count + base[a], (nc + 1) * sizeof(*st));
                 ci->anchor[a].start = st;
-                uint64_t *full = clr__arena_alloc(&rs->arena, (nc + 63) / 64 * sizeof(*full));
-                if (!full) {
-                    rc = CLR_ENOMEM;
-                    goto done;
-                }
                 for (size_t c = 0; c < nc; c++)
                     if (st[c + 1] != st[c])
                         full[c / 64] |= 1ULL << (c % 64);
                 ci->anchor[a].full = full;
+                full += (nc + 63) / 64;
             }
             code =
                 clr__arena_alloc(&rs->arena, (count[ncells] ? count[ncells] : 1) * sizeof(*code));
