@@ -826,6 +826,92 @@ static size_t conjuncts(const clr__node *n, const clr__node **out, size_t k, siz
     return k + 1;
 }
 
+/* The conjuncts of a rule that its candidate entries check beyond the
+ * dimensions: disjunctions "a or b ..." whose every side tests the value of a
+ * dimension (EITHER_MAX sides at most), comparisons of the units, and
+ * screenings ("principal.name on L", or a disjunction of them). A side's
+ * check holds the rows of every value it names; when no set of the
+ * disjunction is dated, the check decides it, and it is left out of the rest
+ * of the condition; else the check only filters. A comparison's check decides
+ * it. A screening's check only filters: the request must carry a name it
+ * screens. */
+#define EITHER_MAX 8
+#define EITHERS_MAX 2
+typedef struct eithers {
+    const clr__node *conj[EITHERS_MAX];
+    uint8_t exact[EITHERS_MAX]; /* the check decides the conjunct */
+    size_t n;
+    size_t words; /* the check words they take: a marker and one per side each,
+                     or a marker and the number's two */
+} eithers;
+
+/* The sides of n's top-level "or" chain into out; their number, or more than
+ * cap when they do not fit. */
+static size_t disjuncts(const clr__node *n, const clr__node **out, size_t k, size_t cap)
+{
+    if (n->op == OP_OR)
+        return disjuncts(n->r, out, disjuncts(n->l, out, k, cap), cap);
+    if (k < cap)
+        out[k] = n;
+    return k + 1;
+}
+
+/* Whether test n can be checked by the row of its dimension, given rows for
+ * every value it names: a value or a set of values of a request attribute
+ * other than the model. The check decides it unless the set is dated. */
+static int row_side(const clr__node *n)
+{
+    return n->attr < CLR__NDIM && n->attr != ATTR_MODEL &&
+           (n->op == OP_EQ || (n->op == OP_IN && n->set->n > 0));
+}
+
+/* Finds the conjuncts of condition n that its candidate entries can check
+ * (disjunctions, units comparisons, screenings), leaving room in a head
+ * word's count for nchk other checks. Every such check holds whenever its
+ * conjunct does, so a check that fails means the condition is false. */
+static void find_eithers(const clr__node *n, size_t nchk, eithers *e)
+{
+    const clr__node *c[CONJUNCTS_MAX], *side[EITHER_MAX];
+    e->n = e->words = 0;
+    if (!n)
+        return;
+    size_t k = conjuncts(n, c, 0, CONJUNCTS_MAX);
+    for (size_t i = 0; i < k && i < CONJUNCTS_MAX && e->n < EITHERS_MAX; i++) {
+        if (c[i]->op == OP_NUM && c[i]->attr == ATTR_UNITS &&
+            nchk + e->words + 3 <= CLR__CAND_NCHK_MASK) {
+            e->exact[e->n] = 1;
+            e->conj[e->n++] = c[i];
+            e->words += 3;
+            continue;
+        }
+        size_t m = disjuncts(c[i], side, 0, EITHER_MAX);
+        if (m <= EITHER_MAX && nchk + e->words + 1 <= CLR__CAND_NCHK_MASK) {
+            int on = 1;
+            for (size_t j = 0; j < m && on; j++)
+                on = side[j]->op == OP_ON;
+            if (on) {
+                e->exact[e->n] = 0;
+                e->conj[e->n++] = c[i];
+                e->words += 1;
+                continue;
+            }
+        }
+        if (c[i]->op != OP_OR)
+            continue;
+        if (m > EITHER_MAX || nchk + e->words + 1 + m > CLR__CAND_NCHK_MASK)
+            continue;
+        int ok = 1, exact = 1;
+        for (size_t j = 0; j < m && ok; j++)
+            if ((ok = row_side(side[j])))
+                exact &= side[j]->op == OP_EQ || !side[j]->set->dated;
+        if (!ok)
+            continue;
+        e->exact[e->n] = (uint8_t)exact;
+        e->conj[e->n++] = c[i];
+        e->words += 1 + m;
+    }
+}
+
 /* The row sets candidates check, each interned once: rules naming the same
  * group share one. */
 typedef struct rowsets {
@@ -901,6 +987,35 @@ static int rowsets_intern(rowsets *s, const uint64_t *bm, size_t nw, uint32_t *a
     return 0;
 }
 
+/* The check word of dimension d for the rows set in bm (the dimension's
+ * words; row 0 never set): the rows themselves for a dimension of at most
+ * CLR__CHK_SMALL rows, one row, or a row set interned in sets. */
+static int check_word(const clr_ruleset *rs, rowsets *sets, const uint64_t *bm, int d,
+                      uint32_t *out)
+{
+    size_t nrows = rs->index[d].nrows, nw = (nrows + 63) / 64, n = 0;
+    uint32_t one = 0;
+    for (size_t w = 0; w < nw; w++)
+        if (bm[w]) {
+            n += (size_t)__builtin_popcountll(bm[w]);
+            one = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bm[w]));
+        }
+    *out = (uint32_t)d << CLR__CHK_DIM_SHIFT;
+    if (nrows <= CLR__CHK_SMALL) {
+        *out |= (uint32_t)bm[0];
+        return 0;
+    }
+    if (n == 1) {
+        *out |= CLR__CHK_ONE | one;
+        return 0;
+    }
+    uint32_t at;
+    if (rowsets_intern(sets, bm, nw, &at))
+        return CLR_ENOMEM;
+    *out |= at;
+    return 0;
+}
+
 /* And-chains conjuncts c[0..k) but those marked in skip; NULL when none is
  * left. *oom set when a node cannot be allocated. */
 static const clr__node *chain(clr_ruleset *rs, const clr__node **c, size_t k, const uint8_t *skip,
@@ -934,11 +1049,14 @@ static const clr__node *chain(clr_ruleset *rs, const clr__node **c, size_t k, co
  * dimension that no other conjunct reads, so its values are the ones the index
  * holds. Sets sl->rest (NULL when nothing is left).
  *
+ * The disjunctions e that the candidate entries decide are left out too.
+ *
  * A test "attribute in set" on a dimension no other conjunct reads, where
  * some members are dated, is decided by the checks as well when the request's
  * value is an undated member. Then sl->rest_undated is a check of those
  * members' rows, and sl->rest_if_undated what is left when it passes. */
-static int residual(clr_ruleset *rs, size_t slot, const clr__node *n, rowsets *sets, uint64_t *bm)
+static int residual(clr_ruleset *rs, size_t slot, const clr__node *n, const eithers *e,
+                    rowsets *sets, uint64_t *bm)
 {
     const clr__node *c[CONJUNCTS_MAX];
     uint8_t skip[CONJUNCTS_MAX] = {0}, skip_inline[CONJUNCTS_MAX] = {0};
@@ -958,7 +1076,16 @@ static int residual(clr_ruleset *rs, size_t slot, const clr__node *n, rowsets *s
     }
     size_t kept = k, kept_inline = k, dated = k;
     for (size_t i = 0; i < k; i++) {
-        int d = exact_dim(c[i]);
+        int d = exact_dim(c[i]), checked = 0;
+        for (size_t j = 0; j < e->n; j++)
+            checked |= c[i] == e->conj[j] && e->exact[j];
+        if (checked) {
+            /* a conjunct the candidate entries decide */
+            skip[i] = skip_inline[i] = 1;
+            kept--;
+            kept_inline--;
+            continue;
+        }
         if (c[i]->op == OP_TRUE ||
             (d >= 0 && readers[d] == 1 && (d != ATTR_MODEL || c[i]->attr == ATTR_MODEL))) {
             /* the inline models' lists check the model dimension for tests
@@ -998,15 +1125,13 @@ static int residual(clr_ruleset *rs, size_t slot, const clr__node *n, rowsets *s
         }
     if (nundated == 0)
         return 0;
-    uint32_t at;
-    if (rowsets_intern(sets, bm, nw, &at))
+    if (check_word(rs, sets, bm, c[dated]->attr, &sl->rest_undated))
         return CLR_ENOMEM;
     skip[dated] = 1;
     sl->rest_if_undated = chain(rs, c, k, skip, &oom);
     if (oom)
         return CLR_ENOMEM;
-    sl->rest_undated = (uint32_t)c[dated]->attr << CLR__CHK_DIM_SHIFT | at;
-    sl->has_rest_undated = 1;
+    sl->flags |= SLOT_REST_UNDATED;
     return 0;
 }
 
@@ -1033,8 +1158,12 @@ static double dim_domain(const clr_ruleset *rs, int d)
 
 /* Anchors whose rules, moved to their next best anchors in use, would add
  * fewer expected candidates per request than this are dropped: a lookup in
- * one more table costs about as much as checking that many candidates. */
+ * one more table costs about as much as checking that many candidates. With
+ * more than ANCHOR_LARGE_RULES rules the lists outgrow the caches, and a list
+ * read costs a cache miss or two: worth ANCHOR_SAVING_MIN_LARGE candidates. */
 #define ANCHOR_SAVING_MIN 1.0
+#define ANCHOR_SAVING_MIN_LARGE 4.0
+#define ANCHOR_LARGE_RULES 1024
 
 /* The dimensions a rule may be anchored on into dims; their number, or -1
  * when no request can meet the rule. */
@@ -1088,7 +1217,8 @@ static double best_anchor(const clr_ruleset *rs, const symlist *req, const int *
 
 /* Chooses every rule's anchor for variant v into anc (d1, d2, number of
  * checks; -1 checks: never true): first the best of all, then anchors that
- * save less than ANCHOR_SAVING_MIN are dropped, the least saving first. */
+ * save less than ANCHOR_SAVING_MIN (or _LARGE) are dropped, the least saving
+ * first. */
 static void choose_anchors(const clr_ruleset *rs, symlist (*req)[CLR__NDIM],
                            uint8_t (*constrained)[CLR__NDIM], const double *domain,
                            int8_t (*anc)[3])
@@ -1101,6 +1231,7 @@ static void choose_anchors(const clr_ruleset *rs, symlist (*req)[CLR__NDIM],
             if (rs->index[a].nrows * rs->index[b].nrows > PAIR_CELLS_MAX)
                 allow[a][b] = 0;
     int dims[CLR__NDIM];
+    double saving_min = nbits > ANCHOR_LARGE_RULES ? ANCHOR_SAVING_MIN_LARGE : ANCHOR_SAVING_MIN;
     for (size_t i = 0; i < nbits; i++) {
         int k = anchor_dims(rs, req[i], constrained[i], dims), d1, d2;
         if (k >= 0)
@@ -1133,7 +1264,7 @@ static void choose_anchors(const clr_ruleset *rs, symlist (*req)[CLR__NDIM],
         int w1 = -1, w2 = -1;
         for (int a = 0; a < CLR__NDIM; a++)
             for (int b = 0; b <= CLR__NDIM; b++)
-                if (used[a][b] && saves[a][b] < ANCHOR_SAVING_MIN &&
+                if (used[a][b] && saves[a][b] < saving_min &&
                     (w1 < 0 || saves[a][b] < saves[w1][w2])) {
                     w1 = a;
                     w2 = b;
@@ -1154,11 +1285,153 @@ static void choose_anchors(const clr_ruleset *rs, symlist (*req)[CLR__NDIM],
     }
 }
 
+/* The check of one side of a disjunction (row_side): the rows of every value
+ * it names. */
+static int side_word(const clr_ruleset *rs, rowsets *sets, uint64_t *bm, const clr__node *t,
+                     uint32_t *out)
+{
+    const clr__dim_index *ix = &rs->index[t->attr];
+    memset(bm, 0, (ix->nrows + 63) / 64 * sizeof(*bm));
+    for (size_t k = 0; k < (t->op == OP_EQ ? 1 : t->set->n); k++) {
+        uint32_t row = ix->row_of[t->op == OP_EQ ? t->sym : t->set->members[k].sym];
+        bm[row / 64] |= 1ULL << (row % 64);
+    }
+    return check_word(rs, sets, bm, t->attr, out);
+}
+
+/* The check words of e into out (e->words of them): for a disjunction, a
+ * marker with the number of sides, then a check per side; for a comparison,
+ * a marker with the comparison, then the number; for a screening, a marker
+ * with the names it screens. */
+static int either_words(const clr_ruleset *rs, rowsets *sets, uint64_t *bm, const eithers *e,
+                        uint32_t *out)
+{
+    for (size_t j = 0; j < e->n; j++) {
+        if (e->conj[j]->op == OP_NUM) {
+            *out++ = CLR__CHK_UNITS | e->conj[j]->cmp;
+            memcpy(out, &e->conj[j]->num, sizeof(double));
+            out += 2;
+            continue;
+        }
+        const clr__node *side[EITHER_MAX];
+        size_t m = disjuncts(e->conj[j], side, 0, EITHER_MAX);
+        if (side[0]->op == OP_ON) {
+            uint32_t names = 0;
+            for (size_t x = 0; x < m; x++)
+                names |= side[x]->attr == ATTR_P_ORG_NAME ? 2u : 1u;
+            *out++ = CLR__CHK_NAMED | names;
+            continue;
+        }
+        *out++ = CLR__CHK_EITHER | (uint32_t)m;
+        for (size_t x = 0; x < m; x++)
+            if (side_word(rs, sets, bm, side[x], out++))
+                return CLR_ENOMEM;
+    }
+    return 0;
+}
+
+/* The check words of rs that name a row set, into refs (NULL: counted only);
+ * their number. */
+static size_t set_refs(clr_ruleset *rs, uint32_t **refs)
+{
+    size_t n = 0;
+    for (int v = 0; v < 2; v++) {
+        const clr__cand_index *ci = &rs->cand[v];
+        if (!ci->nanchors)
+            continue;
+        const clr__anchor *last = &ci->anchor[ci->nanchors - 1];
+        size_t n1 = last->d1 < CLR__NDIM ? rs->index[last->d1].nrows : 1;
+        size_t n2 = last->d2 < CLR__NDIM ? rs->index[last->d2].nrows : 1;
+        uint32_t *code = (uint32_t *)ci->code, *end = code + last->start[n1 * n2];
+        while (code < end) {
+            uint32_t *next = code + 1 + (*code & CLR__CAND_NCHK_MASK);
+            for (code++; code < next; code++) {
+                uint32_t c = *code;
+                if (c >= CLR__CHK_UNITS && c < CLR__CHK_EITHER)
+                    code += 2; /* the number */
+                else if (c < CLR__CHK_NAMED &&
+                         !((rs->small_dims >> (c >> CLR__CHK_DIM_SHIFT)) & 1) &&
+                         !(c & CLR__CHK_ONE)) {
+                    if (refs)
+                        refs[n] = code;
+                    n++;
+                }
+            }
+        }
+    }
+    for (size_t i = 0; i < rs->nbits; i++) {
+        clr__slot *sl = &rs->slots[i];
+        uint32_t c = sl->rest_undated;
+        if ((sl->flags & SLOT_REST_UNDATED) &&
+            !((rs->small_dims >> (c >> CLR__CHK_DIM_SHIFT)) & 1) && !(c & CLR__CHK_ONE)) {
+            if (refs)
+                refs[n] = &sl->rest_undated;
+            n++;
+        }
+    }
+    return n;
+}
+
+typedef struct set_use {
+    uint32_t at, words, uses;
+} set_use;
+
+static int set_use_cmp(const void *a, const void *b)
+{
+    const set_use *x = a, *y = b;
+    if (x->uses != y->uses)
+        return x->uses > y->uses ? -1 : 1;
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* Copies the row sets into the arena as rs->cand_sets, the most used first,
+ * and points the checks at their new places: the sets most requests read
+ * then share a few cache lines. */
+static int place_sets(clr_ruleset *rs, const rowsets *sets)
+{
+    int rc = CLR_ENOMEM;
+    size_t nrefs = set_refs(rs, NULL), nuse = 0;
+    uint32_t **refs = malloc((nrefs ? nrefs : 1) * sizeof(*refs));
+    uint32_t *slot_of = calloc(sets->n ? sets->n : 1, sizeof(*slot_of)); /* at -> use + 1 */
+    set_use *use = calloc(nrefs ? nrefs : 1, sizeof(*use));
+    uint64_t *w = clr__arena_alloc(&rs->arena, (sets->n ? sets->n : 1) * sizeof(*w));
+    if (!refs || !slot_of || !use || !w)
+        goto done;
+    set_refs(rs, refs);
+    for (size_t i = 0; i < nrefs; i++) {
+        uint32_t c = *refs[i], at = c & CLR__CHK_VAL;
+        if (!slot_of[at]) {
+            use[nuse].at = at;
+            use[nuse].words = (uint32_t)((rs->index[c >> CLR__CHK_DIM_SHIFT].nrows + 63) / 64);
+            slot_of[at] = (uint32_t)++nuse;
+        }
+        use[slot_of[at] - 1].uses++;
+    }
+    qsort(use, nuse, sizeof(*use), set_use_cmp);
+    uint32_t to = 0;
+    for (size_t k = 0; k < nuse; k++) {
+        memcpy(w + to, sets->w + use[k].at, use[k].words * sizeof(*w));
+        slot_of[use[k].at] = to; /* now: at -> its new place */
+        to += use[k].words;
+    }
+    for (size_t i = 0; i < nrefs; i++) {
+        uint32_t c = *refs[i];
+        *refs[i] = (c & ~CLR__CHK_VAL) | slot_of[c & CLR__CHK_VAL];
+    }
+    rs->cand_sets = w;
+    rc = 0;
+done:
+    free(refs);
+    free(slot_of);
+    free(use);
+    return rc;
+}
+
 /* Builds rs->cand[0], rs->cand[1], rs->cand_sets and the slots' residual
  * conditions from what each rule requires of each dimension (req,
  * constrained: by slot). */
 static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
-                            uint8_t (*constrained_v[2])[CLR__NDIM])
+                            uint8_t (*constrained_v[2])[CLR__NDIM], const eithers *eith)
 {
     size_t nbits = rs->nbits;
     int rc = 0;
@@ -1167,6 +1440,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
                                       calloc(nbits ? nbits : 1, sizeof(*chk_v[1]))};
     uint32_t(*chk)[CLR__NDIM] = chk_v[0];
     int8_t(*anc)[3] = calloc(nbits ? nbits : 1, sizeof(*anc));
+    uint32_t(*ew)[CLR__CAND_NCHK_MASK] = calloc(nbits ? nbits : 1, sizeof(*ew));
     uint64_t *bm = NULL;
     uint32_t *count = NULL;
     size_t maxrows = 1;
@@ -1174,7 +1448,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
         if (rs->index[d].nrows > maxrows)
             maxrows = rs->index[d].nrows;
     bm = calloc((maxrows + 63) / 64, sizeof(*bm));
-    if (!chk_v[0] || !chk_v[1] || !anc || !bm) {
+    if (!chk_v[0] || !chk_v[1] || !anc || !ew || !bm) {
         rc = CLR_ENOMEM;
         goto done;
     }
@@ -1185,6 +1459,9 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
         nrows[d] = rs->index[d].used ? rs->index[d].nrows : 1;
     }
     nrows[CLR__NDIM] = 1;
+    for (int d = 0; d < CLR__NDIM; d++)
+        if (rs->index[d].used && rs->index[d].nrows <= CLR__CHK_SMALL)
+            rs->small_dims |= 1u << d;
 
     /* each rule's check of each dimension it constrains */
     for (size_t i = 0; i < nbits; i++)
@@ -1194,32 +1471,25 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
             const symlist *l = &req_v[v][i][d];
             if (!constrained_v[v][i][d] || l->n == 0)
                 continue;
-            if (l->n == 1) {
-                chk_v[v][i][d] =
-                    (uint32_t)d << CLR__CHK_DIM_SHIFT | CLR__CHK_ONE | ix->row_of[l->v[0]];
-                continue;
-            }
-            size_t nw = (ix->nrows + 63) / 64;
-            memset(bm, 0, nw * sizeof(*bm));
+            memset(bm, 0, (ix->nrows + 63) / 64 * sizeof(*bm));
             for (size_t k = 0; k < l->n; k++) {
                 uint32_t row = ix->row_of[l->v[k]];
                 bm[row / 64] |= 1ULL << (row % 64);
             }
-            uint32_t at;
-            if (rowsets_intern(&sets, bm, nw, &at)) {
+            if (check_word(rs, &sets, bm, d, &chk_v[v][i][d])) {
                 rc = CLR_ENOMEM;
                 goto done;
             }
-            chk_v[v][i][d] = (uint32_t)d << CLR__CHK_DIM_SHIFT | at;
         }
     for (size_t i = 0; i < nbits; i++)
         for (int d = 0; d < CLR__NDIM; d++)
             if (d != ATTR_MODEL)
                 chk_v[1][i][d] = chk_v[0][i][d];
 
-    /* what the checks leave of each condition */
+    /* the checks of the disjunctions, and what the checks leave of each condition */
     for (size_t b = 0; b < nbits; b++)
-        if (residual(rs, b, rs->rules[rs->nexemptions + b].when, &sets, bm)) {
+        if (either_words(rs, &sets, bm, &eith[b], ew[b]) ||
+            residual(rs, b, rs->rules[rs->nexemptions + b].when, &eith[b], &sets, bm)) {
             rc = CLR_ENOMEM;
             goto done;
         }
@@ -1261,6 +1531,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
                 int d1 = anc[i][0], d2 = anc[i][1], nchk = anc[i][2];
                 if (nchk < 0)
                     continue;
+                nchk += (int)eith[i].words;
                 size_t a = (size_t)anchor_of[d1][d2];
                 size_t n1 = d1 < CLR__NDIM ? req[i][d1].n : 1;
                 size_t n2 = d2 < CLR__NDIM ? req[i][d2].n : 1;
@@ -1279,6 +1550,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
                         for (int d = 0; d < CLR__NDIM; d++)
                             if (d != d1 && d != d2 && constrained[i][d])
                                 *p++ = chk[i][d];
+                        memcpy(p, ew[i], eith[i].words * sizeof(*p));
                     }
             }
             if (pass == 1)
@@ -1286,6 +1558,16 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
             /* offsets: count[cell] becomes where the cell's list starts */
             for (size_t c = 0; c < ncells; c++)
                 count[c + 1] += count[c];
+            /* the anchors' bitmaps of non-empty cells, which every decision
+               reads, back to back */
+            size_t nfull = 0;
+            for (size_t a = 0; a < ci->nanchors; a++)
+                nfull += (base[a + 1] - base[a] + 63) / 64;
+            uint64_t *full = clr__arena_alloc(&rs->arena, (nfull ? nfull : 1) * sizeof(*full));
+            if (!full) {
+                rc = CLR_ENOMEM;
+                goto done;
+            }
             for (size_t a = 0; a < ci->nanchors; a++) {
                 size_t nc = base[a + 1] - base[a];
                 uint32_t *st = clr__arena_alloc(&rs->arena, (nc + 1) * sizeof(*st));
@@ -1295,15 +1577,11 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
                 }
                 memcpy(st, count + base[a], (nc + 1) * sizeof(*st));
                 ci->anchor[a].start = st;
-                uint64_t *full = clr__arena_alloc(&rs->arena, (nc + 63) / 64 * sizeof(*full));
-                if (!full) {
-                    rc = CLR_ENOMEM;
-                    goto done;
-                }
                 for (size_t c = 0; c < nc; c++)
                     if (st[c + 1] != st[c])
                         full[c / 64] |= 1ULL << (c % 64);
                 ci->anchor[a].full = full;
+                full += (nc + 63) / 64;
             }
             code =
                 clr__arena_alloc(&rs->arena, (count[ncells] ? count[ncells] : 1) * sizeof(*code));
@@ -1314,14 +1592,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
             ci->code = code;
         }
     }
-    uint64_t *w = clr__arena_alloc(&rs->arena, (sets.n ? sets.n : 1) * sizeof(*w));
-    if (!w) {
-        rc = CLR_ENOMEM;
-        goto done;
-    }
-    if (sets.n)
-        memcpy(w, sets.w, sets.n * sizeof(*w));
-    rs->cand_sets = w;
+    rc = place_sets(rs, &sets);
 done:
     free(sets.w);
     free(sets.off);
@@ -1329,12 +1600,13 @@ done:
     free(chk_v[0]);
     free(chk_v[1]);
     free(anc);
+    free(ew);
     free(bm);
     free(count);
     return rc;
 }
 
-_Static_assert(64 % sizeof(clr__slot) == 0, "a slot never straddles two cache lines");
+_Static_assert(sizeof(clr__slot) == 64, "a slot is one cache line");
 
 static int build_index(clr_ruleset *rs)
 {
@@ -1349,7 +1621,8 @@ static int build_index(clr_ruleset *rs)
                                    calloc(nbits ? nbits : 1, sizeof(*req[1]))};
     uint8_t(*constrained[2])[CLR__NDIM] = {calloc(nbits ? nbits : 1, sizeof(*constrained[0])),
                                            calloc(nbits ? nbits : 1, sizeof(*constrained[1]))};
-    if (!req[0] || !req[1] || !constrained[0] || !constrained[1]) {
+    eithers *eith = calloc(nbits ? nbits : 1, sizeof(*eith));
+    if (!req[0] || !req[1] || !constrained[0] || !constrained[1] || !eith) {
         rc = CLR_ENOMEM;
         goto done;
     }
@@ -1375,35 +1648,43 @@ static int build_index(clr_ruleset *rs)
                 constrained[1][i][d] = constrained[0][i][d];
             }
     }
-    size_t nwindows = 1;
-    for (size_t i = 0; i < nbits; i++) {
-        const clr__rule *r = &rs->rules[rs->nexemptions + i];
-        nwindows += r->from != CLR_TIME_MIN || r->until != CLR_TIME_MAX;
-    }
     /* slots on cache-line boundaries: reading one slot reads one line */
     char *mem = clr__arena_alloc(&rs->arena, (nbits ? nbits : 1) * sizeof(clr__slot) + 64);
-    clr__window *windows = clr__arena_alloc(&rs->arena, nwindows * sizeof(*windows));
     rs->rest_inline = clr__arena_alloc(&rs->arena, (nbits ? nbits : 1) * sizeof(*rs->rest_inline));
-    if (!mem || !windows || !rs->rest_inline) {
+    if (!mem || !rs->rest_inline) {
         rc = CLR_ENOMEM;
         goto done;
     }
     rs->slots = (clr__slot *)(mem + (64 - (uintptr_t)mem % 64) % 64);
-    rs->windows = windows;
-    nwindows = 1;
     for (size_t i = 0; i < nbits; i++) {
         const clr__rule *r = &rs->rules[rs->nexemptions + i];
-        if (r->from != CLR_TIME_MIN || r->until != CLR_TIME_MAX) {
-            windows[nwindows].from = r->from;
-            windows[nwindows].until = r->until;
-            rs->slots[i].window = (uint32_t)nwindows++;
-        }
-        rs->slots[i].rulebook = (uint16_t)r->rulebook;
-        rs->slots[i].screens = (uint8_t)r->screens;
+        clr__slot *sl = &rs->slots[i];
+        memset(sl, 0, sizeof *sl);
+        sl->from = r->from;
+        sl->until = r->until;
+        sl->id = r->id;
+        sl->citation = r->citation;
+        sl->message = r->message;
+        sl->rulebook = (uint16_t)r->rulebook;
+        sl->effect = (uint8_t)r->effect;
+        sl->flags =
+            (uint8_t)((r->screens ? SLOT_SCREENS : 0) | (r->nexempted_by ? SLOT_EXEMPTED : 0));
+    }
+    /* the disjunctions the candidate entries check, with room for a check of
+       every dimension the rule constrains */
+    unsigned either_dims = 0;
+    for (size_t i = 0; i < nbits; i++) {
+        size_t nc[2] = {0, 0};
+        for (int v = 0; v < 2; v++)
+            for (int d = 0; d < CLR__NDIM; d++)
+                nc[v] += constrained[v][i][d];
+        find_eithers(rs->rules[rs->nexemptions + i].when, nc[0] > nc[1] ? nc[0] : nc[1], &eith[i]);
+        for (size_t j = 0; j < eith[i].n; j++)
+            either_dims |= dims_read(eith[i].conj[j]);
     }
     for (int dim = 0; dim < CLR__NDIM; dim++) {
         clr__dim_index *ix = &rs->index[dim];
-        size_t any = 0;
+        size_t any = (either_dims >> dim) & 1;
         for (size_t i = 0; i < nbits; i++)
             any += constrained[0][i][dim] || constrained[1][i][dim];
         if (!any)
@@ -1421,11 +1702,39 @@ static int build_index(clr_ruleset *rs)
                     if (!rows[l->v[k]])
                         rows[l->v[k]] = (uint32_t)nrows++;
             }
+        /* and a row for each value a checked disjunction names */
+        for (size_t i = 0; i < nbits; i++)
+            for (size_t j = 0; j < eith[i].n; j++) {
+                const clr__node *side[EITHER_MAX];
+                size_t m = disjuncts(eith[i].conj[j], side, 0, EITHER_MAX);
+                for (size_t x = 0; x < m; x++) {
+                    const clr__node *t = side[x];
+                    if (t->attr != dim)
+                        continue;
+                    for (size_t k = 0; k < (t->op == OP_EQ ? 1 : t->set->n); k++) {
+                        clr__sym v = t->op == OP_EQ ? t->sym : t->set->members[k].sym;
+                        if (!rows[v])
+                            rows[v] = (uint32_t)nrows++;
+                    }
+                }
+            }
         ix->used = 1;
         ix->row_of = rows;
         ix->nrows = nrows;
     }
-    rc = build_candidates(rs, req, constrained);
+    /* the dimensions no rule constrains: row 0 for every value */
+    uint32_t *none = NULL;
+    for (int dim = 0; dim < CLR__NDIM; dim++) {
+        if (rs->index[dim].used)
+            continue;
+        if (!none && !(none = clr__arena_alloc(&rs->arena, rs->nsyms * sizeof(uint32_t)))) {
+            rc = CLR_ENOMEM;
+            goto done;
+        }
+        rs->index[dim].row_of = none;
+        rs->index[dim].nrows = 1;
+    }
+    rc = build_candidates(rs, req, constrained, eith);
 done:
     for (size_t i = 0; i < nbits; i++) {
         for (int d = 0; req[0] && d < CLR__NDIM; d++)
@@ -1437,6 +1746,7 @@ done:
         free(req[v]);
         free(constrained[v]);
     }
+    free(eith);
     return rc;
 }
 

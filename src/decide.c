@@ -68,6 +68,7 @@ static const char HEX2[513] = "000102030405060708090a0b0c0d0e0f10111213141516171
 
 static void put_hex(char *out, uint64_t v, int bytes)
 {
+#pragma GCC unroll 8
     for (int i = bytes - 1; i >= 0; i--, v >>= 8)
         __builtin_memcpy(out + 2 * i, HEX2 + 2 * (v & 0xFF), 2);
 }
@@ -96,9 +97,10 @@ void clr__decision_id(char out[37])
 
 /* ---- resolution --------------------------------------------------------------- */
 
+/* s is a request field of CLR_ID_MAX bytes. */
 static clr__sym lookup_str(const clr_ruleset *rs, const char *s)
 {
-    return s[0] ? clr__sym_lookup(rs, s, strlen(s)) : 0;
+    return s[0] ? clr__sym_lookup_field(rs, s, CLR_ID_MAX) : 0;
 }
 
 static clr__sym lookup_country(const clr_ruleset *rs, const char *s)
@@ -307,56 +309,65 @@ static const char POSSIBLE_MESSAGE[] =
     "Possible match on a restricted-party list: a reviewer must decide whether it is the listed "
     "party.";
 
-/* Adds a rule that fired to the decision: exempted, an obligation or a reason. */
+/* Adds a rule that fired to the decision: exempted, an obligation or a reason.
+ * Reads the rule's slot, and the rule itself only when an exemption names it. */
 static void record(clr_decision *out, const clr_ruleset *rs, const clr__ctx *ctx,
                    const uint8_t *applies, exemption_cache *cache, const firing *f)
 {
-    const clr__rule *r = &rs->rules[f->rule];
-    const char *rbid = rs->rulebooks[r->rulebook].id;
-    const clr__rule *by = r->nexempted_by ? exempted_by(ctx, rs, applies, cache, r) : NULL;
+    const clr__slot *sl = &rs->slots[f->rule - rs->nexemptions];
+    const char *rbid = rs->rulebooks[sl->rulebook].id;
+    const clr__rule *by = sl->flags & SLOT_EXEMPTED
+                              ? exempted_by(ctx, rs, applies, cache, &rs->rules[f->rule])
+                              : NULL;
     if (by) {
         if (out->nexempted < CLR_MAX_EXEMPTED && !f->possible) {
             clr_exempted *x = &out->exempted[out->nexempted++];
             x->rulebook = rbid;
-            x->rule = r->id;
+            x->rule = sl->id;
             x->exemption = by->id;
             x->citation = by->citation;
         }
         return;
     }
-    if (r->effect == CLR_EFFECT_OBLIGATION) {
+    if (sl->effect == CLR_EFFECT_OBLIGATION) {
         if (f->possible)
             return;
         if (out->nobligations < CLR_MAX_OBLIGATIONS) {
             clr_obligation *o = &out->obligations[out->nobligations++];
             o->rulebook = rbid;
-            o->id = r->id;
-            o->citation = r->citation;
-            o->message = r->message;
+            o->id = sl->id;
+            o->citation = sl->citation;
+            o->message = sl->message;
         } else {
             out->obligations_dropped++;
         }
         return;
     }
-    clr_effect effect = f->possible ? CLR_EFFECT_REVIEW : r->effect;
+    clr_effect effect = f->possible ? CLR_EFFECT_REVIEW : (clr_effect)sl->effect;
     clr_outcome oc = (clr_outcome)effect;
-    if (oc > out->rulebooks[r->rulebook].outcome)
-        out->rulebooks[r->rulebook].outcome = oc;
+    if (oc > out->rulebooks[sl->rulebook].outcome)
+        out->rulebooks[sl->rulebook].outcome = oc;
     if (oc > out->outcome)
         out->outcome = oc;
-    add_reason(out, rbid, r->id, effect, r->citation, f->possible ? POSSIBLE_MESSAGE : r->message);
-    if (f->match && out->nreasons && out->reasons[out->nreasons - 1].rule == r->id)
+    add_reason(out, rbid, sl->id, effect, sl->citation,
+               f->possible ? POSSIBLE_MESSAGE : sl->message);
+    if (f->match && out->nreasons && out->reasons[out->nreasons - 1].rule == sl->id)
         out->reasons[out->nreasons - 1].match = *f->match;
 }
 
 /* Whether a rule's rulebook applies and the rule is in force. */
-static inline int live(const clr__ctx *ctx, const clr_ruleset *rs, const uint8_t *applies,
-                       const clr__slot *sl)
+static inline int live(const clr__ctx *ctx, const uint8_t *applies, const clr__slot *sl)
 {
-    if (!applies[sl->rulebook])
-        return 0;
-    const clr__window *w = &rs->windows[sl->window];
-    return !sl->window || (ctx->t >= w->from && ctx->t < w->until);
+    return applies[sl->rulebook] && ctx->t >= sl->from && ctx->t < sl->until;
+}
+
+/* Whether the request's rows meet check c of a candidate entry. */
+static inline int check(uint32_t c, const uint32_t *row, uint32_t small, const uint64_t *sets)
+{
+    uint32_t d = c >> CLR__CHK_DIM_SHIFT, v = c & CLR__CHK_VAL, rr = row[d];
+    if ((small >> d) & 1)
+        return (int)((c >> rr) & 1);
+    return c & CLR__CHK_ONE ? v == rr : (int)((sets[v + rr / 64] >> (rr % 64)) & 1);
 }
 
 /* Whether a live candidate rule fires (1), would fire on a possible screening
@@ -369,13 +380,14 @@ static int consider(clr__ctx *ctx, const clr__slot *sl, uint32_t rule, const clr
     f->match = NULL;
     if (!when)
         return 1;
-    if (sl->screens)
+    int screens = sl->flags & SLOT_SCREENS;
+    if (screens)
         ctx->screen->last = NULL;
     if (clr__eval(ctx, when)) {
-        f->match = sl->screens ? ctx->screen->last : NULL;
+        f->match = screens ? ctx->screen->last : NULL;
         return 1;
     }
-    if (!sl->screens || !ctx->screen->names)
+    if (!screens || !ctx->screen->names)
         return 0;
     ctx->possible_as_hit = 1;
     int would = clr__eval(ctx, when);
@@ -385,6 +397,31 @@ static int consider(clr__ctx *ctx, const clr__slot *sl, uint32_t rule, const clr
     f->possible = 1;
     f->match = ctx->screen->last;
     return 2;
+}
+
+#define NO_SLOT UINT32_MAX
+
+/* Considers the candidate in slot that passed the index's checks: if it is
+ * live, whether what is left of its condition holds; adds it to fired when it
+ * fires. Returns 1 when fired is full (nothing added), else 0. */
+static inline int take(clr__ctx *ctx, const clr_ruleset *rs, const uint8_t *applies,
+                       const uint32_t *row, uint32_t slot, int inline_model, firing *fired,
+                       size_t *nfired)
+{
+    const clr__slot *sl = &rs->slots[slot];
+    if (!live(ctx, applies, sl))
+        return 0;
+    if (*nfired == MAX_FIRED)
+        return 1;
+    const clr__node *when = sl->rest;
+    if (inline_model)
+        when = rs->rest_inline[slot];
+    else if ((sl->flags & SLOT_REST_UNDATED) &&
+             check(sl->rest_undated, row, rs->small_dims, rs->cand_sets))
+        when = sl->rest_if_undated;
+    if (consider(ctx, sl, (uint32_t)rs->nexemptions + slot, when, &fired[*nfired]))
+        (*nfired)++;
+    return 0;
 }
 
 static int firing_cmp_less(const firing *a, const firing *b)
@@ -419,6 +456,16 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
                        clr_decision *out, clr_request_error *err)
 {
     const clr_lists *lists = env ? env->lists : NULL;
+    if (req) {
+        /* the request's fields lie on several cache lines: ask for them all
+           at once, while the decision's id is made, rather than one after
+           the other as each is looked up */
+        __builtin_prefetch(req->use);
+        __builtin_prefetch(req->integration);
+        __builtin_prefetch(req->principal.org);
+        __builtin_prefetch(req->principal.nationality);
+        __builtin_prefetch(req->app);
+    }
     begin(rs, req, out);
     if (!rs || !req) {
         fail(out, "no-rules", "no rulebook set is loaded");
@@ -452,14 +499,15 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
     ctx.usage_failed = &usage_failed;
     ctx.screen = NULL;
     ctx.possible_as_hit = 0;
+    uint32_t names = 0; /* bit 0: the request has principal.name; bit 1: org_name */
     if (rs->nscreens) {
         clr__screening_reset(&screening);
-        screening.names = req->principal.name[0] || req->principal.org_name[0];
+        names = (req->principal.name[0] != 0) | (uint32_t)(req->principal.org_name[0] != 0) << 1;
+        screening.names = names != 0;
         ctx.screen = &screening;
     }
-    for (size_t c = 0; c < rs->nclasses; c++)
-        if ((ctx.model->classes >> c) & 1)
-            out->classes[out->nclasses++] = rs->classes[c].name;
+    for (uint64_t bits = ctx.model->classes; bits; bits &= bits - 1)
+        out->classes[out->nclasses++] = rs->classes[__builtin_ctzll(bits)].name;
 
     /* which rulebooks apply */
     uint8_t applies[CLR_MAX_RULEBOOKS];
@@ -478,57 +526,81 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
 
     /* the index: the request's row in each dimension, then under each anchor
        the list of the cell its rows make; an entry passes when the request's
-       rows meet the rule's checks */
+       rows meet the rule's checks. The lists are found, and asked for, before
+       any is read, so that their cache misses overlap. */
     uint32_t row[CLR__NDIM + 1];
+#pragma GCC unroll 16
     for (int d = 0; d < CLR__NDIM; d++)
-        row[d] = rs->index[d].used ? rs->index[d].row_of[ctx.sym[d]] : 0;
+        row[d] = rs->index[d].row_of[ctx.sym[d]];
     row[CLR__NDIM] = 0;
     const clr__cand_index *ci = &rs->cand[inline_model];
     const uint64_t *sets = rs->cand_sets;
+    uint32_t small = rs->small_dims;
+    const uint32_t *list[CLR__MAX_ANCHORS], *list_end[CLR__MAX_ANCHORS];
+    size_t nlists = 0;
+    for (size_t a = 0; a < ci->nanchors; a++) {
+        const clr__anchor *an = &ci->anchor[a];
+        uint32_t cell = row[an->d1] * an->stride + row[an->d2];
+        if ((an->full[cell / 64] >> (cell % 64)) & 1) {
+            list[nlists] = ci->code + an->start[cell];
+            list_end[nlists] = ci->code + an->start[cell + 1];
+            __builtin_prefetch(list[nlists++]);
+        }
+    }
     firing fired[MAX_FIRED];
     size_t nfired = 0;
     int overflow = 0;
-    for (size_t a = 0; a < ci->nanchors && !overflow; a++) {
-        const clr__anchor *an = &ci->anchor[a];
-        uint32_t cell = row[an->d1] * an->stride + row[an->d2];
-        if (!((an->full[cell / 64] >> (cell % 64)) & 1))
-            continue;
-        const uint32_t *p = ci->code + an->start[cell], *end = ci->code + an->start[cell + 1];
+    uint32_t pending = NO_SLOT;
+    for (size_t l = 0; l < nlists && !overflow; l++) {
+        const uint32_t *p = list[l], *end = list_end[l];
         while (p < end) {
             uint32_t head = *p++;
             const uint32_t *next = p + (head & CLR__CAND_NCHK_MASK);
             for (; p < next; p++) {
-                uint32_t c = *p, v = c & CLR__CHK_VAL;
-                uint32_t rr = row[c >> CLR__CHK_DIM_SHIFT];
-                if (c & CLR__CHK_ONE ? v != rr : !((sets[v + rr / 64] >> (rr % 64)) & 1))
-                    break;
+                uint32_t c = *p;
+                if (c < CLR__CHK_NAMED) {
+                    if (!check(c, row, small, sets))
+                        break;
+                } else if (c < CLR__CHK_UNITS) {
+                    /* a screening: the request must carry a name it screens */
+                    if (!(c & names))
+                        break;
+                } else if (c >= CLR__CHK_EITHER) {
+                    /* a disjunction: one of the next k checks must pass */
+                    uint32_t k = c & CLR__CHK_VAL;
+                    int any = 0;
+                    for (uint32_t j = 1; j <= k; j++)
+                        any |= check(p[j], row, small, sets);
+                    p += k;
+                    if (!any)
+                        break;
+                } else {
+                    /* a comparison of the units with the number that follows */
+                    double num;
+                    memcpy(&num, p + 1, sizeof num);
+                    p += 2;
+                    if (!clr__compare(ctx.units, (clr__cmp)(c & 7), num))
+                        break;
+                }
             }
             if (p < next) {
                 p = next;
                 continue;
             }
-            if (nfired == MAX_FIRED) {
+            /* the rule passes: ask for its slot, and take the one that
+               passed before, whose slot has had time to arrive */
+            uint32_t slot = head >> CLR__CAND_SLOT_SHIFT;
+            __builtin_prefetch(&rs->slots[slot]);
+            if (pending != NO_SLOT &&
+                take(&ctx, rs, applies, row, pending, inline_model, fired, &nfired)) {
                 overflow = 1;
                 break;
             }
-            uint32_t slot = head >> CLR__CAND_SLOT_SHIFT;
-            const clr__slot *sl = &rs->slots[slot];
-            uint32_t rule = (uint32_t)rs->nexemptions + slot;
-            if (!live(&ctx, rs, applies, sl))
-                continue;
-            const clr__node *when = sl->rest;
-            if (inline_model) {
-                when = rs->rest_inline[slot];
-            } else if (sl->has_rest_undated) {
-                uint32_t c = sl->rest_undated, v = c & CLR__CHK_VAL;
-                uint32_t rr = row[c >> CLR__CHK_DIM_SHIFT];
-                if ((sets[v + rr / 64] >> (rr % 64)) & 1)
-                    when = sl->rest_if_undated;
-            }
-            if (consider(&ctx, sl, rule, when, &fired[nfired]))
-                nfired++;
+            pending = slot;
         }
     }
+    if (pending != NO_SLOT && !overflow)
+        overflow = take(&ctx, rs, applies, row, pending, inline_model, fired, &nfired);
     exemption_cache cache;
     cache.n = 0;
     if (overflow) {
@@ -537,8 +609,7 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
         for (size_t ri = rs->nexemptions; ri < rs->nrules; ri++) {
             firing f;
             const clr__slot *sl = &rs->slots[ri - rs->nexemptions];
-            if (live(&ctx, rs, applies, sl) &&
-                consider(&ctx, sl, (uint32_t)ri, rs->rules[ri].when, &f))
+            if (live(&ctx, applies, sl) && consider(&ctx, sl, (uint32_t)ri, rs->rules[ri].when, &f))
                 record(out, rs, &ctx, applies, &cache, &f);
         }
     } else {

@@ -30,19 +30,6 @@ int clr__set_contains(const clr__set *set, clr__sym sym, clr_time t)
     return 0;
 }
 
-static int compare(double a, clr__cmp cmp, double b)
-{
-    switch (cmp) {
-    case CMP_EQ: return a == b;
-    case CMP_NE: return a != b;
-    case CMP_LT: return a < b;
-    case CMP_LE: return a <= b;
-    case CMP_GT: return a > b;
-    case CMP_GE: return a >= b;
-    }
-    return 0;
-}
-
 static double number(const clr__ctx *ctx, int attr)
 {
     if (attr == ATTR_UNITS)
@@ -72,7 +59,7 @@ static int usage_test(const clr__ctx *ctx, const clr__node *n)
 {
     const char *who = ctx->str[n->attr];
     if (!who || !who[0])
-        return compare(0, (clr__cmp)n->cmp, n->num);
+        return clr__compare(0, (clr__cmp)n->cmp, n->num);
     int64_t units = -1;
     if (ctx->usage && ctx->usage->units)
         units = ctx->usage->units(ctx->usage->arg, n->attr == ATTR_P_ID, who,
@@ -82,7 +69,7 @@ static int usage_test(const clr__ctx *ctx, const clr__node *n)
             *ctx->usage_failed = 1;
         return 0;
     }
-    return compare((double)units, (clr__cmp)n->cmp, n->num);
+    return clr__compare((double)units, (clr__cmp)n->cmp, n->num);
 }
 
 int clr__eval(const clr__ctx *ctx, const clr__node *n)
@@ -102,7 +89,7 @@ int clr__eval(const clr__ctx *ctx, const clr__node *n)
         return sa[0] && sb[0] && strcmp(sa, sb) == 0;
     }
     case OP_IN: return clr__set_contains(n->set, ctx->sym[n->attr], ctx->t);
-    case OP_NUM: return compare(number(ctx, n->attr), (clr__cmp)n->cmp, n->num);
+    case OP_NUM: return clr__compare(number(ctx, n->attr), (clr__cmp)n->cmp, n->num);
     case OP_BOOL: return ctx->model && ctx->model->open_weights == 1;
     case OP_HAS:
         if (!ctx->model)

@@ -31,6 +31,20 @@ void clr__ctx_for_model(clr__ctx *ctx, const clr_ruleset *rs, const clr__model *
  * ctx->possible_as_hit, a possible match), else 0. */
 int clr__screen_test(const clr__ctx *ctx, const clr__node *n);
 
+/* a cmp b */
+static inline int clr__compare(double a, clr__cmp cmp, double b)
+{
+    switch (cmp) {
+    case CMP_EQ: return a == b;
+    case CMP_NE: return a != b;
+    case CMP_LT: return a < b;
+    case CMP_LE: return a <= b;
+    case CMP_GT: return a > b;
+    case CMP_GE: return a >= b;
+    }
+    return 0;
+}
+
 /* The truth of n for ctx. Recursion depth is bounded by the parser's nesting
  * limit. Never allocates. */
 int clr__eval(const clr__ctx *ctx, const clr__node *n);

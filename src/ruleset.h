@@ -15,12 +15,14 @@
 
 typedef uint32_t clr__sym; /* an interned string; 0 is "absent or unknown" */
 
-/* A slot of the symbol hash table: the symbol with its string, so that a
- * look-up reads one slot and the string. */
+/* A slot of the symbol hash table, 32 bytes: the symbol with the first
+ * CLR__SYM_HEAD bytes of its string, zero-padded, so that a look-up of a
+ * short name reads one slot and nothing else. */
+#define CLR__SYM_HEAD 24
 typedef struct clr__sym_slot {
     clr__sym sym;
     uint32_t len;
-    const char *str;
+    uint64_t head[CLR__SYM_HEAD / 8];
 } clr__sym_slot;
 
 /* Attributes a condition may name. The first CLR__NDIM are symbol-valued
@@ -157,42 +159,61 @@ typedef struct clr__rulebook {
     int model_scope; /* the scope reads the model alone: precomputed per catalogue model */
 } clr__rulebook;
 
-/* What deciding reads of a rule, in 32 bytes: slot i is rule nexemptions + i. */
+/* What deciding reads of a rule, in one cache line: whether it is live (its
+ * rulebook, its window), what is left of its condition once the index's checks
+ * have passed, and what a reason reports when it fires. Slot i is rule
+ * nexemptions + i. */
 typedef struct clr__slot {
     /* for a catalogue model, what is left of the condition once the index's
        checks have passed; NULL: nothing, the checks decide */
     const clr__node *rest;
-    /* with has_rest_undated, what is left when the request also passes the
+    /* with SLOT_REST_UNDATED, what is left when the request also passes the
        check rest_undated (its value is an undated member of a dated set) */
     const clr__node *rest_if_undated;
+    clr_time from, until; /* the rule's validity window */
+    const char *id, *citation, *message;
     uint32_t rest_undated;
-    uint32_t window; /* 0: no validity window; else its index in windows */
     uint16_t rulebook;
-    uint8_t has_rest_undated;
-    uint8_t screens; /* the condition screens names against lists */
+    uint8_t flags;  /* SLOT_* */
+    uint8_t effect; /* a clr_effect */
 } clr__slot;
 
-/* A rule's validity window: from inclusive, until exclusive. */
-typedef struct clr__window {
-    clr_time from, until;
-} clr__window;
+enum {
+    SLOT_REST_UNDATED = 1, /* rest_undated and rest_if_undated are set */
+    SLOT_SCREENS = 2,      /* the condition screens names against lists */
+    SLOT_EXEMPTED = 4      /* some exemption names the rule */
+};
 
 /* One dimension of the index. row_of[sym] is the row of a request whose
  * attribute has that symbol: rows 1.. are the values some rule requires of the
  * dimension, row 0 every other value (and absence). */
 typedef struct clr__dim_index {
     int used;
-    uint32_t *row_of; /* nsyms entries */
+    uint32_t *row_of; /* nsyms entries; all 0 for a dimension not used */
     size_t nrows;
 } clr__dim_index;
 
 /* A candidate's check of one dimension, in 32 bits: the dimension in the top
- * four bits; with CLR__CHK_ONE set, the request's row must be the row in the
- * low 27 bits; without it, the request's row must be in the row set (a bitmap
- * over the dimension's rows) that starts at that word of cand_sets. */
+ * four bits. For a dimension of at most CLR__CHK_SMALL rows (a bit of
+ * small_dims), the low 28 bits are the rows the request's row must be one of
+ * (bit r: row r). Else, with CLR__CHK_ONE set, the request's row must be the
+ * row in the low 27 bits; without it, the request's row must be in the row
+ * set (a bitmap over the dimension's rows) that starts at that word of
+ * cand_sets. */
 #define CLR__CHK_DIM_SHIFT 28
+#define CLR__CHK_SMALL 28
 #define CLR__CHK_ONE (1u << 27)
 #define CLR__CHK_VAL ((1u << 27) - 1)
+/* A screening filter: the dimension field 13, in bit 0 "principal.name", in
+ * bit 1 "principal.org_name"; the request must carry one of them (a name
+ * screens against lists only when there is one). */
+#define CLR__CHK_NAMED (13u << CLR__CHK_DIM_SHIFT)
+/* A comparison of the units: the dimension field 14, the comparison (a
+ * clr__cmp) in the low bits; the number follows, in two words. */
+#define CLR__CHK_UNITS (14u << CLR__CHK_DIM_SHIFT)
+/* A disjunction's marker: the dimension field 15, the number of sides in the
+ * low bits; the sides' checks follow, and one of them must pass. */
+#define CLR__CHK_EITHER (15u << CLR__CHK_DIM_SHIFT)
 /* A candidate's head word: its slot, shifted, and its number of checks. */
 #define CLR__CAND_SLOT_SHIFT 4
 #define CLR__CAND_NCHK_MASK 15u
@@ -204,7 +225,9 @@ typedef struct clr__dim_index {
  * row[CLR__NDIM] is always 0 (d2 = CLR__NDIM for a one-dimension anchor, d1 =
  * d2 = CLR__NDIM for the rules constraining no dimension). A rule is in the
  * list of every cell its required values make. An entry is a head word and
- * the checks of the rule's other constrained dimensions. A request reads one
+ * the checks of the rule's other constrained dimensions, then of its
+ * disjunctions of tests of dimensions ("destination in G or principal.hq in
+ * H"), comparisons of the units and screening filters. A request reads one
  * list per anchor. */
 typedef struct clr__anchor {
     uint8_t d1, d2;
@@ -255,9 +278,9 @@ struct clr_ruleset {
     /* [0] for catalogue models; [1] for inline models, for which the model
        dimension is neither an anchor nor checked */
     clr__cand_index cand[2];
-    const uint64_t *cand_sets;  /* the row sets candidates check, shared */
-    struct clr__slot *slots;    /* slot i: rule nexemptions + i */
-    const clr__window *windows; /* [0] unused */
+    const uint64_t *cand_sets; /* the row sets candidates check, shared */
+    uint32_t small_dims;       /* bit d: dimension d has at most CLR__CHK_SMALL rows */
+    struct clr__slot *slots;   /* slot i: rule nexemptions + i; on cache-line boundaries */
     /* by slot: what is left of the condition for an inline model once the
        index's checks (of every dimension but the model) have passed; NULL:
        nothing */
@@ -272,6 +295,12 @@ enum { SYMF_VOCAB_USE = 1, SYMF_VOCAB_INTEGRATION = 2 };
 
 /* The symbol for len bytes of s, or 0 when s was never interned. Thread-safe. */
 clr__sym clr__sym_lookup(const clr_ruleset *rs, const char *s, size_t len);
+
+/* The symbol for the NUL-terminated string in a field of cap bytes (cap a
+ * multiple of 8; the whole field readable), or 0 when it is empty, too long
+ * or was never interned. Reads the string's last word whole, masking off the
+ * bytes past its end, rather than byte by byte. Thread-safe. */
+clr__sym clr__sym_lookup_field(const clr_ruleset *rs, const char *field, size_t cap);
 
 /* A 64-bit hash of len bytes, eight at a time. */
 static inline uint64_t clr__hash(const char *s, size_t len)

@@ -5,18 +5,92 @@
 #include <stdlib.h>
 #include <string.h>
 
-clr__sym clr__sym_lookup(const clr_ruleset *rs, const char *s, size_t len)
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define WIDE_TAIL 1
+#else
+#define WIDE_TAIL 0
+#endif
+
+/* The n bytes at s, n <= 8, as a zero-padded word. With room, the 8 bytes at
+ * s may be read (those past n are masked off). */
+_Static_assert(CLR__SYM_HEAD == 24, "a slot holds three head words");
+
+static inline __attribute__((always_inline)) uint64_t word(const char *s, size_t n, int room)
+{
+    uint64_t w = 0;
+    if (n >= 8 || (WIDE_TAIL && room)) {
+        __builtin_memcpy(&w, s, 8);
+        return n >= 8 ? w : n ? w & (~0ULL >> (64 - 8 * n)) : 0;
+    }
+    memcpy(&w, s, n);
+    return w;
+}
+
+static inline uint64_t mix(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+    return h ^ (h >> 31);
+}
+
+/* A name's hash and its first CLR__SYM_HEAD bytes, zero-padded, in one pass
+ * over its words. */
+static inline __attribute__((always_inline)) uint64_t key(const char *s, size_t len, int room,
+                                                          uint64_t head[3])
+{
+    head[0] = word(s, len < 8 ? len : 8, room);
+    head[1] = len > 8 ? word(s + 8, len < 16 ? len - 8 : 8, room) : 0;
+    head[2] = len > 16 ? word(s + 16, len < 24 ? len - 16 : 8, room) : 0;
+    uint64_t h = mix(0x9E3779B97F4A7C15ULL ^ (uint64_t)len << 56, head[0]);
+    if (len > 8)
+        h = mix(h, head[1]);
+    if (len > 16)
+        h = mix(h, head[2]);
+    for (size_t i = CLR__SYM_HEAD; i < len; i += 8)
+        h = mix(h, word(s + i, len - i < 8 ? len - i : 8, room));
+    h = (h ^ (h >> 32)) * 0x94D049BB133111EBULL; /* the low bits, which pick the slot, from all */
+    return h ^ (h >> 29);
+}
+
+static inline __attribute__((always_inline)) clr__sym find(const clr_ruleset *rs, const char *s,
+                                                           size_t len, int room)
 {
     if (!rs->hash_slots || len == 0)
         return 0;
-    uint64_t h = clr__hash(s, len);
+    uint64_t head[3];
+    uint64_t h = key(s, len, room, head);
     for (size_t i = (size_t)h & rs->hash_mask;; i = (i + 1) & rs->hash_mask) {
         const clr__sym_slot *e = &rs->hash_slots[i];
         if (e->sym == 0)
             return 0;
-        if (e->len == len && memcmp(e->str, s, len) == 0)
+        if (e->len == len && e->head[0] == head[0] && e->head[1] == head[1] &&
+            e->head[2] == head[2] &&
+            (len <= CLR__SYM_HEAD || memcmp(rs->sym_str[e->sym] + CLR__SYM_HEAD, s + CLR__SYM_HEAD,
+                                            len - CLR__SYM_HEAD) == 0))
             return e->sym;
     }
+}
+
+clr__sym clr__sym_lookup(const clr_ruleset *rs, const char *s, size_t len)
+{
+    return find(rs, s, len, 0);
+}
+
+clr__sym clr__sym_lookup_field(const clr_ruleset *rs, const char *field, size_t cap)
+{
+    size_t len = strlen(field); /* a request's fields end with a NUL */
+    return len < cap ? find(rs, field, len, 1) : 0;
+}
+
+/* Files sym in slots (a table of mask + 1). */
+static void place(clr__sym_slot *slots, size_t mask, clr__sym sym, const char *s, size_t len)
+{
+    uint64_t head[3];
+    size_t i = (size_t)key(s, len, 0, head) & mask;
+    while (slots[i].sym)
+        i = (i + 1) & mask;
+    slots[i].sym = sym;
+    slots[i].len = (uint32_t)len;
+    memcpy(slots[i].head, head, sizeof head);
 }
 
 static int grow_hash(clr_ruleset *rs)
@@ -25,15 +99,8 @@ static int grow_hash(clr_ruleset *rs)
     clr__sym_slot *slots = calloc(cap, sizeof(*slots));
     if (!slots)
         return CLR_ENOMEM;
-    for (size_t sym = 1; sym < rs->nsyms; sym++) {
-        uint64_t h = clr__hash(rs->sym_str[sym], rs->sym_len[sym]);
-        size_t i = (size_t)h & (cap - 1);
-        while (slots[i].sym)
-            i = (i + 1) & (cap - 1);
-        slots[i].sym = (uint32_t)sym;
-        slots[i].len = rs->sym_len[sym];
-        slots[i].str = rs->sym_str[sym];
-    }
+    for (size_t sym = 1; sym < rs->nsyms; sym++)
+        place(slots, cap - 1, (clr__sym)sym, rs->sym_str[sym], rs->sym_len[sym]);
     free(rs->hash_slots);
     rs->hash_slots = slots;
     rs->hash_mask = cap - 1;
@@ -94,13 +161,7 @@ int clr__sym_intern(clr_ruleset *rs, const char *s, size_t len, clr__sym *out)
     rs->sym_len[sym] = (uint32_t)len;
     rs->sym_model[sym] = -1;
     rs->sym_flags[sym] = 0;
-    uint64_t h = clr__hash(s, len);
-    size_t i = (size_t)h & rs->hash_mask;
-    while (rs->hash_slots[i].sym)
-        i = (i + 1) & rs->hash_mask;
-    rs->hash_slots[i].sym = sym;
-    rs->hash_slots[i].len = (uint32_t)len;
-    rs->hash_slots[i].str = copy;
+    place(rs->hash_slots, rs->hash_mask, sym, copy, len);
     if (len == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z')
         rs->country_sym[(s[0] - 'A') * 26 + (s[1] - 'A')] = sym;
     *out = sym;
