@@ -298,9 +298,87 @@ clr__sym clr__sym_lookup(const clr_ruleset *rs, const char *s, size_t len);
 
 /* The symbol for the NUL-terminated string in a field of cap bytes (cap a
  * multiple of 8; the whole field readable), or 0 when it is empty, too long
- * or was never interned. Reads the string's last word whole, masking off the
- * bytes past its end, rather than byte by byte. Thread-safe. */
-clr__sym clr__sym_lookup_field(const clr_ruleset *rs, const char *field, size_t cap);
+ * or was never interned; what clr__sym_lookup_field does past its fast path.
+ * Thread-safe. */
+clr__sym clr__sym_lookup_field_slow(const clr_ruleset *rs, const char *field, size_t cap);
+
+/* The probe of clr__sym_lookup_field past its first slot, i: a name of len <=
+ * CLR__SYM_HEAD bytes whose zero-padded words are head. */
+clr__sym clr__sym_probe_short(const clr_ruleset *rs, size_t i, size_t len, const uint64_t head[3]);
+
+/* A name's hash: its zero-padded words mixed in turn, the word holding the
+ * end of the name (all zero when the length is a multiple of 8) included,
+ * then the length. */
+#define CLR__NAME_SEED 0x9E3779B97F4A7C15ULL
+
+static inline uint64_t clr__name_mix(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+    return h ^ (h >> 31);
+}
+
+static inline uint64_t clr__name_finish(uint64_t h, size_t len)
+{
+    h = (h ^ (h >> 32) ^ len) * 0x94D049BB133111EBULL; /* the low bits, which pick the slot */
+    return h ^ (h >> 29);
+}
+
+/* The bytes of w before its first zero byte (8 when there is none). */
+static inline size_t clr__word_len(uint64_t w)
+{
+    /* the lowest set bit marks the first zero byte; bits above it may be false */
+    uint64_t z = (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
+    return z ? (size_t)__builtin_ctzll(z) / 8 : 8;
+}
+
+/* The symbol for the NUL-terminated string in a field of cap bytes (cap a
+ * multiple of 8 and at least CLR__SYM_HEAD; the whole field readable), or 0
+ * when it is empty, too long or was never interned. A name of up to CLR__SYM_HEAD - 1 bytes is read
+ * a word at a time, its length found from the word holding its NUL, with no pass before, and its
+ * first slot compared here. Thread-safe. */
+static inline clr__sym clr__sym_lookup_field(const clr_ruleset *rs, const char *field, size_t cap)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* each word is read only when the name goes on into it: the field's
+       next cache line is not touched for a short name */
+    uint64_t w[3] = {0, 0, 0};
+    size_t len, n;
+    __builtin_memcpy(&w[0], field, 8);
+    uint64_t h;
+    if ((n = clr__word_len(w[0])) < 8) {
+        if (n == 0)
+            return 0;
+        w[0] &= (1ULL << (8 * n)) - 1;
+        h = clr__name_mix(CLR__NAME_SEED, w[0]);
+        len = n;
+    } else {
+        h = clr__name_mix(CLR__NAME_SEED, w[0]);
+        __builtin_memcpy(&w[1], field + 8, 8);
+        if ((n = clr__word_len(w[1])) < 8) {
+            w[1] &= (1ULL << (8 * n)) - 1;
+            h = clr__name_mix(h, w[1]);
+            len = 8 + n;
+        } else {
+            h = clr__name_mix(h, w[1]);
+            __builtin_memcpy(&w[2], field + 16, 8);
+            if ((n = clr__word_len(w[2])) == 8)
+                return clr__sym_lookup_field_slow(rs, field, cap);
+            w[2] &= (1ULL << (8 * n)) - 1;
+            h = clr__name_mix(h, w[2]);
+            len = 16 + n;
+        }
+    }
+    if (!rs->hash_slots)
+        return 0;
+    size_t i = (size_t)clr__name_finish(h, len) & rs->hash_mask;
+    const clr__sym_slot *e = &rs->hash_slots[i];
+    if (e->len == len && e->head[0] == w[0] && e->head[1] == w[1] && e->head[2] == w[2])
+        return e->sym;
+    return e->sym ? clr__sym_probe_short(rs, (i + 1) & rs->hash_mask, len, w) : 0;
+#else
+    return clr__sym_lookup_field_slow(rs, field, cap);
+#endif
+}
 
 /* A 64-bit hash of len bytes, eight at a time. */
 static inline uint64_t clr__hash(const char *s, size_t len)

@@ -26,29 +26,19 @@ static inline __attribute__((always_inline)) uint64_t word(const char *s, size_t
     return w;
 }
 
-static inline uint64_t mix(uint64_t h, uint64_t w)
-{
-    h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
-    return h ^ (h >> 31);
-}
-
-/* A name's hash and its first CLR__SYM_HEAD bytes, zero-padded, in one pass
- * over its words. */
+/* A name's hash (clr__name_mix) and its first CLR__SYM_HEAD bytes,
+ * zero-padded, in one pass over its words. */
 static inline __attribute__((always_inline)) uint64_t key(const char *s, size_t len, int room,
                                                           uint64_t head[3])
 {
     head[0] = word(s, len < 8 ? len : 8, room);
     head[1] = len > 8 ? word(s + 8, len < 16 ? len - 8 : 8, room) : 0;
     head[2] = len > 16 ? word(s + 16, len < 24 ? len - 16 : 8, room) : 0;
-    uint64_t h = mix(0x9E3779B97F4A7C15ULL ^ (uint64_t)len << 56, head[0]);
-    if (len > 8)
-        h = mix(h, head[1]);
-    if (len > 16)
-        h = mix(h, head[2]);
-    for (size_t i = CLR__SYM_HEAD; i < len; i += 8)
-        h = mix(h, word(s + i, len - i < 8 ? len - i : 8, room));
-    h = (h ^ (h >> 32)) * 0x94D049BB133111EBULL; /* the low bits, which pick the slot, from all */
-    return h ^ (h >> 29);
+    uint64_t h = CLR__NAME_SEED;
+    for (size_t i = 0; i <= len; i += 8)
+        h = clr__name_mix(h, i < CLR__SYM_HEAD ? head[i / 8]
+                                               : word(s + i, len - i < 8 ? len - i : 8, room));
+    return clr__name_finish(h, len);
 }
 
 static inline __attribute__((always_inline)) clr__sym find(const clr_ruleset *rs, const char *s,
@@ -75,10 +65,22 @@ clr__sym clr__sym_lookup(const clr_ruleset *rs, const char *s, size_t len)
     return find(rs, s, len, 0);
 }
 
-clr__sym clr__sym_lookup_field(const clr_ruleset *rs, const char *field, size_t cap)
+clr__sym clr__sym_lookup_field_slow(const clr_ruleset *rs, const char *field, size_t cap)
 {
-    size_t len = strlen(field); /* a request's fields end with a NUL */
+    size_t len = strnlen(field, cap);
     return len < cap ? find(rs, field, len, 1) : 0;
+}
+
+clr__sym clr__sym_probe_short(const clr_ruleset *rs, size_t i, size_t len, const uint64_t head[3])
+{
+    for (;; i = (i + 1) & rs->hash_mask) {
+        const clr__sym_slot *e = &rs->hash_slots[i];
+        if (e->sym == 0)
+            return 0;
+        if (e->len == len && e->head[0] == head[0] && e->head[1] == head[1] &&
+            e->head[2] == head[2])
+            return e->sym;
+    }
 }
 
 /* Files sym in slots (a table of mask + 1). */
