@@ -462,9 +462,9 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
            the other as each is looked up */
         __builtin_prefetch(req->use);
         __builtin_prefetch(req->integration);
-        __builtin_prefetch(req->principal.org);
-        __builtin_prefetch(req->principal.nationality);
         __builtin_prefetch(req->app);
+        __builtin_prefetch(req->principal.id);
+        __builtin_prefetch(req->principal.org);
     }
     begin(rs, req, out);
     if (!rs || !req) {
