@@ -1608,6 +1608,47 @@ done:
 
 _Static_assert(sizeof(clr__slot) == 64, "a slot is one cache line");
 
+/* Copies each symbol's rows into its look-up slot, and each country code's
+ * into the table of countries, so that a decision finds a request value's
+ * rows where it finds its symbol, with no other read. */
+static int place_rows(clr_ruleset *rs)
+{
+    for (size_t i = 0; rs->hash_slots && i <= rs->hash_mask; i++) {
+        clr__sym_slot *e = &rs->hash_slots[i];
+        if (!e->sym)
+            continue;
+        unsigned dim = SLOT_ROWS_NONE;
+        uint32_t row = 0;
+        for (int d = 0; d < CLR__NDIM; d++) {
+            uint32_t r = rs->index[d].row_of[e->sym];
+            if (!r)
+                continue;
+            if (dim != SLOT_ROWS_NONE || r > UINT16_MAX) {
+                dim = 0; /* rows in several dimensions: read from row_of */
+                break;
+            }
+            dim = (unsigned)d + 1;
+            row = r;
+        }
+        e->row_dim = (uint8_t)dim;
+        e->row = dim != SLOT_ROWS_NONE && dim ? (uint16_t)row : 0;
+    }
+    clr__country *country = clr__arena_alloc(&rs->arena, 26 * 26 * sizeof(*country));
+    if (!country)
+        return CLR_ENOMEM;
+    for (size_t cc = 0; cc < 26 * 26; cc++) {
+        country[cc].sym = rs->country_sym[cc];
+        for (int k = 0; k < 4; k++) {
+            uint32_t r = rs->index[ATTR_P_NATIONALITY + k].row_of[rs->country_sym[cc]];
+            if (r > UINT16_MAX)
+                return 0; /* rs->country stays NULL: rows are read from row_of */
+            country[cc].row[k] = (uint16_t)r;
+        }
+    }
+    rs->country = country;
+    return 0;
+}
+
 static int build_index(clr_ruleset *rs)
 {
     size_t nbits = rs->nrules - rs->nexemptions;
@@ -1734,7 +1775,9 @@ static int build_index(clr_ruleset *rs)
         rs->index[dim].row_of = none;
         rs->index[dim].nrows = 1;
     }
-    rc = build_candidates(rs, req, constrained, eith);
+    rc = place_rows(rs);
+    if (!rc)
+        rc = build_candidates(rs, req, constrained, eith);
 done:
     for (size_t i = 0; i < nbits; i++) {
         for (int d = 0; req[0] && d < CLR__NDIM; d++)

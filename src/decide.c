@@ -97,13 +97,54 @@ void clr__decision_id(char out[37])
 
 /* ---- resolution --------------------------------------------------------------- */
 
-/* s is a request field of CLR_ID_MAX bytes. */
-static clr__sym lookup_str(const clr_ruleset *rs, const char *s)
+/* The slot of the symbol in s, a request field of CLR_ID_MAX bytes; NULL
+ * for none. */
+static inline __attribute__((always_inline)) const clr__sym_slot *lookup_slot(const clr_ruleset *rs,
+                                                                              const char *s)
 {
-    return s[0] ? clr__sym_lookup_field(rs, s, CLR_ID_MAX) : 0;
+    return s[0] ? clr__sym_lookup_field(rs, s, CLR_ID_MAX) : NULL;
 }
 
-static clr__sym lookup_country(const clr_ruleset *rs, const char *s)
+static clr__sym slot_sym(const clr__sym_slot *e)
+{
+    return e ? e->sym : 0;
+}
+
+static clr__sym lookup_str(const clr_ruleset *rs, const char *s)
+{
+    return slot_sym(lookup_slot(rs, s));
+}
+
+/* The row in dimension d of the symbol in slot e (NULL: none). */
+static inline uint32_t slot_row(const clr_ruleset *rs, const clr__sym_slot *e, int d)
+{
+    if (!e)
+        return 0;
+    if (e->row_dim == d + 1)
+        return e->row;
+    return e->row_dim ? 0 : rs->index[d].row_of[e->sym];
+}
+
+/* Resolves the country code s of dimension d: its symbol, and its row. */
+static inline __attribute__((always_inline)) clr__sym
+lookup_country(const clr_ruleset *rs, const char *s, int d, uint32_t *row)
+{
+    unsigned c0 = (unsigned char)s[0] - 'A', c1 = (unsigned char)s[1] - 'A';
+    if (c0 >= 26 || c1 >= 26 || s[2]) {
+        *row = 0;
+        return 0;
+    }
+    size_t cc = c0 * 26 + c1;
+    if (rs->country) {
+        *row = rs->country[cc].row[d - ATTR_P_NATIONALITY];
+        return rs->country[cc].sym;
+    }
+    clr__sym sym = rs->country_sym[cc];
+    *row = rs->index[d].row_of[sym];
+    return sym;
+}
+
+static clr__sym country_sym(const clr_ruleset *rs, const char *s)
 {
     if (s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' || s[2])
         return 0;
@@ -119,7 +160,7 @@ static void inline_model(const clr_ruleset *rs, const clr_request *req, clr__mod
     m->id = req->model;
     m->sym = lookup_str(rs, req->model);
     m->provider = lookup_str(rs, a->provider);
-    m->origin = lookup_country(rs, a->origin);
+    m->origin = country_sym(rs, a->origin);
     m->provider_str = a->provider;
     m->origin_str = a->origin;
     m->training_ops = a->training_ops >= 0 ? a->training_ops : __builtin_nan("");
@@ -201,7 +242,8 @@ int clr__resolve(const clr_ruleset *rs, const clr_request *req, clr__ctx *ctx, c
     ctx->model = NULL;
     ctx->usage = NULL; /* a caller with usage figures sets them after */
     ctx->usage_failed = NULL;
-    clr__sym msym = lookup_str(rs, req->model);
+    const clr__sym_slot *mslot = lookup_slot(rs, req->model);
+    clr__sym msym = slot_sym(mslot);
     if (msym && rs->sym_model[msym] >= 0) {
         ctx->model = &rs->models[rs->sym_model[msym]];
     } else if (req->model_attributes.present) {
@@ -209,32 +251,46 @@ int clr__resolve(const clr_ruleset *rs, const clr_request *req, clr__ctx *ctx, c
         mbuf->classes = clr__model_classes(rs, mbuf);
         ctx->model = mbuf;
     }
-    clr__sym use = 0, integration = 0;
+    const clr__sym_slot *use = NULL, *integration = NULL;
     if (rs->has_vocab_use || rs->attr_used[ATTR_USE]) {
-        use = lookup_str(rs, req->use);
-        if (rs->has_vocab_use && !(use && (rs->sym_flags[use] & SYMF_VOCAB_USE))) {
+        use = lookup_slot(rs, req->use);
+        if (rs->has_vocab_use && !(use && (rs->sym_flags[use->sym] & SYMF_VOCAB_USE))) {
             set_error(err, "$.use", "use", req->use);
             return CLR_EREQUEST;
         }
     }
     if (rs->has_vocab_integration || rs->attr_used[ATTR_INTEGRATION]) {
-        integration = lookup_str(rs, req->integration);
+        integration = lookup_slot(rs, req->integration);
         if (rs->has_vocab_integration &&
-            !(integration && (rs->sym_flags[integration] & SYMF_VOCAB_INTEGRATION))) {
+            !(integration && (rs->sym_flags[integration->sym] & SYMF_VOCAB_INTEGRATION))) {
             set_error(err, "$.integration", "integration", req->integration);
             return CLR_EREQUEST;
         }
     }
+    const clr__sym_slot *pid = rs->attr_used[ATTR_P_ID] ? lookup_slot(rs, req->principal.id) : NULL;
+    const clr__sym_slot *org =
+        rs->attr_used[ATTR_P_ORG] ? lookup_slot(rs, req->principal.org) : NULL;
+    const clr__sym_slot *app = rs->attr_used[ATTR_APP] ? lookup_slot(rs, req->app) : NULL;
     ctx->sym[ATTR_MODEL] = msym;
-    ctx->sym[ATTR_USE] = use;
-    ctx->sym[ATTR_INTEGRATION] = integration;
-    ctx->sym[ATTR_P_ID] = rs->attr_used[ATTR_P_ID] ? lookup_str(rs, req->principal.id) : 0;
-    ctx->sym[ATTR_P_ORG] = rs->attr_used[ATTR_P_ORG] ? lookup_str(rs, req->principal.org) : 0;
-    ctx->sym[ATTR_APP] = rs->attr_used[ATTR_APP] ? lookup_str(rs, req->app) : 0;
-    ctx->sym[ATTR_P_NATIONALITY] = lookup_country(rs, req->principal.nationality);
-    ctx->sym[ATTR_P_COUNTRY] = lookup_country(rs, req->principal.country);
-    ctx->sym[ATTR_P_HQ] = lookup_country(rs, req->principal.hq);
-    ctx->sym[ATTR_DESTINATION] = lookup_country(rs, req->destination);
+    ctx->sym[ATTR_USE] = slot_sym(use);
+    ctx->sym[ATTR_INTEGRATION] = slot_sym(integration);
+    ctx->sym[ATTR_P_ID] = slot_sym(pid);
+    ctx->sym[ATTR_P_ORG] = slot_sym(org);
+    ctx->sym[ATTR_APP] = slot_sym(app);
+    ctx->row[ATTR_MODEL] = slot_row(rs, mslot, ATTR_MODEL);
+    ctx->row[ATTR_USE] = slot_row(rs, use, ATTR_USE);
+    ctx->row[ATTR_INTEGRATION] = slot_row(rs, integration, ATTR_INTEGRATION);
+    ctx->row[ATTR_P_ID] = slot_row(rs, pid, ATTR_P_ID);
+    ctx->row[ATTR_P_ORG] = slot_row(rs, org, ATTR_P_ORG);
+    ctx->row[ATTR_APP] = slot_row(rs, app, ATTR_APP);
+    ctx->sym[ATTR_P_NATIONALITY] = lookup_country(
+        rs, req->principal.nationality, ATTR_P_NATIONALITY, &ctx->row[ATTR_P_NATIONALITY]);
+    ctx->sym[ATTR_P_COUNTRY] =
+        lookup_country(rs, req->principal.country, ATTR_P_COUNTRY, &ctx->row[ATTR_P_COUNTRY]);
+    ctx->sym[ATTR_P_HQ] = lookup_country(rs, req->principal.hq, ATTR_P_HQ, &ctx->row[ATTR_P_HQ]);
+    ctx->sym[ATTR_DESTINATION] =
+        lookup_country(rs, req->destination, ATTR_DESTINATION, &ctx->row[ATTR_DESTINATION]);
+    ctx->row[CLR__NDIM] = 0;
     ctx->sym[ATTR_M_PROVIDER] = ctx->model ? ctx->model->provider : 0;
     ctx->sym[ATTR_M_ORIGIN] = ctx->model ? ctx->model->origin : 0;
     ctx->str[ATTR_MODEL] = req->model;
@@ -528,11 +584,7 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
        the list of the cell its rows make; an entry passes when the request's
        rows meet the rule's checks. The lists are found, and asked for, before
        any is read, so that their cache misses overlap. */
-    uint32_t row[CLR__NDIM + 1];
-#pragma GCC unroll 16
-    for (int d = 0; d < CLR__NDIM; d++)
-        row[d] = rs->index[d].row_of[ctx.sym[d]];
-    row[CLR__NDIM] = 0;
+    const uint32_t *row = ctx.row;
     const clr__cand_index *ci = &rs->cand[inline_model];
     const uint64_t *sets = rs->cand_sets;
     uint32_t small = rs->small_dims;

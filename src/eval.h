@@ -11,6 +11,7 @@ typedef struct clr__ctx {
     const clr_ruleset *rs;
     clr_time t;
     clr__sym sym[CLR__NSYMATTR];
+    uint32_t row[CLR__NDIM + 1];    /* the index's row of each dimension; [CLR__NDIM] 0 */
     const char *str[CLR__NSYMATTR]; /* NUL-terminated; "" when absent */
     double units;
     const clr__model *model;

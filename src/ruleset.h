@@ -21,9 +21,18 @@ typedef uint32_t clr__sym; /* an interned string; 0 is "absent or unknown" */
 #define CLR__SYM_HEAD 24
 typedef struct clr__sym_slot {
     clr__sym sym;
-    uint32_t len;
+    uint8_t len; /* < CLR_ID_MAX */
+    /* the symbol's rows in the index's dimensions, so that a look-up of a
+       request's field gives its row with no other read: d + 1 when d is the
+       only dimension where its row is not 0 (the row is then row); SLOT_ROWS_NONE
+       when its row is 0 in all; 0 when unknown, the rows to be read from
+       row_of */
+    uint8_t row_dim;
+    uint16_t row;
     uint64_t head[CLR__SYM_HEAD / 8];
 } clr__sym_slot;
+
+#define SLOT_ROWS_NONE 0xFF
 
 /* Attributes a condition may name. The first CLR__NDIM are symbol-valued
  * request attributes: the index's dimensions. */
@@ -245,6 +254,15 @@ typedef struct clr__cand_index {
     const uint32_t *code;
 } clr__cand_index;
 
+/* A country code's symbol and its rows in the four dimensions of countries,
+ * ATTR_P_NATIONALITY to ATTR_DESTINATION. */
+typedef struct clr__country {
+    clr__sym sym;
+    uint16_t row[4];
+} clr__country;
+
+_Static_assert(ATTR_DESTINATION - ATTR_P_NATIONALITY == 3, "the dimensions of countries follow");
+
 struct clr_ruleset {
     clr__arena arena;
     int refs; /* atomic */
@@ -259,6 +277,9 @@ struct clr_ruleset {
     struct clr__sym_slot *hash_slots; /* open addressing; sym 0: empty */
     size_t hash_mask;
     clr__sym country_sym[26 * 26];
+    /* by country code, as country_sym: the symbol and its rows, so that a
+       decision reads both at once; NULL when some row does not fit */
+    clr__country *country;
     int has_vocab_use, has_vocab_integration;
 
     clr__model *models;
@@ -300,11 +321,13 @@ clr__sym clr__sym_lookup(const clr_ruleset *rs, const char *s, size_t len);
  * multiple of 8; the whole field readable), or 0 when it is empty, too long
  * or was never interned; what clr__sym_lookup_field does past its fast path.
  * Thread-safe. */
-clr__sym clr__sym_lookup_field_slow(const clr_ruleset *rs, const char *field, size_t cap);
+const clr__sym_slot *clr__sym_lookup_field_slow(const clr_ruleset *rs, const char *field,
+                                                size_t cap);
 
 /* The probe of clr__sym_lookup_field past its first slot, i: a name of len <=
  * CLR__SYM_HEAD bytes whose zero-padded words are head. */
-clr__sym clr__sym_probe_short(const clr_ruleset *rs, size_t i, size_t len, const uint64_t head[3]);
+const clr__sym_slot *clr__sym_probe_short(const clr_ruleset *rs, size_t i, size_t len,
+                                          const uint64_t head[3]);
 
 /* A name's hash: its zero-padded words mixed in turn, the word holding the
  * end of the name (all zero when the length is a multiple of 8) included,
@@ -331,12 +354,13 @@ static inline size_t clr__word_len(uint64_t w)
     return z ? (size_t)__builtin_ctzll(z) / 8 : 8;
 }
 
-/* The symbol for the NUL-terminated string in a field of cap bytes (cap a
- * multiple of 8 and at least CLR__SYM_HEAD; the whole field readable), or 0
- * when it is empty, too long or was never interned. A name of up to CLR__SYM_HEAD - 1 bytes is read
- * a word at a time, its length found from the word holding its NUL, with no pass before, and its
- * first slot compared here. Thread-safe. */
-static inline clr__sym clr__sym_lookup_field(const clr_ruleset *rs, const char *field, size_t cap)
+/* The slot of the symbol for the NUL-terminated string in a field of cap
+ * bytes (cap a multiple of 8 and at least CLR__SYM_HEAD; the whole field
+ * readable), or NULL when it is empty, too long or was never interned. A name of up to
+ * CLR__SYM_HEAD - 1 bytes is read a word at a time, its length found from the word holding its NUL,
+ * with no pass before, and its first slot compared here. Thread-safe. */
+static inline __attribute__((always_inline)) const clr__sym_slot *
+clr__sym_lookup_field(const clr_ruleset *rs, const char *field, size_t cap)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     /* each word is read only when the name goes on into it: the field's
@@ -347,7 +371,7 @@ static inline clr__sym clr__sym_lookup_field(const clr_ruleset *rs, const char *
     uint64_t h;
     if ((n = clr__word_len(w[0])) < 8) {
         if (n == 0)
-            return 0;
+            return NULL;
         w[0] &= (1ULL << (8 * n)) - 1;
         h = clr__name_mix(CLR__NAME_SEED, w[0]);
         len = n;
@@ -369,12 +393,12 @@ static inline clr__sym clr__sym_lookup_field(const clr_ruleset *rs, const char *
         }
     }
     if (!rs->hash_slots)
-        return 0;
+        return NULL;
     size_t i = (size_t)clr__name_finish(h, len) & rs->hash_mask;
     const clr__sym_slot *e = &rs->hash_slots[i];
     if (e->len == len && e->head[0] == w[0] && e->head[1] == w[1] && e->head[2] == w[2])
-        return e->sym;
-    return e->sym ? clr__sym_probe_short(rs, (i + 1) & rs->hash_mask, len, w) : 0;
+        return e;
+    return e->sym ? clr__sym_probe_short(rs, (i + 1) & rs->hash_mask, len, w) : NULL;
 #else
     return clr__sym_lookup_field_slow(rs, field, cap);
 #endif

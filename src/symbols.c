@@ -41,45 +41,48 @@ static inline __attribute__((always_inline)) uint64_t key(const char *s, size_t 
     return clr__name_finish(h, len);
 }
 
-static inline __attribute__((always_inline)) clr__sym find(const clr_ruleset *rs, const char *s,
-                                                           size_t len, int room)
+static inline __attribute__((always_inline)) const clr__sym_slot *
+find(const clr_ruleset *rs, const char *s, size_t len, int room)
 {
     if (!rs->hash_slots || len == 0)
-        return 0;
+        return NULL;
     uint64_t head[3];
     uint64_t h = key(s, len, room, head);
     for (size_t i = (size_t)h & rs->hash_mask;; i = (i + 1) & rs->hash_mask) {
         const clr__sym_slot *e = &rs->hash_slots[i];
         if (e->sym == 0)
-            return 0;
+            return NULL;
         if (e->len == len && e->head[0] == head[0] && e->head[1] == head[1] &&
             e->head[2] == head[2] &&
             (len <= CLR__SYM_HEAD || memcmp(rs->sym_str[e->sym] + CLR__SYM_HEAD, s + CLR__SYM_HEAD,
                                             len - CLR__SYM_HEAD) == 0))
-            return e->sym;
+            return e;
     }
 }
 
 clr__sym clr__sym_lookup(const clr_ruleset *rs, const char *s, size_t len)
 {
-    return find(rs, s, len, 0);
+    const clr__sym_slot *e = find(rs, s, len, 0);
+    return e ? e->sym : 0;
 }
 
-clr__sym clr__sym_lookup_field_slow(const clr_ruleset *rs, const char *field, size_t cap)
+const clr__sym_slot *clr__sym_lookup_field_slow(const clr_ruleset *rs, const char *field,
+                                                size_t cap)
 {
     size_t len = strnlen(field, cap);
-    return len < cap ? find(rs, field, len, 1) : 0;
+    return len < cap ? find(rs, field, len, 1) : NULL;
 }
 
-clr__sym clr__sym_probe_short(const clr_ruleset *rs, size_t i, size_t len, const uint64_t head[3])
+const clr__sym_slot *clr__sym_probe_short(const clr_ruleset *rs, size_t i, size_t len,
+                                          const uint64_t head[3])
 {
     for (;; i = (i + 1) & rs->hash_mask) {
         const clr__sym_slot *e = &rs->hash_slots[i];
         if (e->sym == 0)
-            return 0;
+            return NULL;
         if (e->len == len && e->head[0] == head[0] && e->head[1] == head[1] &&
             e->head[2] == head[2])
-            return e->sym;
+            return e;
     }
 }
 
@@ -91,7 +94,8 @@ static void place(clr__sym_slot *slots, size_t mask, clr__sym sym, const char *s
     while (slots[i].sym)
         i = (i + 1) & mask;
     slots[i].sym = sym;
-    slots[i].len = (uint32_t)len;
+    slots[i].len = (uint8_t)len;
+    slots[i].row_dim = 0; /* unknown until the index is built */
     memcpy(slots[i].head, head, sizeof head);
 }
 
