@@ -1330,6 +1330,20 @@ static int either_words(const clr_ruleset *rs, rowsets *sets, uint64_t *bm, cons
     return 0;
 }
 
+/* The coarse check of rule r's validity window (CLR__CHK_WINDOW), last in
+ * its entries, so that a candidate out of force by days is dropped before its
+ * slot is read; 0 when the rule has no window, or one no day excludes. */
+static uint32_t window_word(const clr__rule *r)
+{
+    if (r->from >= r->until)
+        return 0; /* never in force: the slot's window says so */
+    uint32_t first = r->from == CLR_TIME_MIN ? 0 : clr__window_day(r->from);
+    uint32_t last = r->until == CLR_TIME_MAX ? CLR__WINDOW_DAYS - 1 : clr__window_day(r->until - 1);
+    if (first == 0 && last == CLR__WINDOW_DAYS - 1)
+        return 0;
+    return CLR__CHK_WINDOW | first << 14 | last;
+}
+
 /* The check words of rs that name a row set, into refs (NULL: counted only);
  * their number. */
 static size_t set_refs(clr_ruleset *rs, uint32_t **refs)
@@ -1349,7 +1363,7 @@ static size_t set_refs(clr_ruleset *rs, uint32_t **refs)
                 uint32_t c = *code;
                 if (c >= CLR__CHK_UNITS && c < CLR__CHK_EITHER)
                     code += 2; /* the number */
-                else if (c < CLR__CHK_NAMED &&
+                else if (c < CLR__CHK_WINDOW &&
                          !((rs->small_dims >> (c >> CLR__CHK_DIM_SHIFT)) & 1) &&
                          !(c & CLR__CHK_ONE)) {
                     if (refs)
@@ -1532,6 +1546,11 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
                 if (nchk < 0)
                     continue;
                 nchk += (int)eith[i].words;
+                uint32_t win = window_word(&rs->rules[rs->nexemptions + i]);
+                if (win && nchk < (int)CLR__CAND_NCHK_MASK)
+                    nchk++;
+                else
+                    win = 0;
                 size_t a = (size_t)anchor_of[d1][d2];
                 size_t n1 = d1 < CLR__NDIM ? req[i][d1].n : 1;
                 size_t n2 = d2 < CLR__NDIM ? req[i][d2].n : 1;
@@ -1547,6 +1566,8 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
                         uint32_t *p = code + count[cell];
                         count[cell] += 1 + (uint32_t)nchk;
                         *p++ = (uint32_t)i << CLR__CAND_SLOT_SHIFT | (uint32_t)nchk;
+                        if (win)
+                            *p++ = win;
                         for (int d = 0; d < CLR__NDIM; d++)
                             if (d != d1 && d != d2 && constrained[i][d])
                                 *p++ = chk[i][d];

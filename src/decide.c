@@ -588,6 +588,7 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
     const clr__cand_index *ci = &rs->cand[inline_model];
     const uint64_t *sets = rs->cand_sets;
     uint32_t small = rs->small_dims;
+    uint32_t day = clr__window_day(ctx.t);
     const uint32_t *list[CLR__MAX_ANCHORS], *list_end[CLR__MAX_ANCHORS];
     size_t nlists = 0;
     for (size_t a = 0; a < ci->nanchors; a++) {
@@ -610,8 +611,13 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
             const uint32_t *next = p + (head & CLR__CAND_NCHK_MASK);
             for (; p < next; p++) {
                 uint32_t c = *p;
-                if (c < CLR__CHK_NAMED) {
+                if (c < CLR__CHK_WINDOW) {
                     if (!check(c, row, small, sets))
+                        break;
+                } else if (c < CLR__CHK_NAMED) {
+                    /* the rule's window, by days: first <= day <= last */
+                    uint32_t first = (c >> 14) & (CLR__WINDOW_DAYS - 1);
+                    if (day - first > (c & (CLR__WINDOW_DAYS - 1)) - first)
                         break;
                 } else if (c < CLR__CHK_UNITS) {
                     /* a screening: the request must carry a name it screens */

@@ -213,6 +213,25 @@ typedef struct clr__dim_index {
 #define CLR__CHK_SMALL 28
 #define CLR__CHK_ONE (1u << 27)
 #define CLR__CHK_VAL ((1u << 27) - 1)
+/* A coarse check of the rule's validity window: the dimension field 12, in
+ * the low 28 bits the first and the last day it is in force (days since
+ * CLR__WINDOW_EPOCH, clamped to 0..CLR__WINDOW_DAYS - 1), 14 bits each; the
+ * request's day must lie between them. Passing it, the rule may still be out
+ * of force within the day: the slot's window is exact. */
+#define CLR__CHK_WINDOW (12u << CLR__CHK_DIM_SHIFT)
+#define CLR__WINDOW_EPOCH 946684800 /* 2000-01-01T00:00:00Z */
+#define CLR__WINDOW_DAYS (1u << 14)
+
+/* The day of instant t for CLR__CHK_WINDOW: days since CLR__WINDOW_EPOCH,
+ * clamped. Never decreases as t grows. */
+static inline uint32_t clr__window_day(clr_time t)
+{
+    if (t < CLR__WINDOW_EPOCH)
+        return 0;
+    uint64_t d = (uint64_t)(t - CLR__WINDOW_EPOCH) / 86400;
+    return d < CLR__WINDOW_DAYS ? (uint32_t)d : CLR__WINDOW_DAYS - 1;
+}
+
 /* A screening filter: the dimension field 13, in bit 0 "principal.name", in
  * bit 1 "principal.org_name"; the request must carry one of them (a name
  * screens against lists only when there is one). */

@@ -557,10 +557,14 @@ static const char *random_rulebook(void)
             gen_cond(c, sizeof c, 0);
             n += (size_t)snprintf(text + n, sizeof text - n, "rule r%d { effect %s when %s", r,
                                   effects[rnd(4)], c);
+            /* windows from midnight, or from within a day, which the
+               index's check of days cannot tell from the whole day */
             if (rnd(4) == 0)
-                n += (size_t)snprintf(text + n, sizeof text - n, " from 2026-0%u-10", 1 + rnd(9));
+                n += (size_t)snprintf(text + n, sizeof text - n, " from 2026-0%u-10%s", 1 + rnd(9),
+                                      rnd(2) ? "T06:30:00Z" : "");
             if (rnd(4) == 0)
-                n += (size_t)snprintf(text + n, sizeof text - n, " until 2026-0%u-20", 1 + rnd(9));
+                n += (size_t)snprintf(text + n, sizeof text - n, " until 2026-0%u-20%s", 1 + rnd(9),
+                                      rnd(2) ? "T18:00:00Z" : "");
             n += (size_t)snprintf(text + n, sizeof text - n, " }\n");
         }
         for (int e = 0; e < 4; e++) {
@@ -594,6 +598,8 @@ static clr_request random_request(void)
     snprintf(q.use, sizeof q.use, "%s", USES[rnd(4)]);
     snprintf(q.integration, sizeof q.integration, "%s", INTS[rnd(3)]);
     q.time = 1767225600 + (clr_time)rnd(300) * 86400 / 1; /* 2026 */
+    if (rnd(2))
+        q.time += (clr_time)rnd(86400); /* within the day */
     q.units = rnd(3000);
     q.model_attributes.training_ops = -1;
     q.model_attributes.open_weights = -1;
