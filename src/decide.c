@@ -331,9 +331,9 @@ typedef struct exemption_cache {
     size_t n;
 } exemption_cache;
 
-static const clr__rule *exempted_by(const clr__ctx *ctx, const clr_ruleset *rs,
-                                    const uint8_t *applies, exemption_cache *cache,
-                                    const clr__rule *r)
+static __attribute__((noinline)) const clr__rule *
+exempted_by(const clr__ctx *ctx, const clr_ruleset *rs, const uint8_t *applies,
+            exemption_cache *cache, const clr__rule *r)
 {
     for (size_t j = 0; j < r->nexempted_by; j++) {
         uint32_t ei = r->exempted_by[j];
@@ -367,8 +367,10 @@ static const char POSSIBLE_MESSAGE[] =
 
 /* Adds a rule that fired to the decision: exempted, an obligation or a reason.
  * Reads the rule's slot, and the rule itself only when an exemption names it. */
-static void record(clr_decision *out, const clr_ruleset *rs, const clr__ctx *ctx,
-                   const uint8_t *applies, exemption_cache *cache, const firing *f)
+static inline __attribute__((always_inline)) void record(clr_decision *out, const clr_ruleset *rs,
+                                                         const clr__ctx *ctx,
+                                                         const uint8_t *applies,
+                                                         exemption_cache *cache, const firing *f)
 {
     const clr__slot *sl = &rs->slots[f->rule - rs->nexemptions];
     const char *rbid = rs->rulebooks[sl->rulebook].id;
