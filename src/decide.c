@@ -9,6 +9,12 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#if defined(__SSE2__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HEX_SSE2 1
+#include <emmintrin.h>
+#else
+#define HEX_SSE2 0
+#endif
 
 const char *clr_outcome_name(clr_outcome o)
 {
@@ -56,6 +62,7 @@ static uint64_t rng_next(void)
     return rng_state[1] + s0;
 }
 
+#if !HEX_SSE2
 /* "00" "01" ... "ff": two characters for each byte */
 static const char HEX2[513] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
                               "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
@@ -72,6 +79,29 @@ static void put_hex(char *out, uint64_t v, int bytes)
     for (int i = bytes - 1; i >= 0; i--, v >>= 8)
         __builtin_memcpy(out + 2 * i, HEX2 + 2 * (v & 0xFF), 2);
 }
+#endif
+
+/* The 32 hex digits of the 16 bytes hi, lo (each most significant first)
+ * into hex. */
+static void hex32(char hex[32], uint64_t hi, uint64_t lo)
+{
+#if HEX_SSE2
+    /* every nibble at once: high and low nibbles interleaved, then each
+       turned to its digit */
+    __m128i v = _mm_set_epi64x((long long)__builtin_bswap64(lo), (long long)__builtin_bswap64(hi));
+    __m128i nib = _mm_set1_epi8(0x0F);
+    __m128i h = _mm_and_si128(_mm_srli_epi16(v, 4), nib), l = _mm_and_si128(v, nib);
+    __m128i a = _mm_unpacklo_epi8(h, l), b = _mm_unpackhi_epi8(h, l);
+    __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9), gap = _mm_set1_epi8('a' - '0' - 10);
+    a = _mm_add_epi8(_mm_add_epi8(a, zero), _mm_and_si128(_mm_cmpgt_epi8(a, nine), gap));
+    b = _mm_add_epi8(_mm_add_epi8(b, zero), _mm_and_si128(_mm_cmpgt_epi8(b, nine), gap));
+    _mm_storeu_si128((__m128i *)(void *)hex, a);
+    _mm_storeu_si128((__m128i *)(void *)(hex + 16), b);
+#else
+    put_hex(hex, hi, 8);
+    put_hex(hex + 16, lo, 8);
+#endif
+}
 
 void clr__decision_id(char out[37])
 {
@@ -82,16 +112,19 @@ void clr__decision_id(char out[37])
     uint64_t r1 = rng_next(), r2 = rng_next();
     /* 8-4-4-4-12 hex digits: 48 bits of time, version 7, 12
        random bits, variant 10, 62 random bits */
+    uint64_t hi = (ms & 0xFFFFFFFFFFFFULL) << 16 | 0x7000 | (r1 & 0x0FFF);
     uint64_t lo = (r2 & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
-    put_hex(out, ms >> 16, 4);
+    char hex[32];
+    hex32(hex, hi, lo);
+    memcpy(out, hex, 8);
     out[8] = '-';
-    put_hex(out + 9, ms & 0xFFFF, 2);
+    memcpy(out + 9, hex + 8, 4);
     out[13] = '-';
-    put_hex(out + 14, 0x7000 | (r1 & 0x0FFF), 2);
+    memcpy(out + 14, hex + 12, 4);
     out[18] = '-';
-    put_hex(out + 19, lo >> 48, 2);
+    memcpy(out + 19, hex + 16, 4);
     out[23] = '-';
-    put_hex(out + 24, lo & 0xFFFFFFFFFFFFULL, 6);
+    memcpy(out + 24, hex + 20, 12);
     out[36] = '\0';
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -404,6 +405,27 @@ static void test_decision_ids_are_unique_uuidv7(void **state)
     assert_int_equal(a[14], '7');
     assert_true(a[19] == '8' || a[19] == '9' || a[19] == 'a' || a[19] == 'b');
     assert_string_not_equal(a, b);
+    /* every digit lower-case hex, the dashes in place, the first 48 bits the
+       time in ms */
+    for (int k = 0; k < 1000; k++) {
+        clr__decision_id(a);
+        for (int i = 0; i < 36; i++) {
+            if (i == 8 || i == 13 || i == 18 || i == 23)
+                assert_int_equal(a[i], '-');
+            else
+                assert_non_null(strchr("0123456789abcdef", a[i]));
+        }
+        assert_int_equal(a[14], '7');
+        assert_true(a[19] == '8' || a[19] == '9' || a[19] == 'a' || a[19] == 'b');
+        char ms_hex[13];
+        memcpy(ms_hex, a, 8);
+        memcpy(ms_hex + 8, a + 9, 4);
+        ms_hex[12] = '\0';
+        long long ms = strtoll(ms_hex, NULL, 16), now = (long long)time(NULL) * 1000;
+        assert_true(ms > now - 60000 && ms < now + 60000);
+        assert_string_not_equal(a, b);
+        memcpy(b, a, sizeof b);
+    }
 }
 
 /* ---- the index against exhaustive evaluation ------------------------------- */
