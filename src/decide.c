@@ -42,24 +42,39 @@ const char *clr_effect_name(clr_effect e)
 
 static _Thread_local uint64_t rng_state[2];
 
-static uint64_t rng_next(void)
+static __attribute__((noinline)) void rng_seed(void)
 {
-    if (!rng_state[0] && !rng_state[1]) {
-        if (getrandom(rng_state, sizeof rng_state, 0) != (ssize_t)sizeof rng_state) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            rng_state[0] = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ULL ^ (uint64_t)&ts;
-            rng_state[1] = (uint64_t)ts.tv_sec ^ 0xD1B54A32D192ED03ULL;
-        }
-        rng_state[0] |= 1;
+    if (getrandom(rng_state, sizeof rng_state, 0) != (ssize_t)sizeof rng_state) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        rng_state[0] = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ULL ^ (uint64_t)&ts;
+        rng_state[1] = (uint64_t)ts.tv_sec ^ 0xD1B54A32D192ED03ULL;
     }
-    /* xorshift128+ */
-    uint64_t s1 = rng_state[0];
-    const uint64_t s0 = rng_state[1];
-    rng_state[0] = s0;
+    rng_state[0] |= 1;
+}
+
+/* One step of xorshift128+ on the state s. */
+static inline uint64_t xorshift128p(uint64_t s[2])
+{
+    uint64_t s1 = s[0];
+    const uint64_t s0 = s[1];
+    s[0] = s0;
     s1 ^= s1 << 23;
-    rng_state[1] = s1 ^ s0 ^ (s1 >> 18) ^ (s0 >> 5);
-    return rng_state[1] + s0;
+    s[1] = s1 ^ s0 ^ (s1 >> 18) ^ (s0 >> 5);
+    return s[1] + s0;
+}
+
+/* The next two outputs of this thread's generator, seeded on first use. */
+static void rng_next2(uint64_t *r1, uint64_t *r2)
+{
+    uint64_t *state = rng_state; /* the thread's state found once */
+    if (__builtin_expect(!state[0] && !state[1], 0))
+        rng_seed();
+    uint64_t s[2] = {state[0], state[1]};
+    *r1 = xorshift128p(s);
+    *r2 = xorshift128p(s);
+    state[0] = s[0];
+    state[1] = s[1];
 }
 
 #if !HEX_SSE2
@@ -109,7 +124,8 @@ void clr__decision_id(char out[37])
     /* the coarse clock (a few ms of resolution) is enough to order ids, and cheap */
     clock_gettime(CLOCK_REALTIME_COARSE, &ts);
     uint64_t ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-    uint64_t r1 = rng_next(), r2 = rng_next();
+    uint64_t r1, r2;
+    rng_next2(&r1, &r2);
     /* 8-4-4-4-12 hex digits: 48 bits of time, version 7, 12
        random bits, variant 10, 62 random bits */
     uint64_t hi = (ms & 0xFFFFFFFFFFFFULL) << 16 | 0x7000 | (r1 & 0x0FFF);
