@@ -477,24 +477,17 @@ static inline int check(uint32_t c, const uint32_t *row, uint32_t small, const u
     return c & CLR__CHK_ONE ? v == rr : (int)((sets[v + rr / 64] >> (rr % 64)) & 1);
 }
 
-/* Whether a live candidate rule fires (1), would fire on a possible screening
- * match (2), or not (0), its condition being when (NULL: true); fills f. */
-static int consider(clr__ctx *ctx, const clr__slot *sl, uint32_t rule, const clr__node *when,
-                    firing *f)
+/* consider() for a rule that screens names: whether its condition when holds
+ * (1), would hold on a possible match (2), or not (0); sets f's match. */
+static __attribute__((noinline)) int consider_screening(clr__ctx *ctx, const clr__node *when,
+                                                        firing *f)
 {
-    f->rule = rule;
-    f->possible = 0;
-    f->match = NULL;
-    if (!when)
-        return 1;
-    int screens = sl->flags & SLOT_SCREENS;
-    if (screens)
-        ctx->screen->last = NULL;
+    ctx->screen->last = NULL;
     if (clr__eval(ctx, when)) {
-        f->match = screens ? ctx->screen->last : NULL;
+        f->match = ctx->screen->last;
         return 1;
     }
-    if (!screens || !ctx->screen->names)
+    if (!ctx->screen->names)
         return 0;
     ctx->possible_as_hit = 1;
     int would = clr__eval(ctx, when);
@@ -504,6 +497,21 @@ static int consider(clr__ctx *ctx, const clr__slot *sl, uint32_t rule, const clr
     f->possible = 1;
     f->match = ctx->screen->last;
     return 2;
+}
+
+/* Whether a live candidate rule fires (1), would fire on a possible screening
+ * match (2), or not (0), its condition being when (NULL: true); fills f. */
+static inline int consider(clr__ctx *ctx, const clr__slot *sl, uint32_t rule, const clr__node *when,
+                           firing *f)
+{
+    f->rule = rule;
+    f->possible = 0;
+    f->match = NULL;
+    if (!when)
+        return 1;
+    if (sl->flags & SLOT_SCREENS)
+        return consider_screening(ctx, when, f);
+    return clr__eval(ctx, when);
 }
 
 #define NO_SLOT UINT32_MAX
