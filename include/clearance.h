@@ -202,12 +202,13 @@ const char *clr_ruleset_rulebook_id(const clr_ruleset *rs, size_t i);
 #define CLR_TAGS_MAX 16  /* tags of an inline model description */
 
 typedef struct clr_principal {
-    /* the country codes first, next to the head of id */
+    /* the country codes first, next to the head of org, which rules read
+       more often than id */
     char nationality[3];         /* ISO 3166-1 alpha-2 or "" */
     char country[3];             /* where the principal is; or "" */
     char hq[3];                  /* the organisation's headquarters; or "" */
-    char id[CLR_ID_MAX];         /* required */
     char org[CLR_ID_MAX];        /* "" when absent */
+    char id[CLR_ID_MAX];         /* required */
     char name[CLR_NAME_MAX];     /* the person's name, for screening; or "" */
     char org_name[CLR_NAME_MAX]; /* the organisation's legal name; or "" */
 } clr_principal;

@@ -578,7 +578,6 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
         __builtin_prefetch(req->use);
         __builtin_prefetch(req->integration);
         __builtin_prefetch(req->app);
-        __builtin_prefetch(req->principal.id);
         __builtin_prefetch(req->principal.org);
     }
     begin(rs, req, out);
