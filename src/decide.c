@@ -286,6 +286,7 @@ int clr__resolve(const clr_ruleset *rs, const clr_request *req, clr__ctx *ctx, c
                  clr__sym *tagbuf, clr_request_error *err)
 {
     ctx->rs = rs;
+    ctx->req = req;
     ctx->t = req->time;
     ctx->units = (double)req->units;
     ctx->model = NULL;
@@ -342,18 +343,6 @@ int clr__resolve(const clr_ruleset *rs, const clr_request *req, clr__ctx *ctx, c
     ctx->row[CLR__NDIM] = 0;
     ctx->sym[ATTR_M_PROVIDER] = ctx->model ? ctx->model->provider : 0;
     ctx->sym[ATTR_M_ORIGIN] = ctx->model ? ctx->model->origin : 0;
-    ctx->str[ATTR_MODEL] = req->model;
-    ctx->str[ATTR_P_ID] = req->principal.id;
-    ctx->str[ATTR_P_ORG] = req->principal.org;
-    ctx->str[ATTR_P_NATIONALITY] = req->principal.nationality;
-    ctx->str[ATTR_P_COUNTRY] = req->principal.country;
-    ctx->str[ATTR_P_HQ] = req->principal.hq;
-    ctx->str[ATTR_DESTINATION] = req->destination;
-    ctx->str[ATTR_USE] = req->use;
-    ctx->str[ATTR_INTEGRATION] = req->integration;
-    ctx->str[ATTR_APP] = req->app;
-    ctx->str[ATTR_M_PROVIDER] = ctx->model ? ctx->model->provider_str : "";
-    ctx->str[ATTR_M_ORIGIN] = ctx->model ? ctx->model->origin_str : "";
     return 0;
 }
 
