@@ -295,6 +295,7 @@ struct clr_ruleset {
     size_t nsyms;
     struct clr__sym_slot *hash_slots; /* open addressing; sym 0: empty */
     size_t hash_mask;
+    unsigned hash_shift; /* 64 - log2(hash_mask + 1): a hash's top bits pick its slot */
     clr__sym country_sym[26 * 26];
     /* by country code, as country_sym: the symbol and its rows, so that a
        decision reads both at once; NULL when some row does not fit */
@@ -343,81 +344,73 @@ clr__sym clr__sym_lookup(const clr_ruleset *rs, const char *s, size_t len);
 const clr__sym_slot *clr__sym_lookup_field_slow(const clr_ruleset *rs, const char *field,
                                                 size_t cap);
 
-/* The probe of clr__sym_lookup_field past its first slot, i: a name of len <=
- * CLR__SYM_HEAD bytes whose zero-padded words are head. */
-const clr__sym_slot *clr__sym_probe_short(const clr_ruleset *rs, size_t i, size_t len,
-                                          const uint64_t head[3]);
+/* The probe of clr__sym_lookup_field past its first slot, i: a name of fewer
+ * than CLR__SYM_HEAD bytes whose zero-padded words are w0, w1, w2 (which
+ * tell it from every other name, its length included). */
+const clr__sym_slot *clr__sym_probe_short(const clr_ruleset *rs, size_t i, uint64_t w0, uint64_t w1,
+                                          uint64_t w2);
 
-/* A name's hash: its zero-padded words mixed in turn, the word holding the
- * end of the name (all zero when the length is a multiple of 8) included,
- * then the length. */
+/* A name's hash: its zero-padded words mixed in turn, at least the three of
+ * its head, and those past it up to the one holding its end. Its top bits
+ * (hash_shift) pick the slot. */
 #define CLR__NAME_SEED 0x9E3779B97F4A7C15ULL
 
 static inline uint64_t clr__name_mix(uint64_t h, uint64_t w)
 {
-    h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
-    return h ^ (h >> 31);
+    return (h ^ w) * 0xBF58476D1CE4E5B9ULL;
 }
 
-static inline uint64_t clr__name_finish(uint64_t h, size_t len)
+/* The mask of the bytes of a word before its first zero byte, given z, the
+ * word's zero-byte bits (not 0). */
+static inline uint64_t clr__bytes_before(uint64_t z)
 {
-    h = (h ^ (h >> 32) ^ len) * 0x94D049BB133111EBULL; /* the low bits, which pick the slot */
-    return h ^ (h >> 29);
+    return ((z & -z) >> 7) - 1;
 }
 
-/* The bytes of w before its first zero byte (8 when there is none). */
-static inline size_t clr__word_len(uint64_t w)
+/* Bit 7 of each zero byte of w, the first one exact (those above it may be
+ * false). */
+static inline uint64_t clr__zero_bytes(uint64_t w)
 {
-    /* the lowest set bit marks the first zero byte; bits above it may be false */
-    uint64_t z = (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
-    return z ? (size_t)__builtin_ctzll(z) / 8 : 8;
+    return (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
 }
 
 /* The slot of the symbol for the NUL-terminated string in a field of cap
  * bytes (cap a multiple of 8 and at least CLR__SYM_HEAD; the whole field
- * readable), or NULL when it is empty, too long or was never interned. A name of up to
- * CLR__SYM_HEAD - 1 bytes is read a word at a time, its length found from the word holding its NUL,
- * with no pass before, and its first slot compared here. Thread-safe. */
+ * readable), or NULL when it is empty, too long or was never interned. A name
+ * of up to CLR__SYM_HEAD - 1 bytes is read a word at a time, up to the word
+ * holding its NUL, with no pass before, and its first slot compared here.
+ * Thread-safe. */
 static inline __attribute__((always_inline)) const clr__sym_slot *
 clr__sym_lookup_field(const clr_ruleset *rs, const char *field, size_t cap)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     /* each word is read only when the name goes on into it: the field's
        next cache line is not touched for a short name */
-    uint64_t w[3] = {0, 0, 0};
-    size_t len, n;
-    __builtin_memcpy(&w[0], field, 8);
-    uint64_t h;
-    if ((n = clr__word_len(w[0])) < 8) {
-        if (n == 0)
-            return NULL;
-        w[0] &= (1ULL << (8 * n)) - 1;
-        h = clr__name_mix(CLR__NAME_SEED, w[0]);
-        len = n;
+    uint64_t w0, w1 = 0, w2 = 0, z;
+    __builtin_memcpy(&w0, field, 8);
+    if ((z = clr__zero_bytes(w0))) {
+        if (!(w0 &= clr__bytes_before(z)))
+            return NULL; /* empty */
     } else {
-        h = clr__name_mix(CLR__NAME_SEED, w[0]);
-        __builtin_memcpy(&w[1], field + 8, 8);
-        if ((n = clr__word_len(w[1])) < 8) {
-            w[1] &= (1ULL << (8 * n)) - 1;
-            h = clr__name_mix(h, w[1]);
-            len = 8 + n;
+        __builtin_memcpy(&w1, field + 8, 8);
+        if ((z = clr__zero_bytes(w1))) {
+            w1 &= clr__bytes_before(z);
         } else {
-            h = clr__name_mix(h, w[1]);
-            __builtin_memcpy(&w[2], field + 16, 8);
-            if ((n = clr__word_len(w[2])) == 8)
+            __builtin_memcpy(&w2, field + 16, 8);
+            if (!(z = clr__zero_bytes(w2)))
                 return clr__sym_lookup_field_slow(rs, field, cap);
-            w[2] &= (1ULL << (8 * n)) - 1;
-            h = clr__name_mix(h, w[2]);
-            len = 16 + n;
+            w2 &= clr__bytes_before(z);
         }
     }
     if (!rs->hash_slots)
         return NULL;
-    size_t i = (size_t)clr__name_finish(h, len) & rs->hash_mask;
+    uint64_t h = clr__name_mix(clr__name_mix(clr__name_mix(CLR__NAME_SEED, w0), w1), w2);
+    size_t i = (size_t)(h >> rs->hash_shift);
     const clr__sym_slot *e = &rs->hash_slots[i];
-    if (e->len == len && e->head[0] == w[0] && e->head[1] == w[1] && e->head[2] == w[2])
+    /* an empty slot's head is zero, and a name's first word is not */
+    if (e->head[0] == w0 && e->head[1] == w1 && e->head[2] == w2)
         return e;
-    return e->sym ? clr__sym_probe_short(rs, (i + 1) & rs->hash_mask, len, w) : NULL;
+    return e->sym ? clr__sym_probe_short(rs, (i + 1) & rs->hash_mask, w0, w1, w2) : NULL;
 #else
     return clr__sym_lookup_field_slow(rs, field, cap);
 #endif

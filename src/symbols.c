@@ -34,11 +34,11 @@ static inline __attribute__((always_inline)) uint64_t key(const char *s, size_t 
     head[0] = word(s, len < 8 ? len : 8, room);
     head[1] = len > 8 ? word(s + 8, len < 16 ? len - 8 : 8, room) : 0;
     head[2] = len > 16 ? word(s + 16, len < 24 ? len - 16 : 8, room) : 0;
-    uint64_t h = CLR__NAME_SEED;
-    for (size_t i = 0; i <= len; i += 8)
-        h = clr__name_mix(h, i < CLR__SYM_HEAD ? head[i / 8]
-                                               : word(s + i, len - i < 8 ? len - i : 8, room));
-    return clr__name_finish(h, len);
+    uint64_t h =
+        clr__name_mix(clr__name_mix(clr__name_mix(CLR__NAME_SEED, head[0]), head[1]), head[2]);
+    for (size_t i = CLR__SYM_HEAD; i <= len; i += 8)
+        h = clr__name_mix(h, word(s + i, len - i < 8 ? len - i : 8, room));
+    return h;
 }
 
 static inline __attribute__((always_inline)) const clr__sym_slot *
@@ -48,7 +48,7 @@ find(const clr_ruleset *rs, const char *s, size_t len, int room)
         return NULL;
     uint64_t head[3];
     uint64_t h = key(s, len, room, head);
-    for (size_t i = (size_t)h & rs->hash_mask;; i = (i + 1) & rs->hash_mask) {
+    for (size_t i = (size_t)(h >> rs->hash_shift);; i = (i + 1) & rs->hash_mask) {
         const clr__sym_slot *e = &rs->hash_slots[i];
         if (e->sym == 0)
             return NULL;
@@ -73,24 +73,24 @@ const clr__sym_slot *clr__sym_lookup_field_slow(const clr_ruleset *rs, const cha
     return len < cap ? find(rs, field, len, 1) : NULL;
 }
 
-const clr__sym_slot *clr__sym_probe_short(const clr_ruleset *rs, size_t i, size_t len,
-                                          const uint64_t head[3])
+const clr__sym_slot *clr__sym_probe_short(const clr_ruleset *rs, size_t i, uint64_t w0, uint64_t w1,
+                                          uint64_t w2)
 {
     for (;; i = (i + 1) & rs->hash_mask) {
         const clr__sym_slot *e = &rs->hash_slots[i];
         if (e->sym == 0)
             return NULL;
-        if (e->len == len && e->head[0] == head[0] && e->head[1] == head[1] &&
-            e->head[2] == head[2])
+        if (e->head[0] == w0 && e->head[1] == w1 && e->head[2] == w2)
             return e;
     }
 }
 
-/* Files sym in slots (a table of mask + 1). */
-static void place(clr__sym_slot *slots, size_t mask, clr__sym sym, const char *s, size_t len)
+/* Files sym in slots (a table of mask + 1, 2^(64 - shift), slots). */
+static void place(clr__sym_slot *slots, size_t mask, unsigned shift, clr__sym sym, const char *s,
+                  size_t len)
 {
     uint64_t head[3];
-    size_t i = (size_t)key(s, len, 0, head) & mask;
+    size_t i = (size_t)(key(s, len, 0, head) >> shift);
     while (slots[i].sym)
         i = (i + 1) & mask;
     slots[i].sym = sym;
@@ -102,14 +102,18 @@ static void place(clr__sym_slot *slots, size_t mask, clr__sym sym, const char *s
 static int grow_hash(clr_ruleset *rs)
 {
     size_t cap = rs->hash_slots ? (rs->hash_mask + 1) * 2 : 1024;
+    unsigned shift = 64;
+    for (size_t c = cap; c > 1; c /= 2)
+        shift--;
     clr__sym_slot *slots = calloc(cap, sizeof(*slots));
     if (!slots)
         return CLR_ENOMEM;
     for (size_t sym = 1; sym < rs->nsyms; sym++)
-        place(slots, cap - 1, (clr__sym)sym, rs->sym_str[sym], rs->sym_len[sym]);
+        place(slots, cap - 1, shift, (clr__sym)sym, rs->sym_str[sym], rs->sym_len[sym]);
     free(rs->hash_slots);
     rs->hash_slots = slots;
     rs->hash_mask = cap - 1;
+    rs->hash_shift = shift;
     return 0;
 }
 
@@ -167,7 +171,7 @@ int clr__sym_intern(clr_ruleset *rs, const char *s, size_t len, clr__sym *out)
     rs->sym_len[sym] = (uint32_t)len;
     rs->sym_model[sym] = -1;
     rs->sym_flags[sym] = 0;
-    place(rs->hash_slots, rs->hash_mask, sym, copy, len);
+    place(rs->hash_slots, rs->hash_mask, rs->hash_shift, sym, copy, len);
     if (len == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z')
         rs->country_sym[(s[0] - 'A') * 26 + (s[1] - 'A')] = sym;
     *out = sym;

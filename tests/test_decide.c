@@ -428,6 +428,36 @@ static void test_decision_ids_are_unique_uuidv7(void **state)
     }
 }
 
+/* A request field's name is found by its words, up to the one holding its
+ * NUL, whatever the bytes after the NUL: names of every length, those of 24
+ * bytes or more through the slow path, and names one byte shorter or longer
+ * than an interned one, which are not. */
+static void test_field_lookup_every_length(void **state)
+{
+    (void)state;
+    char text[12000];
+    size_t n = (size_t)snprintf(text, sizeof text, "rulebook rb { }\ngroup G { ");
+    for (int k = 2; k < CLR_ID_MAX; k += 2) /* even lengths only */
+        n += (size_t)snprintf(text + n, sizeof text - n, "%s%.*s", k > 2 ? ", " : "", k,
+                              "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmn"
+                              "opqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz");
+    snprintf(text + n, sizeof text - n, " }\nrule r { effect deny when principal.org in G }\n");
+    clr_ruleset *rs = compile(text);
+    static const char abc[] = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmn"
+                              "opqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz";
+    for (int k = 0; k < CLR_ID_MAX; k++) {
+        char field[CLR_ID_MAX];
+        memset(field, k % 3 ? 'Z' : 0xFF, sizeof field); /* bytes after the NUL */
+        memcpy(field, abc, (size_t)k);
+        field[k] = '\0';
+        const clr__sym_slot *e = clr__sym_lookup_field(rs, field, sizeof field);
+        clr__sym want = k ? clr__sym_lookup(rs, abc, (size_t)k) : 0;
+        assert_int_equal(e ? e->sym : 0, want);
+        assert_int_equal(want != 0, k >= 2 && k % 2 == 0);
+    }
+    clr_ruleset_unref(rs);
+}
+
 /* ---- the index against exhaustive evaluation ------------------------------- */
 
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
@@ -785,6 +815,7 @@ int main(void)
         cmocka_unit_test(test_rulebook_without_rules),
         cmocka_unit_test(test_usage_condition_without_figures),
         cmocka_unit_test(test_decision_ids_are_unique_uuidv7),
+        cmocka_unit_test(test_field_lookup_every_length),
         cmocka_unit_test(test_index_matches_exhaustive_evaluation),
         cmocka_unit_test(test_wide_index_matches_exhaustive_evaluation),
     };
