@@ -636,6 +636,7 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
     const uint64_t *sets = rs->cand_sets;
     uint32_t small = rs->small_dims;
     uint32_t day = clr__window_day(ctx.t);
+    const double units = ctx.units;
     const uint32_t *list[CLR__MAX_ANCHORS], *list_end[CLR__MAX_ANCHORS];
     size_t nlists = 0;
     for (size_t a = 0; a < ci->nanchors; a++) {
@@ -684,7 +685,7 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
                     double num;
                     memcpy(&num, p + 1, sizeof num);
                     p += 2;
-                    if (!clr__compare(ctx.units, (clr__cmp)(c & 7), num))
+                    if (!clr__compare(units, (clr__cmp)(c & 7), num))
                         break;
                 }
             }
