@@ -1153,6 +1153,8 @@ static double dim_domain(const clr_ruleset *rs, int d)
 
 /* Limits on pair anchors: the entries one rule may add (the product of its
  * two sets' sizes), and the cells of one pair's table. */
+#define CACHE_LINE 64
+
 #define PAIR_ENTRIES_MAX 256
 #define PAIR_CELLS_MAX 65536
 
@@ -1353,22 +1355,27 @@ static size_t set_refs(clr_ruleset *rs, uint32_t **refs)
         const clr__cand_index *ci = &rs->cand[v];
         if (!ci->nanchors)
             continue;
-        const clr__anchor *last = &ci->anchor[ci->nanchors - 1];
-        size_t n1 = last->d1 < CLR__NDIM ? rs->index[last->d1].nrows : 1;
-        size_t n2 = last->d2 < CLR__NDIM ? rs->index[last->d2].nrows : 1;
-        uint32_t *code = (uint32_t *)ci->code, *end = code + last->start[n1 * n2];
-        while (code < end) {
-            uint32_t *next = code + 1 + (*code & CLR__CAND_NCHK_MASK);
-            for (code++; code < next; code++) {
-                uint32_t c = *code;
-                if (c >= CLR__CHK_UNITS && c < CLR__CHK_EITHER)
-                    code += 2; /* the number */
-                else if (c < CLR__CHK_WINDOW &&
-                         !((rs->small_dims >> (c >> CLR__CHK_DIM_SHIFT)) & 1) &&
-                         !(c & CLR__CHK_ONE)) {
-                    if (refs)
-                        refs[n] = code;
-                    n++;
+        for (size_t a = 0; a < ci->nanchors; a++) {
+            const clr__anchor *an = &ci->anchor[a];
+            size_t n1 = an->d1 < CLR__NDIM ? rs->index[an->d1].nrows : 1;
+            size_t n2 = an->d2 < CLR__NDIM ? rs->index[an->d2].nrows : 1;
+            for (size_t cell = 0; cell < n1 * n2; cell++) {
+                uint32_t *code = (uint32_t *)ci->code + an->cells[cell].off;
+                uint32_t *end = code + an->cells[cell].len;
+                while (code < end) {
+                    uint32_t *next = code + 1 + (*code & CLR__CAND_NCHK_MASK);
+                    for (code++; code < next; code++) {
+                        uint32_t c = *code;
+                        if (c >= CLR__CHK_UNITS && c < CLR__CHK_EITHER)
+                            code += 2; /* the number */
+                        else if (c < CLR__CHK_WINDOW &&
+                                 !((rs->small_dims >> (c >> CLR__CHK_DIM_SHIFT)) & 1) &&
+                                 !(c & CLR__CHK_ONE)) {
+                            if (refs)
+                                refs[n] = code;
+                            n++;
+                        }
+                    }
                 }
             }
         }
@@ -1456,7 +1463,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
     int8_t(*anc)[3] = calloc(nbits ? nbits : 1, sizeof(*anc));
     uint32_t(*ew)[CLR__CAND_NCHK_MASK] = calloc(nbits ? nbits : 1, sizeof(*ew));
     uint64_t *bm = NULL;
-    uint32_t *count = NULL;
+    uint32_t *count = NULL, *len = NULL;
     size_t maxrows = 1;
     for (int d = 0; d < CLR__NDIM; d++)
         if (rs->index[d].nrows > maxrows)
@@ -1576,9 +1583,27 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
             }
             if (pass == 1)
                 break;
-            /* offsets: count[cell] becomes where the cell's list starts */
-            for (size_t c = 0; c < ncells; c++)
-                count[c + 1] += count[c];
+            /* offsets: count[cell] becomes where the cell's list starts
+               (len[cell] its length), a list of at most a cache line's
+               words on one line, a longer one from the start of a line
+               when it would otherwise touch one more */
+            free(len);
+            len = malloc((ncells ? ncells : 1) * sizeof(*len));
+            if (!len) {
+                rc = CLR_ENOMEM;
+                goto done;
+            }
+            size_t at = 0;
+            for (size_t c = 0; c < ncells; c++) {
+                size_t n = count[c + 1];
+                size_t line = CACHE_LINE / sizeof(uint32_t), in = at % line;
+                if (n && in && (in + n + line - 1) / line > (n + line - 1) / line)
+                    at += line - in;
+                len[c] = (uint32_t)n;
+                count[c] = (uint32_t)at;
+                at += n;
+            }
+            count[ncells] = (uint32_t)at;
             /* the anchors' bitmaps of non-empty cells, which every decision
                reads, back to back */
             size_t nfull = 0;
@@ -1591,25 +1616,30 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
             }
             for (size_t a = 0; a < ci->nanchors; a++) {
                 size_t nc = base[a + 1] - base[a];
-                uint32_t *st = clr__arena_alloc(&rs->arena, (nc + 1) * sizeof(*st));
+                clr__cell *st = clr__arena_alloc(&rs->arena, (nc ? nc : 1) * sizeof(*st));
                 if (!st) {
                     rc = CLR_ENOMEM;
                     goto done;
                 }
-                memcpy(st, count + base[a], (nc + 1) * sizeof(*st));
-                ci->anchor[a].start = st;
-                for (size_t c = 0; c < nc; c++)
-                    if (st[c + 1] != st[c])
+                for (size_t c = 0; c < nc; c++) {
+                    st[c].off = count[base[a] + c];
+                    st[c].len = len[base[a] + c];
+                    if (st[c].len)
                         full[c / 64] |= 1ULL << (c % 64);
+                }
+                ci->anchor[a].cells = st;
                 ci->anchor[a].full = full;
                 full += (nc + 63) / 64;
             }
-            code =
-                clr__arena_alloc(&rs->arena, (count[ncells] ? count[ncells] : 1) * sizeof(*code));
-            if (!code) {
+            /* on a cache-line boundary: a word's line is its offset's */
+            char *raw =
+                clr__arena_alloc(&rs->arena, (count[ncells] + 1) * sizeof(*code) + CACHE_LINE);
+            if (!raw) {
                 rc = CLR_ENOMEM;
                 goto done;
             }
+            code =
+                (uint32_t *)(void *)(raw + (CACHE_LINE - (uintptr_t)raw % CACHE_LINE) % CACHE_LINE);
             ci->code = code;
         }
     }
@@ -1624,6 +1654,7 @@ done:
     free(ew);
     free(bm);
     free(count);
+    free(len);
     return rc;
 }
 

@@ -643,8 +643,9 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
         const clr__anchor *an = &ci->anchor[a];
         uint32_t cell = row[an->d1] * an->stride + row[an->d2];
         if ((an->full[cell / 64] >> (cell % 64)) & 1) {
-            list[nlists] = ci->code + an->start[cell];
-            list_end[nlists] = ci->code + an->start[cell + 1];
+            const clr__cell *ce = &an->cells[cell];
+            list[nlists] = ci->code + ce->off;
+            list_end[nlists] = list[nlists] + ce->len;
             __builtin_prefetch(list[nlists++]);
         }
     }

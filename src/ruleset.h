@@ -257,12 +257,19 @@ static inline uint32_t clr__window_day(clr_time t)
  * disjunctions of tests of dimensions ("destination in G or principal.hq in
  * H"), comparisons of the units and screening filters. A request reads one
  * list per anchor. */
+/* Where a cell's list lies in code: offset and length, in words. Lists are
+ * placed so that one of at most 16 words (64 bytes) lies on one cache line,
+ * and a longer one on as few as its length needs. */
+typedef struct clr__cell {
+    uint32_t off, len;
+} clr__cell;
+
 typedef struct clr__anchor {
     uint8_t d1, d2;
     uint32_t stride;
-    const uint64_t *full;  /* bit c: cell c's list is not empty (a small table, to
-                              skip the large one for most requests) */
-    const uint32_t *start; /* cells + 1 offsets into code */
+    const uint64_t *full;   /* bit c: cell c's list is not empty (a small table, to
+                               skip the large one for most requests) */
+    const clr__cell *cells; /* one per cell */
 } clr__anchor;
 
 #define CLR__MAX_ANCHORS (1 + CLR__NDIM + CLR__NDIM * (CLR__NDIM - 1) / 2)
@@ -270,7 +277,7 @@ typedef struct clr__anchor {
 typedef struct clr__cand_index {
     clr__anchor anchor[CLR__MAX_ANCHORS];
     size_t nanchors;
-    const uint32_t *code;
+    const uint32_t *code; /* on a cache-line boundary */
 } clr__cand_index;
 
 /* A country code's symbol and its rows in the four dimensions of countries,
