@@ -90,7 +90,7 @@ static const char HEX2[513] = "000102030405060708090a0b0c0d0e0f10111213141516171
 
 static void put_hex(char *out, uint64_t v, int bytes)
 {
-#pragma GCC unroll 8
+#pragma GCC unroll 4
     for (int i = bytes - 1; i >= 0; i--, v >>= 8)
         __builtin_memcpy(out + 2 * i, HEX2 + 2 * (v & 0xFF), 2);
 }
@@ -639,6 +639,7 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
     const double units = ctx.units;
     const uint32_t *list[CLR__MAX_ANCHORS], *list_end[CLR__MAX_ANCHORS];
     size_t nlists = 0;
+#pragma GCC unroll 4
     for (size_t a = 0; a < ci->nanchors; a++) {
         const clr__anchor *an = &ci->anchor[a];
         uint32_t cell = row[an->d1] * an->stride + row[an->d2];
