@@ -124,16 +124,17 @@ typedef struct clr__node {
 } clr__node;
 
 typedef struct clr__model {
-    const char *id;
+    /* first, together: what every decision reads */
     clr__sym sym;
     clr__sym provider, origin;
+    uint32_t scopes;  /* bit i: rulebook i's scope holds (for model-only scopes) */
+    uint64_t classes; /* bit i: class i applies */
+    const char *id;
     const char *provider_str, *origin_str;
     double training_ops; /* NaN when unknown */
     int open_weights;    /* 0, 1; -1 unknown (treated as closed) */
     const clr__sym *tags;
     size_t ntags;
-    uint64_t classes; /* bit i: class i applies */
-    uint32_t scopes;  /* bit i: rulebook i's scope holds (for model-only scopes) */
 } clr__model;
 
 typedef struct clr__class {
