@@ -1669,13 +1669,13 @@ static int place_rows(clr_ruleset *rs)
         clr__sym_slot *e = &rs->hash_slots[i];
         if (!e->sym)
             continue;
-        unsigned dim = SLOT_ROWS_NONE;
+        unsigned dim = SYM_ROWS_NONE;
         uint32_t row = 0;
         for (int d = 0; d < CLR__NDIM; d++) {
             uint32_t r = rs->index[d].row_of[e->sym];
             if (!r)
                 continue;
-            if (dim != SLOT_ROWS_NONE || r > UINT16_MAX) {
+            if (dim != SYM_ROWS_NONE || r > UINT16_MAX) {
                 dim = 0; /* rows in several dimensions: read from row_of */
                 break;
             }
@@ -1683,7 +1683,7 @@ static int place_rows(clr_ruleset *rs)
             row = r;
         }
         e->row_dim = (uint8_t)dim;
-        e->row = dim != SLOT_ROWS_NONE && dim ? (uint16_t)row : 0;
+        e->row = dim != SYM_ROWS_NONE && dim ? (uint16_t)row : 0;
     }
     clr__country *country = clr__arena_alloc(&rs->arena, 26 * 26 * sizeof(*country));
     if (!country)

@@ -24,7 +24,7 @@ typedef struct clr__sym_slot {
     uint8_t len; /* < CLR_ID_MAX */
     /* the symbol's rows in the index's dimensions, so that a look-up of a
        request's field gives its row with no other read: d + 1 when d is the
-       only dimension where its row is not 0 (the row is then row); SLOT_ROWS_NONE
+       only dimension where its row is not 0 (the row is then row); SYM_ROWS_NONE
        when its row is 0 in all; 0 when unknown, the rows to be read from
        row_of */
     uint8_t row_dim;
@@ -32,7 +32,7 @@ typedef struct clr__sym_slot {
     uint64_t head[CLR__SYM_HEAD / 8];
 } clr__sym_slot;
 
-#define SLOT_ROWS_NONE 0xFF
+#define SYM_ROWS_NONE 0xFF
 
 /* Attributes a condition may name. The first CLR__NDIM are symbol-valued
  * request attributes: the index's dimensions. */
@@ -247,6 +247,13 @@ static inline uint32_t clr__window_day(clr_time t)
 #define CLR__CAND_SLOT_SHIFT 4
 #define CLR__CAND_NCHK_MASK 15u
 
+/* Where a cell's list lies in code: offset and length, in words. Lists are
+ * placed so that one of at most 16 words (64 bytes) lies on one cache line,
+ * and a longer one on as few as its length needs. */
+typedef struct clr__cell {
+    uint32_t off, len;
+} clr__cell;
+
 /* The candidate lists. Each rule is filed under one anchor: a pair of the
  * dimensions it constrains (the pair whose required values a request is least
  * likely to carry together), or one dimension, or none. An anchor has a dense
@@ -258,13 +265,6 @@ static inline uint32_t clr__window_day(clr_time t)
  * disjunctions of tests of dimensions ("destination in G or principal.hq in
  * H"), comparisons of the units and screening filters. A request reads one
  * list per anchor. */
-/* Where a cell's list lies in code: offset and length, in words. Lists are
- * placed so that one of at most 16 words (64 bytes) lies on one cache line,
- * and a longer one on as few as its length needs. */
-typedef struct clr__cell {
-    uint32_t off, len;
-} clr__cell;
-
 typedef struct clr__anchor {
     uint8_t d1, d2;
     uint32_t stride;
@@ -345,10 +345,9 @@ enum { SYMF_VOCAB_USE = 1, SYMF_VOCAB_INTEGRATION = 2 };
 /* The symbol for len bytes of s, or 0 when s was never interned. Thread-safe. */
 clr__sym clr__sym_lookup(const clr_ruleset *rs, const char *s, size_t len);
 
-/* The symbol for the NUL-terminated string in a field of cap bytes (cap a
- * multiple of 8; the whole field readable), or 0 when it is empty, too long
- * or was never interned; what clr__sym_lookup_field does past its fast path.
- * Thread-safe. */
+/* What clr__sym_lookup_field does past its fast path, for any name: the slot
+ * of the symbol for the NUL-terminated string in a field of cap bytes, or
+ * NULL when it is empty, too long or was never interned. Thread-safe. */
 const clr__sym_slot *clr__sym_lookup_field_slow(const clr_ruleset *rs, const char *field,
                                                 size_t cap);
 
