@@ -2009,13 +2009,37 @@ static int model_only(const clr__node *n)
     return n->op != OP_EQ_ATTR || clr__attrs[n->attr2].of_model;
 }
 
+/* The bitmap over symbols of a scope that tests one symbol of the request
+ * against undated values ("destination in eu-members", "use == research"),
+ * or NULL (also when out of memory: the scope is then evaluated). */
+static const uint64_t *scope_bitmap(clr_ruleset *rs, const clr__node *n)
+{
+    if (!n || n->attr >= CLR__NSYMATTR || clr__attrs[n->attr].of_model ||
+        !(n->op == OP_EQ || (n->op == OP_IN && !n->set->dated)))
+        return NULL;
+    uint64_t *bm = clr__arena_alloc(&rs->arena, (rs->nsyms + 63) / 64 * sizeof(*bm));
+    if (!bm)
+        return NULL;
+    for (size_t k = 0; k < (n->op == OP_EQ ? 1 : n->set->n); k++) {
+        clr__sym v = n->op == OP_EQ ? n->sym : n->set->members[k].sym;
+        if (v) /* symbol 0 (absent) is in no set */
+            bm[v / 64] |= 1ULL << (v % 64);
+    }
+    return bm;
+}
+
 /* Precomputes, for each catalogue model, the rulebooks whose scope (reading
- * the model alone) holds for it. */
+ * the model alone) holds for it, and the bitmaps of scopes that test one
+ * symbol of the request. */
 static void scope_models(clr_ruleset *rs)
 {
-    for (size_t i = 0; i < rs->nrulebooks; i++)
-        rs->rulebooks[i].model_scope =
-            !rs->rulebooks[i].scope || model_only(rs->rulebooks[i].scope);
+    for (size_t i = 0; i < rs->nrulebooks; i++) {
+        clr__rulebook *rb = &rs->rulebooks[i];
+        rb->model_scope = !rb->scope || model_only(rb->scope);
+        rb->scope_syms = rb->model_scope ? NULL : scope_bitmap(rs, rb->scope);
+        rb->scope_nsyms = (uint32_t)rs->nsyms;
+        rb->scope_attr = rb->scope_syms ? rb->scope->attr : 0;
+    }
     for (size_t m = 0; m < rs->nmodels; m++) {
         clr__model *md = &rs->models[m];
         clr__ctx ctx;

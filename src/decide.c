@@ -617,10 +617,15 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
     int inline_model = ctx.model == &mbuf;
     for (size_t i = 0; i < rs->nrulebooks; i++) {
         const clr__rulebook *rb = &rs->rulebooks[i];
-        if (rb->model_scope && !inline_model)
+        if (rb->model_scope && !inline_model) {
             applies[i] = (uint8_t)((ctx.model->scopes >> i) & 1);
-        else
+        } else if (rb->scope_syms) {
+            clr__sym v = ctx.sym[rb->scope_attr];
+            applies[i] =
+                (uint8_t)(v < rb->scope_nsyms && ((rb->scope_syms[v / 64] >> (v % 64)) & 1));
+        } else {
             applies[i] = (uint8_t)(!rb->scope || clr__eval(&ctx, rb->scope));
+        }
         out->rulebooks[i].rulebook = rb->id;
         out->rulebooks[i].applicable = applies[i];
         out->rulebooks[i].outcome = CLR_ALLOW;

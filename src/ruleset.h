@@ -167,6 +167,12 @@ typedef struct clr__rulebook {
     const clr__node *scope; /* NULL: applies to every request */
     const char *scope_text;
     int model_scope; /* the scope reads the model alone: precomputed per catalogue model */
+    /* for a scope "attr in G" (G undated) or "attr == x" on a symbol of the
+       request: bit s set when symbol s is in G (is x), so that the scope is
+       one bit test of the request's symbol; NULL otherwise */
+    const uint64_t *scope_syms;
+    uint32_t scope_nsyms; /* the bits of scope_syms: the symbols when it was made */
+    uint8_t scope_attr;
 } clr__rulebook;
 
 /* What deciding reads of a rule, in one cache line: whether it is live (its
