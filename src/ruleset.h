@@ -363,9 +363,9 @@ const clr__sym_slot *clr__sym_lookup_field_slow(const clr_ruleset *rs, const cha
 const clr__sym_slot *clr__sym_probe_short(const clr_ruleset *rs, size_t i, uint64_t w0, uint64_t w1,
                                           uint64_t w2);
 
-/* A name's hash: its zero-padded words mixed in turn, at least the three of
- * its head, and those past it up to the one holding its end. Its top bits
- * (hash_shift) pick the slot. */
+/* A name's hash: its zero-padded words mixed in turn, those of its head up
+ * to the last that is not zero, and those past the head up to the one
+ * holding its end. Its top bits (hash_shift) pick the slot. */
 #define CLR__NAME_SEED 0x9E3779B97F4A7C15ULL
 
 static inline uint64_t clr__name_mix(uint64_t h, uint64_t w)
@@ -399,25 +399,29 @@ clr__sym_lookup_field(const clr_ruleset *rs, const char *field, size_t cap)
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     /* each word is read only when the name goes on into it: the field's
        next cache line is not touched for a short name */
-    uint64_t w0, w1 = 0, w2 = 0, z;
+    uint64_t w0, w1 = 0, w2 = 0, z, h;
     __builtin_memcpy(&w0, field, 8);
     if ((z = clr__zero_bytes(w0))) {
         if (!(w0 &= clr__bytes_before(z)))
             return NULL; /* empty */
+        h = clr__name_mix(CLR__NAME_SEED, w0);
     } else {
+        h = clr__name_mix(CLR__NAME_SEED, w0);
         __builtin_memcpy(&w1, field + 8, 8);
         if ((z = clr__zero_bytes(w1))) {
-            w1 &= clr__bytes_before(z);
+            if ((w1 &= clr__bytes_before(z)))
+                h = clr__name_mix(h, w1);
         } else {
+            h = clr__name_mix(h, w1);
             __builtin_memcpy(&w2, field + 16, 8);
             if (!(z = clr__zero_bytes(w2)))
                 return clr__sym_lookup_field_slow(rs, field, cap);
-            w2 &= clr__bytes_before(z);
+            if ((w2 &= clr__bytes_before(z)))
+                h = clr__name_mix(h, w2);
         }
     }
     if (!rs->hash_slots)
         return NULL;
-    uint64_t h = clr__name_mix(clr__name_mix(clr__name_mix(CLR__NAME_SEED, w0), w1), w2);
     size_t i = (size_t)(h >> rs->hash_shift);
     const clr__sym_slot *e = &rs->hash_slots[i];
     /* an empty slot's head is zero, and a name's first word is not */

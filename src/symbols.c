@@ -34,8 +34,11 @@ static inline __attribute__((always_inline)) uint64_t key(const char *s, size_t 
     head[0] = word(s, len < 8 ? len : 8, room);
     head[1] = len > 8 ? word(s + 8, len < 16 ? len - 8 : 8, room) : 0;
     head[2] = len > 16 ? word(s + 16, len < 24 ? len - 16 : 8, room) : 0;
-    uint64_t h =
-        clr__name_mix(clr__name_mix(clr__name_mix(CLR__NAME_SEED, head[0]), head[1]), head[2]);
+    uint64_t h = clr__name_mix(CLR__NAME_SEED, head[0]);
+    if (head[1]) /* a name holds no NUL: head[2] is zero when head[1] is */
+        h = clr__name_mix(h, head[1]);
+    if (head[2])
+        h = clr__name_mix(h, head[2]);
     for (size_t i = CLR__SYM_HEAD; i <= len; i += 8)
         h = clr__name_mix(h, word(s + i, len - i < 8 ? len - i : 8, room));
     return h;
