@@ -1343,7 +1343,7 @@ static uint32_t window_word(const clr__rule *r)
     uint32_t last = r->until == CLR_TIME_MAX ? CLR__WINDOW_DAYS - 1 : clr__window_day(r->until - 1);
     if (first == 0 && last == CLR__WINDOW_DAYS - 1)
         return 0;
-    return CLR__CHK_WINDOW | first << 14 | last;
+    return CLR__CHK_WINDOW | first << 14 | (last - first);
 }
 
 /* The check words of rs that name a row set, into refs (NULL: counted only);

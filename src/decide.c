@@ -670,9 +670,8 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
                     if (!check(c, row, small, sets))
                         break;
                 } else if (c < CLR__CHK_NAMED) {
-                    /* the rule's window, by days: first <= day <= last */
-                    uint32_t first = (c >> 14) & (CLR__WINDOW_DAYS - 1);
-                    if (day - first > (c & (CLR__WINDOW_DAYS - 1)) - first)
+                    /* the rule's window, by days: first <= day <= first + span */
+                    if (day - ((c >> 14) & (CLR__WINDOW_DAYS - 1)) > (c & (CLR__WINDOW_DAYS - 1)))
                         break;
                 } else if (c < CLR__CHK_UNITS) {
                     /* a screening: the request must carry a name it screens */

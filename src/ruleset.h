@@ -221,10 +221,10 @@ typedef struct clr__dim_index {
 #define CLR__CHK_ONE (1u << 27)
 #define CLR__CHK_VAL ((1u << 27) - 1)
 /* A coarse check of the rule's validity window: the dimension field 12, in
- * the low 28 bits the first and the last day it is in force (days since
- * CLR__WINDOW_EPOCH, clamped to 0..CLR__WINDOW_DAYS - 1), 14 bits each; the
- * request's day must lie between them. Passing it, the rule may still be out
- * of force within the day: the slot's window is exact. */
+ * the low 28 bits the first day it is in force (days since
+ * CLR__WINDOW_EPOCH, clamped to 0..CLR__WINDOW_DAYS - 1) and the days from
+ * it to the last, 14 bits each; the request's day must lie between them. Passing it, the rule may
+ * still be out of force within the day: the slot's window is exact. */
 #define CLR__CHK_WINDOW (12u << CLR__CHK_DIM_SHIFT)
 #define CLR__WINDOW_EPOCH 946684800 /* 2000-01-01T00:00:00Z */
 #define CLR__WINDOW_DAYS (1u << 14)
