@@ -536,7 +536,7 @@ static int firing_cmp_less(const firing *a, const firing *b)
 int clr_decide(const clr_ruleset *rs, const clr_request *req, clr_decision *out,
                clr_request_error *err)
 {
-    return clr_decide_screened(rs, NULL, req, out, err);
+    return clr_decide_env_run(rs, NULL, req, out, err);
 }
 
 int clr_ruleset_uses_usage(const clr_ruleset *rs)
