@@ -609,8 +609,10 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
         screening.names = names != 0;
         ctx.screen = &screening;
     }
+    size_t nclasses = 0;
     for (uint64_t bits = ctx.model->classes; bits; bits &= bits - 1)
-        out->classes[out->nclasses++] = rs->classes[__builtin_ctzll(bits)].name;
+        out->classes[nclasses++] = rs->classes[__builtin_ctzll(bits)].name;
+    out->nclasses = nclasses;
 
     /* which rulebooks apply */
     uint8_t applies[CLR_MAX_RULEBOOKS];
