@@ -669,7 +669,7 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
             for (; p < next; p++) {
                 uint32_t c = *p;
                 if (c < CLR__CHK_WINDOW) {
-                    if (!check(c, row, small, sets))
+                    if (__builtin_expect(!check(c, row, small, sets), 1))
                         break;
                 } else if (c < CLR__CHK_NAMED) {
                     /* the rule's window, by days: first <= day <= first + span */
