@@ -146,29 +146,22 @@ void clr__decision_id(char out[37])
 
 /* ---- resolution --------------------------------------------------------------- */
 
-/* The slot of the symbol in s, a request field of CLR_ID_MAX bytes; NULL
- * for none. */
+/* The slot of the symbol in s, a request field of CLR_ID_MAX bytes
+ * (&clr__no_slot for none). */
 static inline __attribute__((always_inline)) const clr__sym_slot *lookup_slot(const clr_ruleset *rs,
                                                                               const char *s)
 {
-    return s[0] ? clr__sym_lookup_field(rs, s, CLR_ID_MAX) : NULL;
-}
-
-static clr__sym slot_sym(const clr__sym_slot *e)
-{
-    return e ? e->sym : 0;
+    return s[0] ? clr__sym_lookup_field(rs, s, CLR_ID_MAX) : &clr__no_slot;
 }
 
 static clr__sym lookup_str(const clr_ruleset *rs, const char *s)
 {
-    return slot_sym(lookup_slot(rs, s));
+    return lookup_slot(rs, s)->sym;
 }
 
-/* The row in dimension d of the symbol in slot e (NULL: none). */
+/* The row in dimension d of the symbol in slot e. */
 static inline uint32_t slot_row(const clr_ruleset *rs, const clr__sym_slot *e, int d)
 {
-    if (!e)
-        return 0;
     if (e->row_dim == d + 1)
         return e->row;
     return e->row_dim ? 0 : rs->index[d].row_of[e->sym];
@@ -293,7 +286,7 @@ int clr__resolve(const clr_ruleset *rs, const clr_request *req, clr__ctx *ctx, c
     ctx->usage = NULL; /* a caller with usage figures sets them after */
     ctx->usage_failed = NULL;
     const clr__sym_slot *mslot = lookup_slot(rs, req->model);
-    clr__sym msym = slot_sym(mslot);
+    clr__sym msym = mslot->sym;
     if (msym && rs->sym_model[msym] >= 0) {
         ctx->model = &rs->models[rs->sym_model[msym]];
     } else if (req->model_attributes.present) {
@@ -301,10 +294,10 @@ int clr__resolve(const clr_ruleset *rs, const clr_request *req, clr__ctx *ctx, c
         mbuf->classes = clr__model_classes(rs, mbuf);
         ctx->model = mbuf;
     }
-    const clr__sym_slot *use = NULL, *integration = NULL;
+    const clr__sym_slot *use = &clr__no_slot, *integration = &clr__no_slot;
     if (rs->has_vocab_use || rs->attr_used[ATTR_USE]) {
         use = lookup_slot(rs, req->use);
-        if (rs->has_vocab_use && !(use && (rs->sym_flags[use->sym] & SYMF_VOCAB_USE))) {
+        if (rs->has_vocab_use && !(rs->sym_flags[use->sym] & SYMF_VOCAB_USE)) {
             set_error(err, "$.use", "use", req->use);
             return CLR_EREQUEST;
         }
@@ -312,21 +305,22 @@ int clr__resolve(const clr_ruleset *rs, const clr_request *req, clr__ctx *ctx, c
     if (rs->has_vocab_integration || rs->attr_used[ATTR_INTEGRATION]) {
         integration = lookup_slot(rs, req->integration);
         if (rs->has_vocab_integration &&
-            !(integration && (rs->sym_flags[integration->sym] & SYMF_VOCAB_INTEGRATION))) {
+            !(rs->sym_flags[integration->sym] & SYMF_VOCAB_INTEGRATION)) {
             set_error(err, "$.integration", "integration", req->integration);
             return CLR_EREQUEST;
         }
     }
-    const clr__sym_slot *pid = rs->attr_used[ATTR_P_ID] ? lookup_slot(rs, req->principal.id) : NULL;
+    const clr__sym_slot *pid =
+        rs->attr_used[ATTR_P_ID] ? lookup_slot(rs, req->principal.id) : &clr__no_slot;
     const clr__sym_slot *org =
-        rs->attr_used[ATTR_P_ORG] ? lookup_slot(rs, req->principal.org) : NULL;
-    const clr__sym_slot *app = rs->attr_used[ATTR_APP] ? lookup_slot(rs, req->app) : NULL;
+        rs->attr_used[ATTR_P_ORG] ? lookup_slot(rs, req->principal.org) : &clr__no_slot;
+    const clr__sym_slot *app = rs->attr_used[ATTR_APP] ? lookup_slot(rs, req->app) : &clr__no_slot;
     ctx->sym[ATTR_MODEL] = msym;
-    ctx->sym[ATTR_USE] = slot_sym(use);
-    ctx->sym[ATTR_INTEGRATION] = slot_sym(integration);
-    ctx->sym[ATTR_P_ID] = slot_sym(pid);
-    ctx->sym[ATTR_P_ORG] = slot_sym(org);
-    ctx->sym[ATTR_APP] = slot_sym(app);
+    ctx->sym[ATTR_USE] = use->sym;
+    ctx->sym[ATTR_INTEGRATION] = integration->sym;
+    ctx->sym[ATTR_P_ID] = pid->sym;
+    ctx->sym[ATTR_P_ORG] = org->sym;
+    ctx->sym[ATTR_APP] = app->sym;
     ctx->row[ATTR_MODEL] = slot_row(rs, mslot, ATTR_MODEL);
     ctx->row[ATTR_USE] = slot_row(rs, use, ATTR_USE);
     ctx->row[ATTR_INTEGRATION] = slot_row(rs, integration, ATTR_INTEGRATION);

@@ -351,9 +351,14 @@ enum { SYMF_VOCAB_USE = 1, SYMF_VOCAB_INTEGRATION = 2 };
 /* The symbol for len bytes of s, or 0 when s was never interned. Thread-safe. */
 clr__sym clr__sym_lookup(const clr_ruleset *rs, const char *s, size_t len);
 
+/* The slot a field's look-up gives for a name with no symbol: symbol 0, no
+ * row in any dimension. */
+extern const clr__sym_slot clr__no_slot;
+
 /* What clr__sym_lookup_field does past its fast path, for any name: the slot
  * of the symbol for the NUL-terminated string in a field of cap bytes, or
- * NULL when it is empty, too long or was never interned. Thread-safe. */
+ * &clr__no_slot when it is empty, too long or was never interned.
+ * Thread-safe. */
 const clr__sym_slot *clr__sym_lookup_field_slow(const clr_ruleset *rs, const char *field,
                                                 size_t cap);
 
@@ -389,7 +394,8 @@ static inline uint64_t clr__zero_bytes(uint64_t w)
 
 /* The slot of the symbol for the NUL-terminated string in a field of cap
  * bytes (cap a multiple of 8 and at least CLR__SYM_HEAD; the whole field
- * readable), or NULL when it is empty, too long or was never interned. A name
+ * readable), or &clr__no_slot when it is empty, too long or was never
+ * interned. A name
  * of up to CLR__SYM_HEAD - 1 bytes is read a word at a time, up to the word
  * holding its NUL, with no pass before, and its first slot compared here.
  * Thread-safe. */
@@ -403,7 +409,7 @@ clr__sym_lookup_field(const clr_ruleset *rs, const char *field, size_t cap)
     __builtin_memcpy(&w0, field, 8);
     if ((z = clr__zero_bytes(w0))) {
         if (!(w0 &= clr__bytes_before(z)))
-            return NULL; /* empty */
+            return &clr__no_slot; /* empty */
         h = clr__name_mix(CLR__NAME_SEED, w0);
     } else {
         h = clr__name_mix(CLR__NAME_SEED, w0);
@@ -421,13 +427,13 @@ clr__sym_lookup_field(const clr_ruleset *rs, const char *field, size_t cap)
         }
     }
     if (!rs->hash_slots)
-        return NULL;
+        return &clr__no_slot;
     size_t i = (size_t)(h >> rs->hash_shift);
     const clr__sym_slot *e = &rs->hash_slots[i];
     /* an empty slot's head is zero, and a name's first word is not */
     if (e->head[0] == w0 && e->head[1] == w1 && e->head[2] == w2)
         return e;
-    return e->sym ? clr__sym_probe_short(rs, (i + 1) & rs->hash_mask, w0, w1, w2) : NULL;
+    return e->sym ? clr__sym_probe_short(rs, (i + 1) & rs->hash_mask, w0, w1, w2) : &clr__no_slot;
 #else
     return clr__sym_lookup_field_slow(rs, field, cap);
 #endif

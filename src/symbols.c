@@ -69,11 +69,14 @@ clr__sym clr__sym_lookup(const clr_ruleset *rs, const char *s, size_t len)
     return e ? e->sym : 0;
 }
 
+const clr__sym_slot clr__no_slot = {.row_dim = SYM_ROWS_NONE};
+
 const clr__sym_slot *clr__sym_lookup_field_slow(const clr_ruleset *rs, const char *field,
                                                 size_t cap)
 {
     size_t len = strnlen(field, cap);
-    return len < cap ? find(rs, field, len, 1) : NULL;
+    const clr__sym_slot *e = len < cap ? find(rs, field, len, 1) : NULL;
+    return e ? e : &clr__no_slot;
 }
 
 const clr__sym_slot *clr__sym_probe_short(const clr_ruleset *rs, size_t i, uint64_t w0, uint64_t w1,
@@ -82,7 +85,7 @@ const clr__sym_slot *clr__sym_probe_short(const clr_ruleset *rs, size_t i, uint6
     for (;; i = (i + 1) & rs->hash_mask) {
         const clr__sym_slot *e = &rs->hash_slots[i];
         if (e->sym == 0)
-            return NULL;
+            return &clr__no_slot;
         if (e->head[0] == w0 && e->head[1] == w1 && e->head[2] == w2)
             return e;
     }
