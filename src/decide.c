@@ -90,7 +90,7 @@ static const char HEX2[513] = "000102030405060708090a0b0c0d0e0f10111213141516171
 
 static void put_hex(char *out, uint64_t v, int bytes)
 {
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int i = bytes - 1; i >= 0; i--, v >>= 8)
         __builtin_memcpy(out + 2 * i, HEX2 + 2 * (v & 0xFF), 2);
 }
