@@ -1151,10 +1151,12 @@ static double dim_domain(const clr_ruleset *rs, int d)
     return vocab > n ? vocab : n;
 }
 
-/* Limits on pair anchors: the entries one rule may add (the product of its
- * two sets' sizes), and the cells of one pair's table. */
+/* The bytes of a cache line: candidate lists are placed on as few as their
+ * length needs. */
 #define CACHE_LINE 64
 
+/* Limits on pair anchors: the entries one rule may add (the product of its
+ * two sets' sizes), and the cells of one pair's table. */
 #define PAIR_ENTRIES_MAX 256
 #define PAIR_CELLS_MAX 65536
 
@@ -1332,9 +1334,10 @@ static int either_words(const clr_ruleset *rs, rowsets *sets, uint64_t *bm, cons
     return 0;
 }
 
-/* The coarse check of rule r's validity window (CLR__CHK_WINDOW), last in
+/* The coarse check of rule r's validity window (CLR__CHK_WINDOW), first in
  * its entries, so that a candidate out of force by days is dropped before its
- * slot is read; 0 when the rule has no window, or one no day excludes. */
+ * other checks and its slot are read; 0 when the rule has no window, or one no
+ * day excludes. */
 static uint32_t window_word(const clr__rule *r)
 {
     if (r->from >= r->until)
