@@ -1695,9 +1695,9 @@ static int place_rows(clr_ruleset *rs)
         country[cc].sym = rs->country_sym[cc];
         for (int k = 0; k < 4; k++) {
             uint32_t r = rs->index[ATTR_P_NATIONALITY + k].row_of[rs->country_sym[cc]];
-            if (r > UINT16_MAX)
+            if (r > UINT8_MAX)
                 return 0; /* rs->country stays NULL: rows are read from row_of */
-            country[cc].row[k] = (uint16_t)r;
+            country[cc].row[k] = (uint8_t)r;
         }
     }
     rs->country = country;

@@ -291,7 +291,7 @@ typedef struct clr__cand_index {
  * ATTR_P_NATIONALITY to ATTR_DESTINATION. */
 typedef struct clr__country {
     clr__sym sym;
-    uint16_t row[4];
+    uint8_t row[4];
 } clr__country;
 
 _Static_assert(ATTR_DESTINATION - ATTR_P_NATIONALITY == 3, "the dimensions of countries follow");

@@ -458,6 +458,46 @@ static void test_field_lookup_every_length(void **state)
     clr_ruleset_unref(rs);
 }
 
+/* With more rows in a dimension of countries than the countries' table holds
+ * (255), rows are read from the dimension's own table: the same decisions. */
+static void test_many_country_rows(void **state)
+{
+    (void)state;
+    char text[8192];
+    size_t n = (size_t)snprintf(text, sizeof text, "%sgroup W { ", BASE);
+    for (int i = 0; i < 300; i++) /* AA, AB, ... LN: DE and FR among them, not US */
+        n += (size_t)snprintf(text + n, sizeof text - n, "%s%c%c", i ? ", " : "", 'A' + i / 26,
+                              'A' + i % 26);
+    snprintf(text + n, sizeof text - n,
+             " }\nrulebook r1 { }\n"
+             "rule wide { effect deny when destination in W and use == military }\n"
+             "rule fr { effect review when destination == FR }\n");
+    clr_ruleset *rs = compile(text);
+    assert_null(rs->country); /* the rows do not fit: the fallback is what is tested */
+    clr_decision d;
+    clr_request q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"country\":\"DE\"},"
+                            "\"use\":\"military\",\"integration\":\"api\"}");
+    assert_int_equal(clr_decide(rs, &q, &d, NULL), 0);
+    assert_int_equal(d.outcome, CLR_DENY);
+    assert_true(fired(&d, "wide"));
+    q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"country\":\"FR\"},"
+                "\"use\":\"research\",\"integration\":\"api\"}");
+    assert_int_equal(clr_decide(rs, &q, &d, NULL), 0);
+    assert_int_equal(d.outcome, CLR_REVIEW);
+    assert_true(fired(&d, "fr") && !fired(&d, "wide"));
+    q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"country\":\"US\"},"
+                "\"use\":\"military\",\"integration\":\"api\"}");
+    assert_int_equal(clr_decide(rs, &q, &d, NULL), 0);
+    assert_int_equal(d.outcome, CLR_ALLOW);
+    clr_ruleset_unref(rs);
+    /* with few rows, the table is there */
+    snprintf(text, sizeof text,
+             "%srulebook r1 { }\nrule fr { effect review when destination == FR }\n", BASE);
+    rs = compile(text);
+    assert_non_null(rs->country);
+    clr_ruleset_unref(rs);
+}
+
 /* ---- the index against exhaustive evaluation ------------------------------- */
 
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
@@ -816,6 +856,7 @@ int main(void)
         cmocka_unit_test(test_usage_condition_without_figures),
         cmocka_unit_test(test_decision_ids_are_unique_uuidv7),
         cmocka_unit_test(test_field_lookup_every_length),
+        cmocka_unit_test(test_many_country_rows),
         cmocka_unit_test(test_index_matches_exhaustive_evaluation),
         cmocka_unit_test(test_wide_index_matches_exhaustive_evaluation),
     };
