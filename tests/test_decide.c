@@ -498,6 +498,35 @@ static void test_many_country_rows(void **state)
     clr_ruleset_unref(rs);
 }
 
+/* A value some rules require of two dimensions has no single row in its
+ * look-up slot: its rows are read from the dimensions' tables. */
+static void test_value_in_two_dimensions(void **state)
+{
+    (void)state;
+    char text[4096];
+    snprintf(text, sizeof text,
+             "%srulebook r1 { }\n"
+             "rule by-org { effect review when principal.org == acme and use == military }\n"
+             "rule by-app { effect deny when app == acme and use == military }\n",
+             BASE);
+    clr_ruleset *rs = compile(text);
+    clr_decision d;
+    clr_request q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"org\":\"acme\","
+                            "\"country\":\"DE\"},\"use\":\"military\",\"integration\":\"api\"}");
+    assert_int_equal(clr_decide(rs, &q, &d, NULL), 0);
+    assert_true(fired(&d, "by-org") && !fired(&d, "by-app"));
+    q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"country\":\"DE\"},"
+                "\"app\":\"acme\",\"use\":\"military\",\"integration\":\"api\"}");
+    assert_int_equal(clr_decide(rs, &q, &d, NULL), 0);
+    assert_true(fired(&d, "by-app") && !fired(&d, "by-org"));
+    q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"org\":\"acme\","
+                "\"country\":\"DE\"},\"app\":\"acme\",\"use\":\"military\","
+                "\"integration\":\"api\"}");
+    assert_int_equal(clr_decide(rs, &q, &d, NULL), 0);
+    assert_true(fired(&d, "by-app") && fired(&d, "by-org"));
+    clr_ruleset_unref(rs);
+}
+
 /* ---- the index against exhaustive evaluation ------------------------------- */
 
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
@@ -857,6 +886,7 @@ int main(void)
         cmocka_unit_test(test_decision_ids_are_unique_uuidv7),
         cmocka_unit_test(test_field_lookup_every_length),
         cmocka_unit_test(test_many_country_rows),
+        cmocka_unit_test(test_value_in_two_dimensions),
         cmocka_unit_test(test_index_matches_exhaustive_evaluation),
         cmocka_unit_test(test_wide_index_matches_exhaustive_evaluation),
     };
