@@ -111,9 +111,11 @@ static int grow_hash(clr_ruleset *rs)
     unsigned shift = 64;
     for (size_t c = cap; c > 1; c /= 2)
         shift--;
-    clr__sym_slot *slots = calloc(cap, sizeof(*slots));
+    /* on cache-line boundaries: a slot lies on one line */
+    clr__sym_slot *slots = aligned_alloc(64, cap * sizeof(*slots));
     if (!slots)
         return CLR_ENOMEM;
+    memset(slots, 0, cap * sizeof(*slots));
     for (size_t sym = 1; sym < rs->nsyms; sym++)
         place(slots, cap - 1, shift, (clr__sym)sym, rs->sym_str[sym], rs->sym_len[sym]);
     free(rs->hash_slots);
