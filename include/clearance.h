@@ -225,7 +225,10 @@ typedef struct clr_model_attrs {
 } clr_model_attrs;
 
 /* A request, fully parsed. Fixed-size: it lives on the stack and needs no
- * freeing. */
+ * freeing. A decision reads a string field eight bytes at a time, up to the
+ * word holding its NUL: what follows the NUL is ignored, whatever it is
+ * (clr_request_parse zeroes the rest of that word, so that a memory checker
+ * sees nothing read that was never written). */
 typedef struct clr_request {
     /* what every decision reads comes first: the short fields next to the
        head of a string field, each string field's head on its own cache line
