@@ -202,11 +202,13 @@ const char *clr_ruleset_rulebook_id(const clr_ruleset *rs, size_t i);
 #define CLR_TAGS_MAX 16  /* tags of an inline model description */
 
 typedef struct clr_principal {
-    char id[CLR_ID_MAX];         /* required */
-    char org[CLR_ID_MAX];        /* "" when absent */
+    /* the country codes first, next to the head of org, which rules read
+       more often than id */
     char nationality[3];         /* ISO 3166-1 alpha-2 or "" */
     char country[3];             /* where the principal is; or "" */
     char hq[3];                  /* the organisation's headquarters; or "" */
+    char org[CLR_ID_MAX];        /* "" when absent */
+    char id[CLR_ID_MAX];         /* required */
     char name[CLR_NAME_MAX];     /* the person's name, for screening; or "" */
     char org_name[CLR_NAME_MAX]; /* the organisation's legal name; or "" */
 } clr_principal;
@@ -223,18 +225,23 @@ typedef struct clr_model_attrs {
 } clr_model_attrs;
 
 /* A request, fully parsed. Fixed-size: it lives on the stack and needs no
- * freeing. */
+ * freeing. A decision reads a string field eight bytes at a time, up to the
+ * word holding its NUL: what follows the NUL is ignored, whatever it is
+ * (clr_request_parse zeroes the rest of that word, so that a memory checker
+ * sees nothing read that was never written). */
 typedef struct clr_request {
-    /* what every decision reads comes first, together */
-    char model[CLR_ID_MAX];
+    /* what every decision reads comes first: the short fields next to the
+       head of a string field, each string field's head on its own cache line
+       (a name a decision reads fills the first bytes of its field) */
+    clr_time time;       /* defaults to the time of parsing */
+    int64_t units;       /* 0 when absent */
     char destination[3]; /* defaults to principal.country */
+    char model[CLR_ID_MAX];
     char use[CLR_ID_MAX];
     char integration[CLR_ID_MAX];
-    clr_time time; /* defaults to the time of parsing */
-    int64_t units; /* 0 when absent */
-    clr_principal principal;
     char app[CLR_ID_MAX]; /* "" when absent */
-    char source_ip[46];   /* "" when absent */
+    clr_principal principal;
+    char source_ip[46]; /* "" when absent */
     clr_model_attrs model_attributes;
 } clr_request;
 

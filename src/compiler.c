@@ -1151,6 +1151,10 @@ static double dim_domain(const clr_ruleset *rs, int d)
     return vocab > n ? vocab : n;
 }
 
+/* The bytes of a cache line: candidate lists are placed on as few as their
+ * length needs. */
+#define CACHE_LINE 64
+
 /* Limits on pair anchors: the entries one rule may add (the product of its
  * two sets' sizes), and the cells of one pair's table. */
 #define PAIR_ENTRIES_MAX 256
@@ -1330,6 +1334,21 @@ static int either_words(const clr_ruleset *rs, rowsets *sets, uint64_t *bm, cons
     return 0;
 }
 
+/* The coarse check of rule r's validity window (CLR__CHK_WINDOW), first in
+ * its entries, so that a candidate out of force by days is dropped before its
+ * other checks and its slot are read; 0 when the rule has no window, or one no
+ * day excludes. */
+static uint32_t window_word(const clr__rule *r)
+{
+    if (r->from >= r->until)
+        return 0; /* never in force: the slot's window says so */
+    uint32_t first = r->from == CLR_TIME_MIN ? 0 : clr__window_day(r->from);
+    uint32_t last = r->until == CLR_TIME_MAX ? CLR__WINDOW_DAYS - 1 : clr__window_day(r->until - 1);
+    if (first == 0 && last == CLR__WINDOW_DAYS - 1)
+        return 0;
+    return CLR__CHK_WINDOW | first << 14 | (last - first);
+}
+
 /* The check words of rs that name a row set, into refs (NULL: counted only);
  * their number. */
 static size_t set_refs(clr_ruleset *rs, uint32_t **refs)
@@ -1339,22 +1358,27 @@ static size_t set_refs(clr_ruleset *rs, uint32_t **refs)
         const clr__cand_index *ci = &rs->cand[v];
         if (!ci->nanchors)
             continue;
-        const clr__anchor *last = &ci->anchor[ci->nanchors - 1];
-        size_t n1 = last->d1 < CLR__NDIM ? rs->index[last->d1].nrows : 1;
-        size_t n2 = last->d2 < CLR__NDIM ? rs->index[last->d2].nrows : 1;
-        uint32_t *code = (uint32_t *)ci->code, *end = code + last->start[n1 * n2];
-        while (code < end) {
-            uint32_t *next = code + 1 + (*code & CLR__CAND_NCHK_MASK);
-            for (code++; code < next; code++) {
-                uint32_t c = *code;
-                if (c >= CLR__CHK_UNITS && c < CLR__CHK_EITHER)
-                    code += 2; /* the number */
-                else if (c < CLR__CHK_NAMED &&
-                         !((rs->small_dims >> (c >> CLR__CHK_DIM_SHIFT)) & 1) &&
-                         !(c & CLR__CHK_ONE)) {
-                    if (refs)
-                        refs[n] = code;
-                    n++;
+        for (size_t a = 0; a < ci->nanchors; a++) {
+            const clr__anchor *an = &ci->anchor[a];
+            size_t n1 = an->d1 < CLR__NDIM ? rs->index[an->d1].nrows : 1;
+            size_t n2 = an->d2 < CLR__NDIM ? rs->index[an->d2].nrows : 1;
+            for (size_t cell = 0; cell < n1 * n2; cell++) {
+                uint32_t *code = (uint32_t *)ci->code + an->cells[cell].off;
+                uint32_t *end = code + an->cells[cell].len;
+                while (code < end) {
+                    uint32_t *next = code + 1 + (*code & CLR__CAND_NCHK_MASK);
+                    for (code++; code < next; code++) {
+                        uint32_t c = *code;
+                        if (c >= CLR__CHK_UNITS && c < CLR__CHK_EITHER)
+                            code += 2; /* the number */
+                        else if (c < CLR__CHK_WINDOW &&
+                                 !((rs->small_dims >> (c >> CLR__CHK_DIM_SHIFT)) & 1) &&
+                                 !(c & CLR__CHK_ONE)) {
+                            if (refs)
+                                refs[n] = code;
+                            n++;
+                        }
+                    }
                 }
             }
         }
@@ -1442,7 +1466,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
     int8_t(*anc)[3] = calloc(nbits ? nbits : 1, sizeof(*anc));
     uint32_t(*ew)[CLR__CAND_NCHK_MASK] = calloc(nbits ? nbits : 1, sizeof(*ew));
     uint64_t *bm = NULL;
-    uint32_t *count = NULL;
+    uint32_t *count = NULL, *len = NULL;
     size_t maxrows = 1;
     for (int d = 0; d < CLR__NDIM; d++)
         if (rs->index[d].nrows > maxrows)
@@ -1532,6 +1556,11 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
                 if (nchk < 0)
                     continue;
                 nchk += (int)eith[i].words;
+                uint32_t win = window_word(&rs->rules[rs->nexemptions + i]);
+                if (win && nchk < (int)CLR__CAND_NCHK_MASK)
+                    nchk++;
+                else
+                    win = 0;
                 size_t a = (size_t)anchor_of[d1][d2];
                 size_t n1 = d1 < CLR__NDIM ? req[i][d1].n : 1;
                 size_t n2 = d2 < CLR__NDIM ? req[i][d2].n : 1;
@@ -1547,6 +1576,8 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
                         uint32_t *p = code + count[cell];
                         count[cell] += 1 + (uint32_t)nchk;
                         *p++ = (uint32_t)i << CLR__CAND_SLOT_SHIFT | (uint32_t)nchk;
+                        if (win)
+                            *p++ = win;
                         for (int d = 0; d < CLR__NDIM; d++)
                             if (d != d1 && d != d2 && constrained[i][d])
                                 *p++ = chk[i][d];
@@ -1555,9 +1586,27 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
             }
             if (pass == 1)
                 break;
-            /* offsets: count[cell] becomes where the cell's list starts */
-            for (size_t c = 0; c < ncells; c++)
-                count[c + 1] += count[c];
+            /* offsets: count[cell] becomes where the cell's list starts
+               (len[cell] its length), a list of at most a cache line's
+               words on one line, a longer one from the start of a line
+               when it would otherwise touch one more */
+            free(len);
+            len = malloc((ncells ? ncells : 1) * sizeof(*len));
+            if (!len) {
+                rc = CLR_ENOMEM;
+                goto done;
+            }
+            size_t at = 0;
+            for (size_t c = 0; c < ncells; c++) {
+                size_t n = count[c + 1];
+                size_t line = CACHE_LINE / sizeof(uint32_t), in = at % line;
+                if (n && in && (in + n + line - 1) / line > (n + line - 1) / line)
+                    at += line - in;
+                len[c] = (uint32_t)n;
+                count[c] = (uint32_t)at;
+                at += n;
+            }
+            count[ncells] = (uint32_t)at;
             /* the anchors' bitmaps of non-empty cells, which every decision
                reads, back to back */
             size_t nfull = 0;
@@ -1570,25 +1619,30 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
             }
             for (size_t a = 0; a < ci->nanchors; a++) {
                 size_t nc = base[a + 1] - base[a];
-                uint32_t *st = clr__arena_alloc(&rs->arena, (nc + 1) * sizeof(*st));
+                clr__cell *st = clr__arena_alloc(&rs->arena, (nc ? nc : 1) * sizeof(*st));
                 if (!st) {
                     rc = CLR_ENOMEM;
                     goto done;
                 }
-                memcpy(st, count + base[a], (nc + 1) * sizeof(*st));
-                ci->anchor[a].start = st;
-                for (size_t c = 0; c < nc; c++)
-                    if (st[c + 1] != st[c])
+                for (size_t c = 0; c < nc; c++) {
+                    st[c].off = count[base[a] + c];
+                    st[c].len = len[base[a] + c];
+                    if (st[c].len)
                         full[c / 64] |= 1ULL << (c % 64);
+                }
+                ci->anchor[a].cells = st;
                 ci->anchor[a].full = full;
                 full += (nc + 63) / 64;
             }
-            code =
-                clr__arena_alloc(&rs->arena, (count[ncells] ? count[ncells] : 1) * sizeof(*code));
-            if (!code) {
+            /* on a cache-line boundary: a word's line is its offset's */
+            char *raw =
+                clr__arena_alloc(&rs->arena, (count[ncells] + 1) * sizeof(*code) + CACHE_LINE);
+            if (!raw) {
                 rc = CLR_ENOMEM;
                 goto done;
             }
+            code =
+                (uint32_t *)(void *)(raw + (CACHE_LINE - (uintptr_t)raw % CACHE_LINE) % CACHE_LINE);
             ci->code = code;
         }
     }
@@ -1603,10 +1657,52 @@ done:
     free(ew);
     free(bm);
     free(count);
+    free(len);
     return rc;
 }
 
 _Static_assert(sizeof(clr__slot) == 64, "a slot is one cache line");
+
+/* Copies each symbol's rows into its look-up slot, and each country code's
+ * into the table of countries, so that a decision finds a request value's
+ * rows where it finds its symbol, with no other read. */
+static int place_rows(clr_ruleset *rs)
+{
+    for (size_t i = 0; rs->hash_slots && i <= rs->hash_mask; i++) {
+        clr__sym_slot *e = &rs->hash_slots[i];
+        if (!e->sym)
+            continue;
+        unsigned dim = SYM_ROWS_NONE;
+        uint32_t row = 0;
+        for (int d = 0; d < CLR__NDIM; d++) {
+            uint32_t r = rs->index[d].row_of[e->sym];
+            if (!r)
+                continue;
+            if (dim != SYM_ROWS_NONE || r > UINT16_MAX) {
+                dim = 0; /* rows in several dimensions: read from row_of */
+                break;
+            }
+            dim = (unsigned)d + 1;
+            row = r;
+        }
+        e->row_dim = (uint8_t)dim;
+        e->row = dim != SYM_ROWS_NONE && dim ? (uint16_t)row : 0;
+    }
+    clr__country *country = clr__arena_alloc(&rs->arena, 26 * 26 * sizeof(*country));
+    if (!country)
+        return CLR_ENOMEM;
+    for (size_t cc = 0; cc < 26 * 26; cc++) {
+        country[cc].sym = rs->country_sym[cc];
+        for (int k = 0; k < 4; k++) {
+            uint32_t r = rs->index[ATTR_P_NATIONALITY + k].row_of[rs->country_sym[cc]];
+            if (r > UINT8_MAX)
+                return 0; /* rs->country stays NULL: rows are read from row_of */
+            country[cc].row[k] = (uint8_t)r;
+        }
+    }
+    rs->country = country;
+    return 0;
+}
 
 static int build_index(clr_ruleset *rs)
 {
@@ -1734,7 +1830,9 @@ static int build_index(clr_ruleset *rs)
         rs->index[dim].row_of = none;
         rs->index[dim].nrows = 1;
     }
-    rc = build_candidates(rs, req, constrained, eith);
+    rc = place_rows(rs);
+    if (!rc)
+        rc = build_candidates(rs, req, constrained, eith);
 done:
     for (size_t i = 0; i < nbits; i++) {
         for (int d = 0; req[0] && d < CLR__NDIM; d++)
@@ -1914,13 +2012,37 @@ static int model_only(const clr__node *n)
     return n->op != OP_EQ_ATTR || clr__attrs[n->attr2].of_model;
 }
 
+/* The bitmap over symbols of a scope that tests one symbol of the request
+ * against undated values ("destination in eu-members", "use == research"),
+ * or NULL (also when out of memory: the scope is then evaluated). */
+static const uint64_t *scope_bitmap(clr_ruleset *rs, const clr__node *n)
+{
+    if (!n || n->attr >= CLR__NSYMATTR || clr__attrs[n->attr].of_model ||
+        !(n->op == OP_EQ || (n->op == OP_IN && !n->set->dated)))
+        return NULL;
+    uint64_t *bm = clr__arena_alloc(&rs->arena, (rs->nsyms + 63) / 64 * sizeof(*bm));
+    if (!bm)
+        return NULL;
+    for (size_t k = 0; k < (n->op == OP_EQ ? 1 : n->set->n); k++) {
+        clr__sym v = n->op == OP_EQ ? n->sym : n->set->members[k].sym;
+        if (v) /* symbol 0 (absent) is in no set */
+            bm[v / 64] |= 1ULL << (v % 64);
+    }
+    return bm;
+}
+
 /* Precomputes, for each catalogue model, the rulebooks whose scope (reading
- * the model alone) holds for it. */
+ * the model alone) holds for it, and the bitmaps of scopes that test one
+ * symbol of the request. */
 static void scope_models(clr_ruleset *rs)
 {
-    for (size_t i = 0; i < rs->nrulebooks; i++)
-        rs->rulebooks[i].model_scope =
-            !rs->rulebooks[i].scope || model_only(rs->rulebooks[i].scope);
+    for (size_t i = 0; i < rs->nrulebooks; i++) {
+        clr__rulebook *rb = &rs->rulebooks[i];
+        rb->model_scope = !rb->scope || model_only(rb->scope);
+        rb->scope_syms = rb->model_scope ? NULL : scope_bitmap(rs, rb->scope);
+        rb->scope_nsyms = (uint32_t)rs->nsyms;
+        rb->scope_attr = rb->scope_syms ? rb->scope->attr : 0;
+    }
     for (size_t m = 0; m < rs->nmodels; m++) {
         clr__model *md = &rs->models[m];
         clr__ctx ctx;

@@ -9,6 +9,12 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#if defined(__SSE2__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HEX_SSE2 1
+#include <emmintrin.h>
+#else
+#define HEX_SSE2 0
+#endif
 
 const char *clr_outcome_name(clr_outcome o)
 {
@@ -36,26 +42,42 @@ const char *clr_effect_name(clr_effect e)
 
 static _Thread_local uint64_t rng_state[2];
 
-static uint64_t rng_next(void)
+static __attribute__((noinline)) void rng_seed(void)
 {
-    if (!rng_state[0] && !rng_state[1]) {
-        if (getrandom(rng_state, sizeof rng_state, 0) != (ssize_t)sizeof rng_state) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            rng_state[0] = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ULL ^ (uint64_t)&ts;
-            rng_state[1] = (uint64_t)ts.tv_sec ^ 0xD1B54A32D192ED03ULL;
-        }
-        rng_state[0] |= 1;
+    if (getrandom(rng_state, sizeof rng_state, 0) != (ssize_t)sizeof rng_state) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        rng_state[0] = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ULL ^ (uint64_t)&ts;
+        rng_state[1] = (uint64_t)ts.tv_sec ^ 0xD1B54A32D192ED03ULL;
     }
-    /* xorshift128+ */
-    uint64_t s1 = rng_state[0];
-    const uint64_t s0 = rng_state[1];
-    rng_state[0] = s0;
-    s1 ^= s1 << 23;
-    rng_state[1] = s1 ^ s0 ^ (s1 >> 18) ^ (s0 >> 5);
-    return rng_state[1] + s0;
+    rng_state[0] |= 1;
 }
 
+/* One step of xorshift128+ on the state s. */
+static inline uint64_t xorshift128p(uint64_t s[2])
+{
+    uint64_t s1 = s[0];
+    const uint64_t s0 = s[1];
+    s[0] = s0;
+    s1 ^= s1 << 23;
+    s[1] = s1 ^ s0 ^ (s1 >> 18) ^ (s0 >> 5);
+    return s[1] + s0;
+}
+
+/* The next two outputs of this thread's generator, seeded on first use. */
+static void rng_next2(uint64_t *r1, uint64_t *r2)
+{
+    uint64_t *state = rng_state; /* the thread's state found once */
+    if (__builtin_expect(!state[0] && !state[1], 0))
+        rng_seed();
+    uint64_t s[2] = {state[0], state[1]};
+    *r1 = xorshift128p(s);
+    *r2 = xorshift128p(s);
+    state[0] = s[0];
+    state[1] = s[1];
+}
+
+#if !HEX_SSE2
 /* "00" "01" ... "ff": two characters for each byte */
 static const char HEX2[513] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
                               "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
@@ -72,6 +94,29 @@ static void put_hex(char *out, uint64_t v, int bytes)
     for (int i = bytes - 1; i >= 0; i--, v >>= 8)
         __builtin_memcpy(out + 2 * i, HEX2 + 2 * (v & 0xFF), 2);
 }
+#endif
+
+/* The 32 hex digits of the 16 bytes hi, lo (each most significant first)
+ * into hex. */
+static void hex32(char hex[32], uint64_t hi, uint64_t lo)
+{
+#if HEX_SSE2
+    /* every nibble at once: high and low nibbles interleaved, then each
+       turned to its digit */
+    __m128i v = _mm_set_epi64x((long long)__builtin_bswap64(lo), (long long)__builtin_bswap64(hi));
+    __m128i nib = _mm_set1_epi8(0x0F);
+    __m128i h = _mm_and_si128(_mm_srli_epi16(v, 4), nib), l = _mm_and_si128(v, nib);
+    __m128i a = _mm_unpacklo_epi8(h, l), b = _mm_unpackhi_epi8(h, l);
+    __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9), gap = _mm_set1_epi8('a' - '0' - 10);
+    a = _mm_add_epi8(_mm_add_epi8(a, zero), _mm_and_si128(_mm_cmpgt_epi8(a, nine), gap));
+    b = _mm_add_epi8(_mm_add_epi8(b, zero), _mm_and_si128(_mm_cmpgt_epi8(b, nine), gap));
+    _mm_storeu_si128((__m128i *)(void *)hex, a);
+    _mm_storeu_si128((__m128i *)(void *)(hex + 16), b);
+#else
+    put_hex(hex, hi, 8);
+    put_hex(hex + 16, lo, 8);
+#endif
+}
 
 void clr__decision_id(char out[37])
 {
@@ -79,31 +124,69 @@ void clr__decision_id(char out[37])
     /* the coarse clock (a few ms of resolution) is enough to order ids, and cheap */
     clock_gettime(CLOCK_REALTIME_COARSE, &ts);
     uint64_t ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-    uint64_t r1 = rng_next(), r2 = rng_next();
+    uint64_t r1, r2;
+    rng_next2(&r1, &r2);
     /* 8-4-4-4-12 hex digits: 48 bits of time, version 7, 12
        random bits, variant 10, 62 random bits */
+    uint64_t hi = (ms & 0xFFFFFFFFFFFFULL) << 16 | 0x7000 | (r1 & 0x0FFF);
     uint64_t lo = (r2 & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
-    put_hex(out, ms >> 16, 4);
+    char hex[32];
+    hex32(hex, hi, lo);
+    memcpy(out, hex, 8);
     out[8] = '-';
-    put_hex(out + 9, ms & 0xFFFF, 2);
+    memcpy(out + 9, hex + 8, 4);
     out[13] = '-';
-    put_hex(out + 14, 0x7000 | (r1 & 0x0FFF), 2);
+    memcpy(out + 14, hex + 12, 4);
     out[18] = '-';
-    put_hex(out + 19, lo >> 48, 2);
+    memcpy(out + 19, hex + 16, 4);
     out[23] = '-';
-    put_hex(out + 24, lo & 0xFFFFFFFFFFFFULL, 6);
+    memcpy(out + 24, hex + 20, 12);
     out[36] = '\0';
 }
 
 /* ---- resolution --------------------------------------------------------------- */
 
-/* s is a request field of CLR_ID_MAX bytes. */
-static clr__sym lookup_str(const clr_ruleset *rs, const char *s)
+/* The slot of the symbol in s, a request field of CLR_ID_MAX bytes
+ * (&clr__no_slot for none). */
+static inline __attribute__((always_inline)) const clr__sym_slot *lookup_slot(const clr_ruleset *rs,
+                                                                              const char *s)
 {
-    return s[0] ? clr__sym_lookup_field(rs, s, CLR_ID_MAX) : 0;
+    return s[0] ? clr__sym_lookup_field(rs, s, CLR_ID_MAX) : &clr__no_slot;
 }
 
-static clr__sym lookup_country(const clr_ruleset *rs, const char *s)
+static clr__sym lookup_str(const clr_ruleset *rs, const char *s)
+{
+    return lookup_slot(rs, s)->sym;
+}
+
+/* The row in dimension d of the symbol in slot e. */
+static inline uint32_t slot_row(const clr_ruleset *rs, const clr__sym_slot *e, int d)
+{
+    if (e->row_dim == d + 1)
+        return e->row;
+    return e->row_dim ? 0 : rs->index[d].row_of[e->sym];
+}
+
+/* Resolves the country code s of dimension d: its symbol, and its row. */
+static inline __attribute__((always_inline)) clr__sym
+lookup_country(const clr_ruleset *rs, const char *s, int d, uint32_t *row)
+{
+    unsigned c0 = (unsigned char)s[0] - 'A', c1 = (unsigned char)s[1] - 'A';
+    if (c0 >= 26 || c1 >= 26 || s[2]) {
+        *row = 0;
+        return 0;
+    }
+    size_t cc = c0 * 26 + c1;
+    if (rs->country) {
+        *row = rs->country[cc].row[d - ATTR_P_NATIONALITY];
+        return rs->country[cc].sym;
+    }
+    clr__sym sym = rs->country_sym[cc];
+    *row = rs->index[d].row_of[sym];
+    return sym;
+}
+
+static clr__sym country_sym(const clr_ruleset *rs, const char *s)
 {
     if (s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' || s[2])
         return 0;
@@ -119,7 +202,7 @@ static void inline_model(const clr_ruleset *rs, const clr_request *req, clr__mod
     m->id = req->model;
     m->sym = lookup_str(rs, req->model);
     m->provider = lookup_str(rs, a->provider);
-    m->origin = lookup_country(rs, a->origin);
+    m->origin = country_sym(rs, a->origin);
     m->provider_str = a->provider;
     m->origin_str = a->origin;
     m->training_ops = a->training_ops >= 0 ? a->training_ops : __builtin_nan("");
@@ -196,12 +279,14 @@ int clr__resolve(const clr_ruleset *rs, const clr_request *req, clr__ctx *ctx, c
                  clr__sym *tagbuf, clr_request_error *err)
 {
     ctx->rs = rs;
+    ctx->req = req;
     ctx->t = req->time;
     ctx->units = (double)req->units;
     ctx->model = NULL;
     ctx->usage = NULL; /* a caller with usage figures sets them after */
     ctx->usage_failed = NULL;
-    clr__sym msym = lookup_str(rs, req->model);
+    const clr__sym_slot *mslot = lookup_slot(rs, req->model);
+    clr__sym msym = mslot->sym;
     if (msym && rs->sym_model[msym] >= 0) {
         ctx->model = &rs->models[rs->sym_model[msym]];
     } else if (req->model_attributes.present) {
@@ -209,46 +294,49 @@ int clr__resolve(const clr_ruleset *rs, const clr_request *req, clr__ctx *ctx, c
         mbuf->classes = clr__model_classes(rs, mbuf);
         ctx->model = mbuf;
     }
-    clr__sym use = 0, integration = 0;
+    const clr__sym_slot *use = &clr__no_slot, *integration = &clr__no_slot;
     if (rs->has_vocab_use || rs->attr_used[ATTR_USE]) {
-        use = lookup_str(rs, req->use);
-        if (rs->has_vocab_use && !(use && (rs->sym_flags[use] & SYMF_VOCAB_USE))) {
+        use = lookup_slot(rs, req->use);
+        if (rs->has_vocab_use && !(rs->sym_flags[use->sym] & SYMF_VOCAB_USE)) {
             set_error(err, "$.use", "use", req->use);
             return CLR_EREQUEST;
         }
     }
     if (rs->has_vocab_integration || rs->attr_used[ATTR_INTEGRATION]) {
-        integration = lookup_str(rs, req->integration);
+        integration = lookup_slot(rs, req->integration);
         if (rs->has_vocab_integration &&
-            !(integration && (rs->sym_flags[integration] & SYMF_VOCAB_INTEGRATION))) {
+            !(rs->sym_flags[integration->sym] & SYMF_VOCAB_INTEGRATION)) {
             set_error(err, "$.integration", "integration", req->integration);
             return CLR_EREQUEST;
         }
     }
+    const clr__sym_slot *pid =
+        rs->attr_used[ATTR_P_ID] ? lookup_slot(rs, req->principal.id) : &clr__no_slot;
+    const clr__sym_slot *org =
+        rs->attr_used[ATTR_P_ORG] ? lookup_slot(rs, req->principal.org) : &clr__no_slot;
+    const clr__sym_slot *app = rs->attr_used[ATTR_APP] ? lookup_slot(rs, req->app) : &clr__no_slot;
     ctx->sym[ATTR_MODEL] = msym;
-    ctx->sym[ATTR_USE] = use;
-    ctx->sym[ATTR_INTEGRATION] = integration;
-    ctx->sym[ATTR_P_ID] = rs->attr_used[ATTR_P_ID] ? lookup_str(rs, req->principal.id) : 0;
-    ctx->sym[ATTR_P_ORG] = rs->attr_used[ATTR_P_ORG] ? lookup_str(rs, req->principal.org) : 0;
-    ctx->sym[ATTR_APP] = rs->attr_used[ATTR_APP] ? lookup_str(rs, req->app) : 0;
-    ctx->sym[ATTR_P_NATIONALITY] = lookup_country(rs, req->principal.nationality);
-    ctx->sym[ATTR_P_COUNTRY] = lookup_country(rs, req->principal.country);
-    ctx->sym[ATTR_P_HQ] = lookup_country(rs, req->principal.hq);
-    ctx->sym[ATTR_DESTINATION] = lookup_country(rs, req->destination);
+    ctx->sym[ATTR_USE] = use->sym;
+    ctx->sym[ATTR_INTEGRATION] = integration->sym;
+    ctx->sym[ATTR_P_ID] = pid->sym;
+    ctx->sym[ATTR_P_ORG] = org->sym;
+    ctx->sym[ATTR_APP] = app->sym;
+    ctx->row[ATTR_MODEL] = slot_row(rs, mslot, ATTR_MODEL);
+    ctx->row[ATTR_USE] = slot_row(rs, use, ATTR_USE);
+    ctx->row[ATTR_INTEGRATION] = slot_row(rs, integration, ATTR_INTEGRATION);
+    ctx->row[ATTR_P_ID] = slot_row(rs, pid, ATTR_P_ID);
+    ctx->row[ATTR_P_ORG] = slot_row(rs, org, ATTR_P_ORG);
+    ctx->row[ATTR_APP] = slot_row(rs, app, ATTR_APP);
+    ctx->sym[ATTR_P_NATIONALITY] = lookup_country(
+        rs, req->principal.nationality, ATTR_P_NATIONALITY, &ctx->row[ATTR_P_NATIONALITY]);
+    ctx->sym[ATTR_P_COUNTRY] =
+        lookup_country(rs, req->principal.country, ATTR_P_COUNTRY, &ctx->row[ATTR_P_COUNTRY]);
+    ctx->sym[ATTR_P_HQ] = lookup_country(rs, req->principal.hq, ATTR_P_HQ, &ctx->row[ATTR_P_HQ]);
+    ctx->sym[ATTR_DESTINATION] =
+        lookup_country(rs, req->destination, ATTR_DESTINATION, &ctx->row[ATTR_DESTINATION]);
+    ctx->row[CLR__NDIM] = 0;
     ctx->sym[ATTR_M_PROVIDER] = ctx->model ? ctx->model->provider : 0;
     ctx->sym[ATTR_M_ORIGIN] = ctx->model ? ctx->model->origin : 0;
-    ctx->str[ATTR_MODEL] = req->model;
-    ctx->str[ATTR_P_ID] = req->principal.id;
-    ctx->str[ATTR_P_ORG] = req->principal.org;
-    ctx->str[ATTR_P_NATIONALITY] = req->principal.nationality;
-    ctx->str[ATTR_P_COUNTRY] = req->principal.country;
-    ctx->str[ATTR_P_HQ] = req->principal.hq;
-    ctx->str[ATTR_DESTINATION] = req->destination;
-    ctx->str[ATTR_USE] = req->use;
-    ctx->str[ATTR_INTEGRATION] = req->integration;
-    ctx->str[ATTR_APP] = req->app;
-    ctx->str[ATTR_M_PROVIDER] = ctx->model ? ctx->model->provider_str : "";
-    ctx->str[ATTR_M_ORIGIN] = ctx->model ? ctx->model->origin_str : "";
     return 0;
 }
 
@@ -275,9 +363,9 @@ typedef struct exemption_cache {
     size_t n;
 } exemption_cache;
 
-static const clr__rule *exempted_by(const clr__ctx *ctx, const clr_ruleset *rs,
-                                    const uint8_t *applies, exemption_cache *cache,
-                                    const clr__rule *r)
+static __attribute__((noinline)) const clr__rule *
+exempted_by(const clr__ctx *ctx, const clr_ruleset *rs, const uint8_t *applies,
+            exemption_cache *cache, const clr__rule *r)
 {
     for (size_t j = 0; j < r->nexempted_by; j++) {
         uint32_t ei = r->exempted_by[j];
@@ -311,8 +399,10 @@ static const char POSSIBLE_MESSAGE[] =
 
 /* Adds a rule that fired to the decision: exempted, an obligation or a reason.
  * Reads the rule's slot, and the rule itself only when an exemption names it. */
-static void record(clr_decision *out, const clr_ruleset *rs, const clr__ctx *ctx,
-                   const uint8_t *applies, exemption_cache *cache, const firing *f)
+static inline __attribute__((always_inline)) void record(clr_decision *out, const clr_ruleset *rs,
+                                                         const clr__ctx *ctx,
+                                                         const uint8_t *applies,
+                                                         exemption_cache *cache, const firing *f)
 {
     const clr__slot *sl = &rs->slots[f->rule - rs->nexemptions];
     const char *rbid = rs->rulebooks[sl->rulebook].id;
@@ -370,24 +460,17 @@ static inline int check(uint32_t c, const uint32_t *row, uint32_t small, const u
     return c & CLR__CHK_ONE ? v == rr : (int)((sets[v + rr / 64] >> (rr % 64)) & 1);
 }
 
-/* Whether a live candidate rule fires (1), would fire on a possible screening
- * match (2), or not (0), its condition being when (NULL: true); fills f. */
-static int consider(clr__ctx *ctx, const clr__slot *sl, uint32_t rule, const clr__node *when,
-                    firing *f)
+/* consider() for a rule that screens names: whether its condition when holds
+ * (1), would hold on a possible match (2), or not (0); sets f's match. */
+static __attribute__((noinline)) int consider_screening(clr__ctx *ctx, const clr__node *when,
+                                                        firing *f)
 {
-    f->rule = rule;
-    f->possible = 0;
-    f->match = NULL;
-    if (!when)
-        return 1;
-    int screens = sl->flags & SLOT_SCREENS;
-    if (screens)
-        ctx->screen->last = NULL;
+    ctx->screen->last = NULL;
     if (clr__eval(ctx, when)) {
-        f->match = screens ? ctx->screen->last : NULL;
+        f->match = ctx->screen->last;
         return 1;
     }
-    if (!screens || !ctx->screen->names)
+    if (!ctx->screen->names)
         return 0;
     ctx->possible_as_hit = 1;
     int would = clr__eval(ctx, when);
@@ -397,6 +480,21 @@ static int consider(clr__ctx *ctx, const clr__slot *sl, uint32_t rule, const clr
     f->possible = 1;
     f->match = ctx->screen->last;
     return 2;
+}
+
+/* Whether a live candidate rule fires (1), would fire on a possible screening
+ * match (2), or not (0), its condition being when (NULL: true); fills f. */
+static inline int consider(clr__ctx *ctx, const clr__slot *sl, uint32_t rule, const clr__node *when,
+                           firing *f)
+{
+    f->rule = rule;
+    f->possible = 0;
+    f->match = NULL;
+    if (!when)
+        return 1;
+    if (sl->flags & SLOT_SCREENS)
+        return consider_screening(ctx, when, f);
+    return clr__eval(ctx, when);
 }
 
 #define NO_SLOT UINT32_MAX
@@ -432,7 +530,7 @@ static int firing_cmp_less(const firing *a, const firing *b)
 int clr_decide(const clr_ruleset *rs, const clr_request *req, clr_decision *out,
                clr_request_error *err)
 {
-    return clr_decide_screened(rs, NULL, req, out, err);
+    return clr_decide_env_run(rs, NULL, req, out, err);
 }
 
 int clr_ruleset_uses_usage(const clr_ruleset *rs)
@@ -462,9 +560,8 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
            the other as each is looked up */
         __builtin_prefetch(req->use);
         __builtin_prefetch(req->integration);
-        __builtin_prefetch(req->principal.org);
-        __builtin_prefetch(req->principal.nationality);
         __builtin_prefetch(req->app);
+        __builtin_prefetch(req->principal.org);
     }
     begin(rs, req, out);
     if (!rs || !req) {
@@ -506,18 +603,25 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
         screening.names = names != 0;
         ctx.screen = &screening;
     }
+    size_t nclasses = 0;
     for (uint64_t bits = ctx.model->classes; bits; bits &= bits - 1)
-        out->classes[out->nclasses++] = rs->classes[__builtin_ctzll(bits)].name;
+        out->classes[nclasses++] = rs->classes[__builtin_ctzll(bits)].name;
+    out->nclasses = nclasses;
 
     /* which rulebooks apply */
     uint8_t applies[CLR_MAX_RULEBOOKS];
     int inline_model = ctx.model == &mbuf;
     for (size_t i = 0; i < rs->nrulebooks; i++) {
         const clr__rulebook *rb = &rs->rulebooks[i];
-        if (rb->model_scope && !inline_model)
+        if (rb->model_scope && !inline_model) {
             applies[i] = (uint8_t)((ctx.model->scopes >> i) & 1);
-        else
+        } else if (rb->scope_syms) {
+            clr__sym v = ctx.sym[rb->scope_attr];
+            applies[i] =
+                (uint8_t)(v < rb->scope_nsyms && ((rb->scope_syms[v / 64] >> (v % 64)) & 1));
+        } else {
             applies[i] = (uint8_t)(!rb->scope || clr__eval(&ctx, rb->scope));
+        }
         out->rulebooks[i].rulebook = rb->id;
         out->rulebooks[i].applicable = applies[i];
         out->rulebooks[i].outcome = CLR_ALLOW;
@@ -528,22 +632,22 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
        the list of the cell its rows make; an entry passes when the request's
        rows meet the rule's checks. The lists are found, and asked for, before
        any is read, so that their cache misses overlap. */
-    uint32_t row[CLR__NDIM + 1];
-#pragma GCC unroll 16
-    for (int d = 0; d < CLR__NDIM; d++)
-        row[d] = rs->index[d].row_of[ctx.sym[d]];
-    row[CLR__NDIM] = 0;
+    const uint32_t *row = ctx.row;
     const clr__cand_index *ci = &rs->cand[inline_model];
     const uint64_t *sets = rs->cand_sets;
     uint32_t small = rs->small_dims;
+    uint32_t day = clr__window_day(ctx.t);
+    const double units = ctx.units;
     const uint32_t *list[CLR__MAX_ANCHORS], *list_end[CLR__MAX_ANCHORS];
     size_t nlists = 0;
+#pragma GCC unroll 4
     for (size_t a = 0; a < ci->nanchors; a++) {
         const clr__anchor *an = &ci->anchor[a];
         uint32_t cell = row[an->d1] * an->stride + row[an->d2];
         if ((an->full[cell / 64] >> (cell % 64)) & 1) {
-            list[nlists] = ci->code + an->start[cell];
-            list_end[nlists] = ci->code + an->start[cell + 1];
+            const clr__cell *ce = &an->cells[cell];
+            list[nlists] = ci->code + ce->off;
+            list_end[nlists] = list[nlists] + ce->len;
             __builtin_prefetch(list[nlists++]);
         }
     }
@@ -558,8 +662,12 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
             const uint32_t *next = p + (head & CLR__CAND_NCHK_MASK);
             for (; p < next; p++) {
                 uint32_t c = *p;
-                if (c < CLR__CHK_NAMED) {
-                    if (!check(c, row, small, sets))
+                if (c < CLR__CHK_WINDOW) {
+                    if (__builtin_expect(!check(c, row, small, sets), 1))
+                        break;
+                } else if (c < CLR__CHK_NAMED) {
+                    /* the rule's window, by days: first <= day <= first + span */
+                    if (day - ((c >> 14) & (CLR__WINDOW_DAYS - 1)) > (c & (CLR__WINDOW_DAYS - 1)))
                         break;
                 } else if (c < CLR__CHK_UNITS) {
                     /* a screening: the request must carry a name it screens */
@@ -579,7 +687,7 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
                     double num;
                     memcpy(&num, p + 1, sizeof num);
                     p += 2;
-                    if (!clr__compare(ctx.units, (clr__cmp)(c & 7), num))
+                    if (!clr__compare(units, (clr__cmp)(c & 7), num))
                         break;
                 }
             }

@@ -41,15 +41,33 @@ void clr__ctx_for_model(clr__ctx *ctx, const clr_ruleset *rs, const clr__model *
 {
     memset(ctx, 0, sizeof *ctx);
     ctx->rs = rs;
-    for (size_t i = 0; i < CLR__NSYMATTR; i++)
-        ctx->str[i] = "";
     ctx->model = m;
     ctx->sym[ATTR_MODEL] = m->sym;
     ctx->sym[ATTR_M_PROVIDER] = m->provider;
     ctx->sym[ATTR_M_ORIGIN] = m->origin;
-    ctx->str[ATTR_MODEL] = m->id ? m->id : "";
-    ctx->str[ATTR_M_PROVIDER] = m->provider_str ? m->provider_str : "";
-    ctx->str[ATTR_M_ORIGIN] = m->origin_str ? m->origin_str : "";
+}
+
+const char *clr__ctx_str(const clr__ctx *ctx, int attr)
+{
+    const clr__model *m = ctx->model;
+    const clr_request *q = ctx->req;
+    const char *s = NULL;
+    switch ((clr__attr)attr) {
+    case ATTR_MODEL: s = q ? q->model : m ? m->id : NULL; break;
+    case ATTR_M_PROVIDER: s = m ? m->provider_str : NULL; break;
+    case ATTR_M_ORIGIN: s = m ? m->origin_str : NULL; break;
+    case ATTR_P_ID: s = q ? q->principal.id : NULL; break;
+    case ATTR_P_ORG: s = q ? q->principal.org : NULL; break;
+    case ATTR_P_NATIONALITY: s = q ? q->principal.nationality : NULL; break;
+    case ATTR_P_COUNTRY: s = q ? q->principal.country : NULL; break;
+    case ATTR_P_HQ: s = q ? q->principal.hq : NULL; break;
+    case ATTR_DESTINATION: s = q ? q->destination : NULL; break;
+    case ATTR_USE: s = q ? q->use : NULL; break;
+    case ATTR_INTEGRATION: s = q ? q->integration : NULL; break;
+    case ATTR_APP: s = q ? q->app : NULL; break;
+    default: break;
+    }
+    return s ? s : "";
 }
 
 /* usage(org|user, model|all, Nd) cmp num. A request naming no organisation
@@ -57,13 +75,14 @@ void clr__ctx_for_model(clr__ctx *ctx, const clr_ruleset *rs, const clr__model *
  * the decision closed (the caller turns usage_failed into a deny). */
 static int usage_test(const clr__ctx *ctx, const clr__node *n)
 {
-    const char *who = ctx->str[n->attr];
+    const char *who = clr__ctx_str(ctx, n->attr);
     if (!who || !who[0])
         return clr__compare(0, (clr__cmp)n->cmp, n->num);
     int64_t units = -1;
     if (ctx->usage && ctx->usage->units)
-        units = ctx->usage->units(ctx->usage->arg, n->attr == ATTR_P_ID, who,
-                                  n->attr2 ? ctx->str[ATTR_MODEL] : NULL, (int)n->cls, ctx->t);
+        units =
+            ctx->usage->units(ctx->usage->arg, n->attr == ATTR_P_ID, who,
+                              n->attr2 ? clr__ctx_str(ctx, ATTR_MODEL) : NULL, (int)n->cls, ctx->t);
     if (units < 0) {
         if (ctx->usage_failed)
             *ctx->usage_failed = 1;
@@ -85,7 +104,7 @@ int clr__eval(const clr__ctx *ctx, const clr__node *n)
         clr__sym a = ctx->sym[n->attr], b = ctx->sym[n->attr2];
         if (a && b)
             return a == b;
-        const char *sa = ctx->str[n->attr], *sb = ctx->str[n->attr2];
+        const char *sa = clr__ctx_str(ctx, n->attr), *sb = clr__ctx_str(ctx, n->attr2);
         return sa[0] && sb[0] && strcmp(sa, sb) == 0;
     }
     case OP_IN: return clr__set_contains(n->set, ctx->sym[n->attr], ctx->t);

@@ -5,23 +5,28 @@
 #include "ruleset.h"
 
 /* What a condition can see of one request: every attribute resolved to a
- * symbol (0 when absent or never mentioned by the rulebooks), the raw strings
- * for attribute-to-attribute comparisons, and the model. */
+ * symbol (0 when absent or never mentioned by the rulebooks), the request
+ * itself (its raw strings, for attribute-to-attribute comparisons) and the
+ * model. */
 typedef struct clr__ctx {
     const clr_ruleset *rs;
     clr_time t;
     clr__sym sym[CLR__NSYMATTR];
-    const char *str[CLR__NSYMATTR]; /* NUL-terminated; "" when absent */
+    uint32_t row[CLR__NDIM + 1]; /* the index's row of each dimension; [CLR__NDIM] 0 */
     double units;
     const clr__model *model;
+    const clr_request *req; /* NULL when evaluating a model alone */
     /* screening: with screen NULL, no "on" test may be reached */
-    const clr_request *req;
     const clr_lists *lists;
     struct clr__screening *screen;
     int possible_as_hit;           /* count a possible match as a hit (to find review reasons) */
     const clr_usage_source *usage; /* usage conditions; NULL: they cannot be answered */
     int *usage_failed; /* set to 1 when a usage condition could not be answered; may be NULL */
 } clr__ctx;
+
+/* The string of symbol-valued attribute attr (< CLR__NSYMATTR), NUL-terminated;
+ * "" when absent. */
+const char *clr__ctx_str(const clr__ctx *ctx, int attr);
 
 /* Sets ctx up to evaluate conditions on model m alone (classes, scopes and
  * index rows that read only the model); request attributes are absent. */

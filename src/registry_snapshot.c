@@ -341,7 +341,10 @@ static void copy(char *dst, size_t cap, const char *src)
 {
     size_t n = strnlen(src, cap - 1);
     memcpy(dst, src, n);
-    dst[n] = '\0';
+    /* the NUL and the rest of its 8-byte word, which a decision reads (see
+       clr_request) */
+    size_t end = (n / 8 + 1) * 8 < cap ? (n / 8 + 1) * 8 : cap;
+    memset(dst + n, 0, end - n);
 }
 
 /* Fills dst (cap bytes) from registered when empty; flags a contradiction. */

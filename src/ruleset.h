@@ -21,9 +21,18 @@ typedef uint32_t clr__sym; /* an interned string; 0 is "absent or unknown" */
 #define CLR__SYM_HEAD 24
 typedef struct clr__sym_slot {
     clr__sym sym;
-    uint32_t len;
+    uint8_t len; /* < CLR_ID_MAX */
+    /* the symbol's rows in the index's dimensions, so that a look-up of a
+       request's field gives its row with no other read: d + 1 when d is the
+       only dimension where its row is not 0 (the row is then row); SYM_ROWS_NONE
+       when its row is 0 in all; 0 when unknown, the rows to be read from
+       row_of */
+    uint8_t row_dim;
+    uint16_t row;
     uint64_t head[CLR__SYM_HEAD / 8];
 } clr__sym_slot;
+
+#define SYM_ROWS_NONE 0xFF
 
 /* Attributes a condition may name. The first CLR__NDIM are symbol-valued
  * request attributes: the index's dimensions. */
@@ -115,16 +124,17 @@ typedef struct clr__node {
 } clr__node;
 
 typedef struct clr__model {
-    const char *id;
+    /* first, together: what every decision reads */
     clr__sym sym;
     clr__sym provider, origin;
+    uint32_t scopes;  /* bit i: rulebook i's scope holds (for model-only scopes) */
+    uint64_t classes; /* bit i: class i applies */
+    const char *id;
     const char *provider_str, *origin_str;
     double training_ops; /* NaN when unknown */
     int open_weights;    /* 0, 1; -1 unknown (treated as closed) */
     const clr__sym *tags;
     size_t ntags;
-    uint64_t classes; /* bit i: class i applies */
-    uint32_t scopes;  /* bit i: rulebook i's scope holds (for model-only scopes) */
 } clr__model;
 
 typedef struct clr__class {
@@ -157,6 +167,12 @@ typedef struct clr__rulebook {
     const clr__node *scope; /* NULL: applies to every request */
     const char *scope_text;
     int model_scope; /* the scope reads the model alone: precomputed per catalogue model */
+    /* for a scope "attr in G" (G undated) or "attr == x" on a symbol of the
+       request: bit s set when symbol s is in G (is x), so that the scope is
+       one bit test of the request's symbol; NULL otherwise */
+    const uint64_t *scope_syms;
+    uint32_t scope_nsyms; /* the bits of scope_syms: the symbols when it was made */
+    uint8_t scope_attr;
 } clr__rulebook;
 
 /* What deciding reads of a rule, in one cache line: whether it is live (its
@@ -204,6 +220,25 @@ typedef struct clr__dim_index {
 #define CLR__CHK_SMALL 28
 #define CLR__CHK_ONE (1u << 27)
 #define CLR__CHK_VAL ((1u << 27) - 1)
+/* A coarse check of the rule's validity window: the dimension field 12, in
+ * the low 28 bits the first day it is in force (days since
+ * CLR__WINDOW_EPOCH, clamped to 0..CLR__WINDOW_DAYS - 1) and the days from
+ * it to the last, 14 bits each; the request's day must lie between them. Passing it, the rule may
+ * still be out of force within the day: the slot's window is exact. */
+#define CLR__CHK_WINDOW (12u << CLR__CHK_DIM_SHIFT)
+#define CLR__WINDOW_EPOCH 946684800 /* 2000-01-01T00:00:00Z */
+#define CLR__WINDOW_DAYS (1u << 14)
+
+/* The day of instant t for CLR__CHK_WINDOW: days since CLR__WINDOW_EPOCH,
+ * clamped. Never decreases as t grows. */
+static inline uint32_t clr__window_day(clr_time t)
+{
+    if (t < CLR__WINDOW_EPOCH)
+        return 0;
+    uint64_t d = (uint64_t)(t - CLR__WINDOW_EPOCH) / 86400;
+    return d < CLR__WINDOW_DAYS ? (uint32_t)d : CLR__WINDOW_DAYS - 1;
+}
+
 /* A screening filter: the dimension field 13, in bit 0 "principal.name", in
  * bit 1 "principal.org_name"; the request must carry one of them (a name
  * screens against lists only when there is one). */
@@ -217,6 +252,13 @@ typedef struct clr__dim_index {
 /* A candidate's head word: its slot, shifted, and its number of checks. */
 #define CLR__CAND_SLOT_SHIFT 4
 #define CLR__CAND_NCHK_MASK 15u
+
+/* Where a cell's list lies in code: offset and length, in words. Lists are
+ * placed so that one of at most 16 words (64 bytes) lies on one cache line,
+ * and a longer one on as few as its length needs. */
+typedef struct clr__cell {
+    uint32_t off, len;
+} clr__cell;
 
 /* The candidate lists. Each rule is filed under one anchor: a pair of the
  * dimensions it constrains (the pair whose required values a request is least
@@ -232,9 +274,9 @@ typedef struct clr__dim_index {
 typedef struct clr__anchor {
     uint8_t d1, d2;
     uint32_t stride;
-    const uint64_t *full;  /* bit c: cell c's list is not empty (a small table, to
-                              skip the large one for most requests) */
-    const uint32_t *start; /* cells + 1 offsets into code */
+    const uint64_t *full;   /* bit c: cell c's list is not empty (a small table, to
+                               skip the large one for most requests) */
+    const clr__cell *cells; /* one per cell */
 } clr__anchor;
 
 #define CLR__MAX_ANCHORS (1 + CLR__NDIM + CLR__NDIM * (CLR__NDIM - 1) / 2)
@@ -242,8 +284,17 @@ typedef struct clr__anchor {
 typedef struct clr__cand_index {
     clr__anchor anchor[CLR__MAX_ANCHORS];
     size_t nanchors;
-    const uint32_t *code;
+    const uint32_t *code; /* on a cache-line boundary */
 } clr__cand_index;
+
+/* A country code's symbol and its rows in the four dimensions of countries,
+ * ATTR_P_NATIONALITY to ATTR_DESTINATION. */
+typedef struct clr__country {
+    clr__sym sym;
+    uint8_t row[4];
+} clr__country;
+
+_Static_assert(ATTR_DESTINATION - ATTR_P_NATIONALITY == 3, "the dimensions of countries follow");
 
 struct clr_ruleset {
     clr__arena arena;
@@ -258,7 +309,11 @@ struct clr_ruleset {
     size_t nsyms;
     struct clr__sym_slot *hash_slots; /* open addressing; sym 0: empty */
     size_t hash_mask;
+    unsigned hash_shift; /* 64 - log2(hash_mask + 1): a hash's top bits pick its slot */
     clr__sym country_sym[26 * 26];
+    /* by country code, as country_sym: the symbol and its rows, so that a
+       decision reads both at once; NULL when some row does not fit */
+    clr__country *country;
     int has_vocab_use, has_vocab_integration;
 
     clr__model *models;
@@ -296,11 +351,93 @@ enum { SYMF_VOCAB_USE = 1, SYMF_VOCAB_INTEGRATION = 2 };
 /* The symbol for len bytes of s, or 0 when s was never interned. Thread-safe. */
 clr__sym clr__sym_lookup(const clr_ruleset *rs, const char *s, size_t len);
 
-/* The symbol for the NUL-terminated string in a field of cap bytes (cap a
- * multiple of 8; the whole field readable), or 0 when it is empty, too long
- * or was never interned. Reads the string's last word whole, masking off the
- * bytes past its end, rather than byte by byte. Thread-safe. */
-clr__sym clr__sym_lookup_field(const clr_ruleset *rs, const char *field, size_t cap);
+/* The slot a field's look-up gives for a name with no symbol: symbol 0, no
+ * row in any dimension. */
+extern const clr__sym_slot clr__no_slot;
+
+/* What clr__sym_lookup_field does past its fast path, for any name: the slot
+ * of the symbol for the NUL-terminated string in a field of cap bytes, or
+ * &clr__no_slot when it is empty, too long or was never interned.
+ * Thread-safe. */
+const clr__sym_slot *clr__sym_lookup_field_slow(const clr_ruleset *rs, const char *field,
+                                                size_t cap);
+
+/* The probe of clr__sym_lookup_field past its first slot, i: a name of fewer
+ * than CLR__SYM_HEAD bytes whose zero-padded words are w0, w1, w2 (which
+ * tell it from every other name, its length included). */
+const clr__sym_slot *clr__sym_probe_short(const clr_ruleset *rs, size_t i, uint64_t w0, uint64_t w1,
+                                          uint64_t w2);
+
+/* A name's hash: its zero-padded words mixed in turn, those of its head up
+ * to the last that is not zero, and those past the head up to the one
+ * holding its end. Its top bits (hash_shift) pick the slot. */
+#define CLR__NAME_SEED 0x9E3779B97F4A7C15ULL
+
+static inline uint64_t clr__name_mix(uint64_t h, uint64_t w)
+{
+    return (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+}
+
+/* The mask of the bytes of a word before its first zero byte, given z, the
+ * word's zero-byte bits (not 0). */
+static inline uint64_t clr__bytes_before(uint64_t z)
+{
+    return ((z & -z) >> 7) - 1;
+}
+
+/* Bit 7 of each zero byte of w, the first one exact (those above it may be
+ * false). */
+static inline uint64_t clr__zero_bytes(uint64_t w)
+{
+    return (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
+}
+
+/* The slot of the symbol for the NUL-terminated string in a field of cap
+ * bytes (cap a multiple of 8 and at least CLR__SYM_HEAD; the whole field
+ * readable), or &clr__no_slot when it is empty, too long or was never
+ * interned. A name
+ * of up to CLR__SYM_HEAD - 1 bytes is read a word at a time, up to the word
+ * holding its NUL, with no pass before, and its first slot compared here.
+ * Thread-safe. */
+static inline __attribute__((always_inline)) const clr__sym_slot *
+clr__sym_lookup_field(const clr_ruleset *rs, const char *field, size_t cap)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* each word is read only when the name goes on into it: the field's
+       next cache line is not touched for a short name */
+    uint64_t w0, w1 = 0, w2 = 0, z, h;
+    __builtin_memcpy(&w0, field, 8);
+    if ((z = clr__zero_bytes(w0))) {
+        if (!(w0 &= clr__bytes_before(z)))
+            return &clr__no_slot; /* empty */
+        h = clr__name_mix(CLR__NAME_SEED, w0);
+    } else {
+        h = clr__name_mix(CLR__NAME_SEED, w0);
+        __builtin_memcpy(&w1, field + 8, 8);
+        if ((z = clr__zero_bytes(w1))) {
+            if ((w1 &= clr__bytes_before(z)))
+                h = clr__name_mix(h, w1);
+        } else {
+            h = clr__name_mix(h, w1);
+            __builtin_memcpy(&w2, field + 16, 8);
+            if (!(z = clr__zero_bytes(w2)))
+                return clr__sym_lookup_field_slow(rs, field, cap);
+            if ((w2 &= clr__bytes_before(z)))
+                h = clr__name_mix(h, w2);
+        }
+    }
+    if (!rs->hash_slots)
+        return &clr__no_slot;
+    size_t i = (size_t)(h >> rs->hash_shift);
+    const clr__sym_slot *e = &rs->hash_slots[i];
+    /* an empty slot's head is zero, and a name's first word is not */
+    if (e->head[0] == w0 && e->head[1] == w1 && e->head[2] == w2)
+        return e;
+    return e->sym ? clr__sym_probe_short(rs, (i + 1) & rs->hash_mask, w0, w1, w2) : &clr__no_slot;
+#else
+    return clr__sym_lookup_field_slow(rs, field, cap);
+#endif
+}
 
 /* A 64-bit hash of len bytes, eight at a time. */
 static inline uint64_t clr__hash(const char *s, size_t len)

@@ -26,84 +26,102 @@ static inline __attribute__((always_inline)) uint64_t word(const char *s, size_t
     return w;
 }
 
-static inline uint64_t mix(uint64_t h, uint64_t w)
-{
-    h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
-    return h ^ (h >> 31);
-}
-
-/* A name's hash and its first CLR__SYM_HEAD bytes, zero-padded, in one pass
- * over its words. */
+/* A name's hash (clr__name_mix) and its first CLR__SYM_HEAD bytes,
+ * zero-padded, in one pass over its words. */
 static inline __attribute__((always_inline)) uint64_t key(const char *s, size_t len, int room,
                                                           uint64_t head[3])
 {
     head[0] = word(s, len < 8 ? len : 8, room);
     head[1] = len > 8 ? word(s + 8, len < 16 ? len - 8 : 8, room) : 0;
     head[2] = len > 16 ? word(s + 16, len < 24 ? len - 16 : 8, room) : 0;
-    uint64_t h = mix(0x9E3779B97F4A7C15ULL ^ (uint64_t)len << 56, head[0]);
-    if (len > 8)
-        h = mix(h, head[1]);
-    if (len > 16)
-        h = mix(h, head[2]);
-    for (size_t i = CLR__SYM_HEAD; i < len; i += 8)
-        h = mix(h, word(s + i, len - i < 8 ? len - i : 8, room));
-    h = (h ^ (h >> 32)) * 0x94D049BB133111EBULL; /* the low bits, which pick the slot, from all */
-    return h ^ (h >> 29);
+    uint64_t h = clr__name_mix(CLR__NAME_SEED, head[0]);
+    if (head[1]) /* a name holds no NUL: head[2] is zero when head[1] is */
+        h = clr__name_mix(h, head[1]);
+    if (head[2])
+        h = clr__name_mix(h, head[2]);
+    for (size_t i = CLR__SYM_HEAD; i <= len; i += 8)
+        h = clr__name_mix(h, word(s + i, len - i < 8 ? len - i : 8, room));
+    return h;
 }
 
-static inline __attribute__((always_inline)) clr__sym find(const clr_ruleset *rs, const char *s,
-                                                           size_t len, int room)
+static inline __attribute__((always_inline)) const clr__sym_slot *
+find(const clr_ruleset *rs, const char *s, size_t len, int room)
 {
     if (!rs->hash_slots || len == 0)
-        return 0;
+        return NULL;
     uint64_t head[3];
     uint64_t h = key(s, len, room, head);
-    for (size_t i = (size_t)h & rs->hash_mask;; i = (i + 1) & rs->hash_mask) {
+    for (size_t i = (size_t)(h >> rs->hash_shift);; i = (i + 1) & rs->hash_mask) {
         const clr__sym_slot *e = &rs->hash_slots[i];
         if (e->sym == 0)
-            return 0;
+            return NULL;
         if (e->len == len && e->head[0] == head[0] && e->head[1] == head[1] &&
             e->head[2] == head[2] &&
             (len <= CLR__SYM_HEAD || memcmp(rs->sym_str[e->sym] + CLR__SYM_HEAD, s + CLR__SYM_HEAD,
                                             len - CLR__SYM_HEAD) == 0))
-            return e->sym;
+            return e;
     }
 }
 
 clr__sym clr__sym_lookup(const clr_ruleset *rs, const char *s, size_t len)
 {
-    return find(rs, s, len, 0);
+    const clr__sym_slot *e = find(rs, s, len, 0);
+    return e ? e->sym : 0;
 }
 
-clr__sym clr__sym_lookup_field(const clr_ruleset *rs, const char *field, size_t cap)
+const clr__sym_slot clr__no_slot = {.row_dim = SYM_ROWS_NONE};
+
+const clr__sym_slot *clr__sym_lookup_field_slow(const clr_ruleset *rs, const char *field,
+                                                size_t cap)
 {
-    size_t len = strlen(field); /* a request's fields end with a NUL */
-    return len < cap ? find(rs, field, len, 1) : 0;
+    size_t len = strnlen(field, cap);
+    const clr__sym_slot *e = len < cap ? find(rs, field, len, 1) : NULL;
+    return e ? e : &clr__no_slot;
 }
 
-/* Files sym in slots (a table of mask + 1). */
-static void place(clr__sym_slot *slots, size_t mask, clr__sym sym, const char *s, size_t len)
+const clr__sym_slot *clr__sym_probe_short(const clr_ruleset *rs, size_t i, uint64_t w0, uint64_t w1,
+                                          uint64_t w2)
+{
+    for (;; i = (i + 1) & rs->hash_mask) {
+        const clr__sym_slot *e = &rs->hash_slots[i];
+        if (e->sym == 0)
+            return &clr__no_slot;
+        if (e->head[0] == w0 && e->head[1] == w1 && e->head[2] == w2)
+            return e;
+    }
+}
+
+/* Files sym in slots (a table of mask + 1, 2^(64 - shift), slots). */
+static void place(clr__sym_slot *slots, size_t mask, unsigned shift, clr__sym sym, const char *s,
+                  size_t len)
 {
     uint64_t head[3];
-    size_t i = (size_t)key(s, len, 0, head) & mask;
+    size_t i = (size_t)(key(s, len, 0, head) >> shift);
     while (slots[i].sym)
         i = (i + 1) & mask;
     slots[i].sym = sym;
-    slots[i].len = (uint32_t)len;
+    slots[i].len = (uint8_t)len;
+    slots[i].row_dim = 0; /* unknown until the index is built */
     memcpy(slots[i].head, head, sizeof head);
 }
 
 static int grow_hash(clr_ruleset *rs)
 {
     size_t cap = rs->hash_slots ? (rs->hash_mask + 1) * 2 : 1024;
-    clr__sym_slot *slots = calloc(cap, sizeof(*slots));
+    unsigned shift = 64;
+    for (size_t c = cap; c > 1; c /= 2)
+        shift--;
+    /* on cache-line boundaries: a slot lies on one line */
+    clr__sym_slot *slots = aligned_alloc(64, cap * sizeof(*slots));
     if (!slots)
         return CLR_ENOMEM;
+    memset(slots, 0, cap * sizeof(*slots));
     for (size_t sym = 1; sym < rs->nsyms; sym++)
-        place(slots, cap - 1, (clr__sym)sym, rs->sym_str[sym], rs->sym_len[sym]);
+        place(slots, cap - 1, shift, (clr__sym)sym, rs->sym_str[sym], rs->sym_len[sym]);
     free(rs->hash_slots);
     rs->hash_slots = slots;
     rs->hash_mask = cap - 1;
+    rs->hash_shift = shift;
     return 0;
 }
 
@@ -161,7 +179,7 @@ int clr__sym_intern(clr_ruleset *rs, const char *s, size_t len, clr__sym *out)
     rs->sym_len[sym] = (uint32_t)len;
     rs->sym_model[sym] = -1;
     rs->sym_flags[sym] = 0;
-    place(rs->hash_slots, rs->hash_mask, sym, copy, len);
+    place(rs->hash_slots, rs->hash_mask, rs->hash_shift, sym, copy, len);
     if (len == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z')
         rs->country_sym[(s[0] - 'A') * 26 + (s[1] - 'A')] = sym;
     *out = sym;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -404,6 +405,126 @@ static void test_decision_ids_are_unique_uuidv7(void **state)
     assert_int_equal(a[14], '7');
     assert_true(a[19] == '8' || a[19] == '9' || a[19] == 'a' || a[19] == 'b');
     assert_string_not_equal(a, b);
+    /* every digit lower-case hex, the dashes in place, the first 48 bits the
+       time in ms */
+    for (int k = 0; k < 1000; k++) {
+        clr__decision_id(a);
+        for (int i = 0; i < 36; i++) {
+            if (i == 8 || i == 13 || i == 18 || i == 23)
+                assert_int_equal(a[i], '-');
+            else
+                assert_non_null(strchr("0123456789abcdef", a[i]));
+        }
+        assert_int_equal(a[14], '7');
+        assert_true(a[19] == '8' || a[19] == '9' || a[19] == 'a' || a[19] == 'b');
+        char ms_hex[13];
+        memcpy(ms_hex, a, 8);
+        memcpy(ms_hex + 8, a + 9, 4);
+        ms_hex[12] = '\0';
+        long long ms = strtoll(ms_hex, NULL, 16), now = (long long)time(NULL) * 1000;
+        assert_true(ms > now - 60000 && ms < now + 60000);
+        assert_string_not_equal(a, b);
+        memcpy(b, a, sizeof b);
+    }
+}
+
+/* A request field's name is found by its words, up to the one holding its
+ * NUL, whatever the bytes after the NUL: names of every length, those of 24
+ * bytes or more through the slow path, and names one byte shorter or longer
+ * than an interned one, which are not. */
+static void test_field_lookup_every_length(void **state)
+{
+    (void)state;
+    char text[12000];
+    size_t n = (size_t)snprintf(text, sizeof text, "rulebook rb { }\ngroup G { ");
+    for (int k = 2; k < CLR_ID_MAX; k += 2) /* even lengths only */
+        n += (size_t)snprintf(text + n, sizeof text - n, "%s%.*s", k > 2 ? ", " : "", k,
+                              "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmn"
+                              "opqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz");
+    snprintf(text + n, sizeof text - n, " }\nrule r { effect deny when principal.org in G }\n");
+    clr_ruleset *rs = compile(text);
+    static const char abc[] = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmn"
+                              "opqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz";
+    for (int k = 0; k < CLR_ID_MAX; k++) {
+        char field[CLR_ID_MAX];
+        memset(field, k % 3 ? 'Z' : 0xFF, sizeof field); /* bytes after the NUL */
+        memcpy(field, abc, (size_t)k);
+        field[k] = '\0';
+        const clr__sym_slot *e = clr__sym_lookup_field(rs, field, sizeof field);
+        clr__sym want = k ? clr__sym_lookup(rs, abc, (size_t)k) : 0;
+        assert_int_equal(e ? e->sym : 0, want);
+        assert_int_equal(want != 0, k >= 2 && k % 2 == 0);
+    }
+    clr_ruleset_unref(rs);
+}
+
+/* With more rows in a dimension of countries than the countries' table holds
+ * (255), rows are read from the dimension's own table: the same decisions. */
+static void test_many_country_rows(void **state)
+{
+    (void)state;
+    char text[8192];
+    size_t n = (size_t)snprintf(text, sizeof text, "%sgroup W { ", BASE);
+    for (int i = 0; i < 300; i++) /* AA, AB, ... LN: DE and FR among them, not US */
+        n += (size_t)snprintf(text + n, sizeof text - n, "%s%c%c", i ? ", " : "", 'A' + i / 26,
+                              'A' + i % 26);
+    snprintf(text + n, sizeof text - n,
+             " }\nrulebook r1 { }\n"
+             "rule wide { effect deny when destination in W and use == military }\n"
+             "rule fr { effect review when destination == FR }\n");
+    clr_ruleset *rs = compile(text);
+    assert_null(rs->country); /* the rows do not fit: the fallback is what is tested */
+    clr_decision d;
+    clr_request q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"country\":\"DE\"},"
+                            "\"use\":\"military\",\"integration\":\"api\"}");
+    assert_int_equal(clr_decide(rs, &q, &d, NULL), 0);
+    assert_int_equal(d.outcome, CLR_DENY);
+    assert_true(fired(&d, "wide"));
+    q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"country\":\"FR\"},"
+                "\"use\":\"research\",\"integration\":\"api\"}");
+    assert_int_equal(clr_decide(rs, &q, &d, NULL), 0);
+    assert_int_equal(d.outcome, CLR_REVIEW);
+    assert_true(fired(&d, "fr") && !fired(&d, "wide"));
+    q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"country\":\"US\"},"
+                "\"use\":\"military\",\"integration\":\"api\"}");
+    assert_int_equal(clr_decide(rs, &q, &d, NULL), 0);
+    assert_int_equal(d.outcome, CLR_ALLOW);
+    clr_ruleset_unref(rs);
+    /* with few rows, the table is there */
+    snprintf(text, sizeof text,
+             "%srulebook r1 { }\nrule fr { effect review when destination == FR }\n", BASE);
+    rs = compile(text);
+    assert_non_null(rs->country);
+    clr_ruleset_unref(rs);
+}
+
+/* A value some rules require of two dimensions has no single row in its
+ * look-up slot: its rows are read from the dimensions' tables. */
+static void test_value_in_two_dimensions(void **state)
+{
+    (void)state;
+    char text[4096];
+    snprintf(text, sizeof text,
+             "%srulebook r1 { }\n"
+             "rule by-org { effect review when principal.org == acme and use == military }\n"
+             "rule by-app { effect deny when app == acme and use == military }\n",
+             BASE);
+    clr_ruleset *rs = compile(text);
+    clr_decision d;
+    clr_request q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"org\":\"acme\","
+                            "\"country\":\"DE\"},\"use\":\"military\",\"integration\":\"api\"}");
+    assert_int_equal(clr_decide(rs, &q, &d, NULL), 0);
+    assert_true(fired(&d, "by-org") && !fired(&d, "by-app"));
+    q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"country\":\"DE\"},"
+                "\"app\":\"acme\",\"use\":\"military\",\"integration\":\"api\"}");
+    assert_int_equal(clr_decide(rs, &q, &d, NULL), 0);
+    assert_true(fired(&d, "by-app") && !fired(&d, "by-org"));
+    q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"org\":\"acme\","
+                "\"country\":\"DE\"},\"app\":\"acme\",\"use\":\"military\","
+                "\"integration\":\"api\"}");
+    assert_int_equal(clr_decide(rs, &q, &d, NULL), 0);
+    assert_true(fired(&d, "by-app") && fired(&d, "by-org"));
+    clr_ruleset_unref(rs);
 }
 
 /* ---- the index against exhaustive evaluation ------------------------------- */
@@ -557,10 +678,14 @@ static const char *random_rulebook(void)
             gen_cond(c, sizeof c, 0);
             n += (size_t)snprintf(text + n, sizeof text - n, "rule r%d { effect %s when %s", r,
                                   effects[rnd(4)], c);
+            /* windows from midnight, or from within a day, which the
+               index's check of days cannot tell from the whole day */
             if (rnd(4) == 0)
-                n += (size_t)snprintf(text + n, sizeof text - n, " from 2026-0%u-10", 1 + rnd(9));
+                n += (size_t)snprintf(text + n, sizeof text - n, " from 2026-0%u-10%s", 1 + rnd(9),
+                                      rnd(2) ? "T06:30:00Z" : "");
             if (rnd(4) == 0)
-                n += (size_t)snprintf(text + n, sizeof text - n, " until 2026-0%u-20", 1 + rnd(9));
+                n += (size_t)snprintf(text + n, sizeof text - n, " until 2026-0%u-20%s", 1 + rnd(9),
+                                      rnd(2) ? "T18:00:00Z" : "");
             n += (size_t)snprintf(text + n, sizeof text - n, " }\n");
         }
         for (int e = 0; e < 4; e++) {
@@ -594,6 +719,8 @@ static clr_request random_request(void)
     snprintf(q.use, sizeof q.use, "%s", USES[rnd(4)]);
     snprintf(q.integration, sizeof q.integration, "%s", INTS[rnd(3)]);
     q.time = 1767225600 + (clr_time)rnd(300) * 86400 / 1; /* 2026 */
+    if (rnd(2))
+        q.time += (clr_time)rnd(86400); /* within the day */
     q.units = rnd(3000);
     q.model_attributes.training_ops = -1;
     q.model_attributes.open_weights = -1;
@@ -757,6 +884,9 @@ int main(void)
         cmocka_unit_test(test_rulebook_without_rules),
         cmocka_unit_test(test_usage_condition_without_figures),
         cmocka_unit_test(test_decision_ids_are_unique_uuidv7),
+        cmocka_unit_test(test_field_lookup_every_length),
+        cmocka_unit_test(test_many_country_rows),
+        cmocka_unit_test(test_value_in_two_dimensions),
         cmocka_unit_test(test_index_matches_exhaustive_evaluation),
         cmocka_unit_test(test_wide_index_matches_exhaustive_evaluation),
     };
