@@ -16,6 +16,25 @@ struct clr__arena_block {
 
 #define BLOCK_MIN (64 * 1024)
 
+/* Under AddressSanitizer every allocation is followed by a poisoned red zone,
+ * so that a write past the end of one allocation into the next is reported
+ * rather than silently corrupting the compiled set. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN 1
+#endif
+#endif
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define REDZONE 32
+#else
+#define REDZONE 0
+#define ASAN_POISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#endif
+
 void clr__arena_init(clr__arena *a)
 {
     a->head = NULL;
@@ -28,6 +47,7 @@ void clr__arena_free(clr__arena *a)
     clr__arena_block *b = a->head;
     while (b) {
         clr__arena_block *next = b->next;
+        ASAN_UNPOISON_MEMORY_REGION(b->data, b->size);
         free(b);
         b = next;
     }
@@ -38,7 +58,7 @@ void clr__arena_free(clr__arena *a)
 void *clr__arena_alloc(clr__arena *a, size_t size)
 {
     const size_t align = sizeof(max_align_t);
-    size_t need = (size + align - 1) / align * align;
+    size_t need = (size + REDZONE + align - 1) / align * align;
     if (need < size) {
         a->failed = 1;
         return NULL;
@@ -62,9 +82,11 @@ void *clr__arena_alloc(clr__arena *a, size_t size)
         b->next = a->head;
         a->head = b;
         a->total += bsize;
+        ASAN_POISON_MEMORY_REGION(b->data, bsize);
     }
     void *p = (char *)b->data + b->used;
     b->used += need;
+    ASAN_UNPOISON_MEMORY_REGION(p, size);
     memset(p, 0, size);
     return p;
 }
