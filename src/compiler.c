@@ -815,15 +815,22 @@ static unsigned dims_read(const clr__node *n)
 
 #define CONJUNCTS_MAX 32
 
-/* The conjuncts of n's top-level "and" chain into out; their number, or more
- * than cap when they do not fit. */
-static size_t conjuncts(const clr__node *n, const clr__node **out, size_t k, size_t cap)
+/* The operands of n's top-level chain of op ("and" or "or") into out from
+ * out[k] on; their number with the k before, or more than cap when they do not
+ * fit. */
+static size_t flatten(const clr__node *n, clr__op op, const clr__node **out, size_t k, size_t cap)
 {
-    if (n->op == OP_AND)
-        return conjuncts(n->r, out, conjuncts(n->l, out, k, cap), cap);
+    if (n->op == op)
+        return flatten(n->r, op, out, flatten(n->l, op, out, k, cap), cap);
     if (k < cap)
         out[k] = n;
     return k + 1;
+}
+
+/* The conjuncts of n's top-level "and" chain. */
+static size_t conjuncts(const clr__node *n, const clr__node **out, size_t k, size_t cap)
+{
+    return flatten(n, OP_AND, out, k, cap);
 }
 
 /* The conjuncts of a rule that its candidate entries check beyond the
@@ -845,15 +852,10 @@ typedef struct eithers {
                      or a marker and the number's two */
 } eithers;
 
-/* The sides of n's top-level "or" chain into out; their number, or more than
- * cap when they do not fit. */
+/* The sides of n's top-level "or" chain. */
 static size_t disjuncts(const clr__node *n, const clr__node **out, size_t k, size_t cap)
 {
-    if (n->op == OP_OR)
-        return disjuncts(n->r, out, disjuncts(n->l, out, k, cap), cap);
-    if (k < cap)
-        out[k] = n;
-    return k + 1;
+    return flatten(n, OP_OR, out, k, cap);
 }
 
 /* Whether test n can be checked by the row of its dimension, given rows for
