@@ -317,12 +317,17 @@ int clr_lists_version_load(clr_lists **out, clr_lists_version *info, clr_store *
         return rc;
     const char *tmpdir = getenv("TMPDIR");
     char root[PATH_MAX];
-    /* mkdtemp's template: the X's become a unique name */
-    if ((size_t)snprintf(root, sizeof root, "%s/clearance-lists-XXXXXX",
-                         tmpdir && *tmpdir ? tmpdir : "/tmp") >= sizeof root ||
-        !mkdtemp(root)) {
+    /* the template mkdtemp replaces the six trailing X's of */
+    static const char TEMPLATE[] = "clearance-lists-XXXXXX";
+    const char *dir = tmpdir && *tmpdir ? tmpdir : "/tmp";
+    if ((size_t)snprintf(root, sizeof root, "%s/%s", dir, TEMPLATE) >= sizeof root) {
         free(files);
-        clr__store_fail(s, "cannot create a temporary folder: %s", strerror(errno));
+        clr__store_fail(s, "the temporary folder's name under %s is too long", dir);
+        return CLR_EIO;
+    }
+    if (!mkdtemp(root)) {
+        free(files);
+        clr__store_fail(s, "cannot create a temporary folder under %s: %s", dir, strerror(errno));
         return CLR_EIO;
     }
     cJSON *a = cJSON_Parse(files);
