@@ -3,6 +3,7 @@
  * flagging contradictions, applying adjudications and finding a key's user
  * allocate nothing. */
 #include "registry_internal.h"
+#include "ruleset.h"
 #include "screen_internal.h"
 
 #include <cjson/cJSON.h>
@@ -341,10 +342,7 @@ static void copy(char *dst, size_t cap, const char *src)
 {
     size_t n = strnlen(src, cap - 1);
     memcpy(dst, src, n);
-    /* the NUL and the rest of its 8-byte word, which a decision reads (see
-       clr_request) */
-    size_t end = (n / 8 + 1) * 8 < cap ? (n / 8 + 1) * 8 : cap;
-    memset(dst + n, 0, end - n);
+    clr__field_pad(dst, n, cap);
 }
 
 /* Fills dst (cap bytes) from registered when empty; flags a contradiction. */

@@ -1,6 +1,7 @@
 /* Requests: parsing and validating the JSON contract, and writing it back. */
 #include "clearance.h"
 #include "jsonw.h"
+#include "ruleset.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -104,14 +105,8 @@ static int get_string(const cJSON *v, const char *path, char *out, size_t cap, i
         return required ? fail(err, path, "must not be empty") : 0;
     if (len >= cap)
         return fail(err, path, "longer than %zu bytes", cap - 1);
-    memcpy(out, s, len + 1);
-    /* the rest of the 8-byte word holding the NUL zeroed: a decision reads
-       the name a word at a time (the bytes after the NUL are masked off, but
-       a memory checker would see them read) */
-    if (cap - len - 1 >= 8)
-        memset(out + len + 1, 0, 8); /* one store; past the word is harmless */
-    else
-        memset(out + len + 1, 0, cap - len - 1);
+    memcpy(out, s, len);
+    clr__field_pad(out, len, cap);
     return 0;
 }
 

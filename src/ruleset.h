@@ -12,6 +12,7 @@
 #include "clearance.h"
 
 #include <stdint.h>
+#include <string.h>
 
 typedef uint32_t clr__sym; /* an interned string; 0 is "absent or unknown" */
 
@@ -354,6 +355,16 @@ clr__sym clr__sym_lookup(const clr_ruleset *rs, const char *s, size_t len);
 /* The slot a field's look-up gives for a name with no symbol: symbol 0, no
  * row in any dimension. */
 extern const clr__sym_slot clr__no_slot;
+
+/* Zeroes a request field of cap bytes from its NUL, at len, to the end of the
+ * 8-byte word holding it: clr__sym_lookup_field reads a field a word at a
+ * time, and what follows the NUL is masked off, but a memory checker would
+ * otherwise see bytes read that were never written. */
+static inline void clr__field_pad(char *field, size_t len, size_t cap)
+{
+    size_t end = (len / 8 + 1) * 8;
+    memset(field + len, 0, (end < cap ? end : cap) - len);
+}
 
 /* What clr__sym_lookup_field does past its fast path, for any name: the slot
  * of the symbol for the NUL-terminated string in a field of cap bytes, or
