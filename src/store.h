@@ -148,6 +148,42 @@ extern const char *const clr__store_migrations[CLR_STORE_SCHEMA_VERSION];
 /* Whether path names a PostgreSQL database (postgresql:// or postgres://). */
 int clr__store_is_pg(const char *path);
 
+/* Audit rows held back inside a transaction, copied, to go to the store many
+ * to a statement (store_rows.c). A row's byte fields live in bytes at off[j],
+ * len[j], in the order decision_id, outcome, rules_version, request, decision,
+ * hash. Not thread-safe: one per store handle. */
+#define CLR__PENDING_FIELDS 6
+typedef struct clr__pending_row {
+    int64_t seq, time;
+    size_t off[CLR__PENDING_FIELDS], len[CLR__PENDING_FIELDS];
+} clr__pending_row;
+
+typedef struct clr__pending_rows {
+    clr__pending_row *rows;
+    size_t n, cap;
+    char *bytes;
+    size_t nbytes, bytes_cap;
+} clr__pending_rows;
+
+/* Copies row to the end of q. Returns 0, or CLR_ENOMEM (q unchanged). */
+int clr__pending_add(clr__pending_rows *q, const clr__audit_row *row);
+
+/* Byte field j of pending row r. */
+static inline clr__bytes clr__pending_field(const clr__pending_rows *q, const clr__pending_row *r,
+                                            int j)
+{
+    return (clr__bytes){q->bytes + r->off[j], r->len[j]};
+}
+
+/* Empties q, keeping its memory for the next transaction. */
+static inline void clr__pending_clear(clr__pending_rows *q)
+{
+    q->n = q->nbytes = 0;
+}
+
+/* Frees q's memory; q is empty afterwards. */
+void clr__pending_free(clr__pending_rows *q);
+
 /* clr_store_open for a PostgreSQL URL (store_pg.c). */
 int clr__store_pg_open(clr_store **out, const char *url, const clr_store_options *opts,
                        char *errbuf, size_t errcap);

@@ -33,15 +33,6 @@
 #define MAX_PARAMS 64
 #define MAX_COLS 32
 
-/* An audit record waiting to be sent: its byte fields live in the store's
- * pending buffer at off[i], len[i] (decision_id, outcome, rules_version,
- * request, decision, hash). */
-typedef struct pending_row {
-    int64_t seq, time;
-    size_t off[6];
-    size_t len[6];
-} pending_row;
-
 typedef struct pg_store {
     clr_store base; /* first: a clr_store * is a pg_store * */
     PGconn *conn;
@@ -49,10 +40,7 @@ typedef struct pg_store {
     int read_only;
     int lock_timeout_ms;
     /* audit records appended in this transaction and not yet sent (flush) */
-    pending_row *rows;
-    size_t nrows, rows_cap;
-    char *bytes;
-    size_t nbytes, bytes_cap;
+    clr__pending_rows pending;
 } pg_store;
 
 /* Records sent in one INSERT: 8 parameters each, within PostgreSQL's 65,535. */
@@ -278,16 +266,16 @@ static int insert_rows(pg_store *p, size_t first, size_t n)
                                  "INSERT INTO audit_log (seq, decision_id, time, outcome,"
                                  " rules_version, request, decision, hash) VALUES ");
     for (size_t i = 0; i < n; i++) {
-        const pending_row *r = &p->rows[first + i];
+        const clr__pending_row *r = &p->pending.rows[first + i];
         size_t k = 8 * i;
-        static const Oid field_type[6] = {OID_TEXT, OID_TEXT, OID_TEXT,
-                                          OID_TEXT, OID_TEXT, OID_BYTEA};
-        static const int field_param[6] = {1, 3, 4, 5, 6, 7};
+        static const Oid field_type[CLR__PENDING_FIELDS] = {OID_TEXT, OID_TEXT, OID_TEXT,
+                                                            OID_TEXT, OID_TEXT, OID_BYTEA};
+        static const int field_param[CLR__PENDING_FIELDS] = {1, 3, 4, 5, 6, 7};
         param_int(&t[k], &v[k], &l[k], ints + 16 * i, r->seq);
         param_int(&t[k + 2], &v[k + 2], &l[k + 2], ints + 16 * i + 8, r->time);
-        for (int j = 0; j < 6; j++)
+        for (int j = 0; j < CLR__PENDING_FIELDS; j++)
             param_bytes(&t[k + field_param[j]], &v[k + field_param[j]], &l[k + field_param[j]],
-                        (clr__bytes){p->bytes + r->off[j], r->len[j]}, field_type[j]);
+                        clr__pending_field(&p->pending, r, j), field_type[j]);
         at +=
             (size_t)snprintf(sql + at, cap - at, "%s($%zu,$%zu,$%zu,$%zu,$%zu,$%zu,$%zu,$%zu)",
                              i ? "," : "", k + 1, k + 2, k + 3, k + 4, k + 5, k + 6, k + 7, k + 8);
@@ -319,17 +307,16 @@ done:
 static int flush(pg_store *p)
 {
     int rc = 0;
-    for (size_t first = 0; first < p->nrows && !rc; first += FLUSH_ROWS)
-        rc = insert_rows(p, first, p->nrows - first < FLUSH_ROWS ? p->nrows - first : FLUSH_ROWS);
-    p->nrows = 0;
-    p->nbytes = 0;
+    size_t n = p->pending.n;
+    for (size_t first = 0; first < n && !rc; first += FLUSH_ROWS)
+        rc = insert_rows(p, first, n - first < FLUSH_ROWS ? n - first : FLUSH_ROWS);
+    clr__pending_clear(&p->pending);
     return rc;
 }
 
 static void drop_pending(pg_store *p)
 {
-    p->nrows = 0;
-    p->nbytes = 0;
+    clr__pending_clear(&p->pending);
 }
 
 static void p_rollback(clr_store *s);
@@ -412,8 +399,7 @@ static void p_close(clr_store *s)
 {
     pg_store *p = (pg_store *)s;
     PQfinish(p->conn);
-    free(p->rows);
-    free(p->bytes);
+    clr__pending_free(&p->pending);
     free(p);
 }
 
@@ -501,40 +487,9 @@ static int p_audit_tail(clr_store *s, int64_t *seq, unsigned char hash[CLR_AUDIT
 static int p_audit_insert(clr_store *s, const clr__audit_row *row)
 {
     pg_store *p = (pg_store *)s;
-    const clr__bytes fields[6] = {row->decision_id, row->outcome,  row->rules_version,
-                                  row->request,     row->decision, row->hash};
-    size_t need = 0;
-    for (int j = 0; j < 6; j++)
-        need += fields[j].n;
-    if (p->nrows == p->rows_cap) {
-        size_t cap = p->rows_cap ? 2 * p->rows_cap : 64;
-        pending_row *rows = realloc(p->rows, cap * sizeof *rows);
-        if (!rows)
-            return clr__store_fail(s, "appending an audit record: out of memory");
-        p->rows = rows;
-        p->rows_cap = cap;
-    }
-    if (p->nbytes + need > p->bytes_cap) {
-        size_t cap = p->bytes_cap ? p->bytes_cap : 65536;
-        while (cap < p->nbytes + need)
-            cap *= 2;
-        char *bytes = realloc(p->bytes, cap);
-        if (!bytes)
-            return clr__store_fail(s, "appending an audit record: out of memory");
-        p->bytes = bytes;
-        p->bytes_cap = cap;
-    }
-    pending_row *r = &p->rows[p->nrows++];
-    r->seq = row->seq;
-    r->time = row->time;
-    for (int j = 0; j < 6; j++) {
-        r->off[j] = p->nbytes;
-        r->len[j] = fields[j].n;
-        if (fields[j].n)
-            memcpy(p->bytes + p->nbytes, fields[j].p, fields[j].n);
-        p->nbytes += fields[j].n;
-    }
-    return !p->in_tx || p->nrows >= FLUSH_ROWS ? flush(p) : 0;
+    if (clr__pending_add(&p->pending, row))
+        return clr__store_fail(s, "appending an audit record: out of memory");
+    return !p->in_tx || p->pending.n >= FLUSH_ROWS ? flush(p) : 0;
 }
 
 static int p_checkpoint_insert(clr_store *s, const clr__checkpoint_row *row)

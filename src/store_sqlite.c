@@ -17,13 +17,7 @@ typedef struct sqlite_store {
     sqlite3_stmt *insert, *insert_many;
     /* audit rows appended in this transaction and not yet inserted: they go
        in INSERT_ROWS at a time, one statement each (see q_audit_insert) */
-    struct pending_row {
-        int64_t seq, time;
-        size_t off[6], len[6];
-    } rows[INSERT_ROWS];
-    size_t nrows;
-    char *bytes;
-    size_t nbytes, bytes_cap;
+    clr__pending_rows pending;
     sqlite3_stmt *tail;
     sqlite3_stmt *cp_insert;
     sqlite3_stmt *cache[64]; /* cached_stmt */
@@ -189,7 +183,7 @@ static void q_close(clr_store *s)
     free(q->path);
     sqlite3_finalize(q->insert);
     sqlite3_finalize(q->insert_many);
-    free(q->bytes);
+    clr__pending_free(&q->pending);
     sqlite3_finalize(q->tail);
     sqlite3_finalize(q->cp_insert);
     for (int i = 0; i < q->ncached; i++) {
@@ -205,7 +199,7 @@ static int flush_rows(sqlite_store *q);
 static int q_begin(clr_store *s, int write)
 {
     sqlite_store *q = (sqlite_store *)s;
-    q->nrows = q->nbytes = 0;
+    clr__pending_clear(&q->pending);
     return exec(q, write ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 
@@ -221,7 +215,7 @@ static int q_commit(clr_store *s)
 static void q_rollback(clr_store *s)
 {
     sqlite_store *q = (sqlite_store *)s;
-    q->nrows = q->nbytes = 0;
+    clr__pending_clear(&q->pending);
     sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
@@ -270,15 +264,14 @@ static int bind_bytes(sqlite3_stmt *st, int i, clr__bytes b, int blob)
 }
 
 /* Binds pending row r's eight values from parameter first on. */
-static void bind_row(sqlite_store *q, sqlite3_stmt *st, int first, const struct pending_row *r)
+static void bind_row(sqlite_store *q, sqlite3_stmt *st, int first, const clr__pending_row *r)
 {
     sqlite3_bind_int64(st, first, r->seq);
     sqlite3_bind_int64(st, first + 2, r->time);
-    static const int param[6] = {1, 3, 4, 5, 6, 7}; /* after seq; time is 2 */
-    for (int j = 0; j < 6; j++) {
-        clr__bytes b = {q->bytes + r->off[j], r->len[j]};
-        bind_bytes(st, first + param[j], b, j == 5);
-    }
+    static const int param[CLR__PENDING_FIELDS] = {1, 3, 4, 5, 6, 7}; /* after seq; time is 2 */
+    for (int j = 0; j < CLR__PENDING_FIELDS; j++)
+        bind_bytes(st, first + param[j], clr__pending_field(&q->pending, r, j),
+                   j == CLR__PENDING_FIELDS - 1);
 }
 
 /* Inserts the pending audit rows: INSERT_ROWS to a statement, the rest one
@@ -287,7 +280,7 @@ static int flush_rows(sqlite_store *q)
 {
     int rc = 0;
     size_t i = 0;
-    if (q->nrows == INSERT_ROWS) {
+    if (q->pending.n == INSERT_ROWS) {
         char sql[128 + INSERT_ROWS * 20];
         size_t n = 0;
         if (!q->insert_many) {
@@ -301,25 +294,24 @@ static int flush_rows(sqlite_store *q)
         rc = prepare(q, &q->insert_many, sql);
         if (!rc) {
             for (int k = 0; k < INSERT_ROWS; k++)
-                bind_row(q, q->insert_many, 1 + 8 * k, &q->rows[k]);
+                bind_row(q, q->insert_many, 1 + 8 * k, &q->pending.rows[k]);
             if (sqlite3_step(q->insert_many) != SQLITE_DONE)
                 rc = fail_db(q, "appending audit records");
             sqlite3_reset(q->insert_many);
         }
         i = INSERT_ROWS;
     }
-    for (; i < q->nrows && !rc; i++) {
+    for (; i < q->pending.n && !rc; i++) {
         if ((rc = prepare(q, &q->insert,
                           "INSERT INTO audit_log (seq, decision_id, time, outcome, rules_version,"
                           " request, decision, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")))
             break;
-        bind_row(q, q->insert, 1, &q->rows[i]);
+        bind_row(q, q->insert, 1, &q->pending.rows[i]);
         if (sqlite3_step(q->insert) != SQLITE_DONE)
             rc = fail_db(q, "appending an audit record");
         sqlite3_reset(q->insert);
     }
-    q->nrows = 0;
-    q->nbytes = 0;
+    clr__pending_clear(&q->pending);
     return rc;
 }
 
@@ -329,32 +321,9 @@ static int flush_rows(sqlite_store *q)
 static int q_audit_insert(clr_store *s, const clr__audit_row *r)
 {
     sqlite_store *q = (sqlite_store *)s;
-    const clr__bytes f[6] = {r->decision_id, r->outcome,  r->rules_version,
-                             r->request,     r->decision, r->hash};
-    size_t need = 0;
-    for (int j = 0; j < 6; j++)
-        need += f[j].n;
-    if (q->nbytes + need > q->bytes_cap) {
-        size_t cap = q->bytes_cap ? q->bytes_cap : 65536;
-        while (cap < q->nbytes + need)
-            cap *= 2;
-        char *bytes = realloc(q->bytes, cap);
-        if (!bytes)
-            return clr__store_fail(s, "appending an audit record: out of memory");
-        q->bytes = bytes;
-        q->bytes_cap = cap;
-    }
-    struct pending_row *p = &q->rows[q->nrows++];
-    p->seq = r->seq;
-    p->time = r->time;
-    for (int j = 0; j < 6; j++) {
-        p->off[j] = q->nbytes;
-        p->len[j] = f[j].n;
-        if (f[j].n)
-            memcpy(q->bytes + q->nbytes, f[j].p, f[j].n);
-        q->nbytes += f[j].n;
-    }
-    return q->nrows == INSERT_ROWS ? flush_rows(q) : 0;
+    if (clr__pending_add(&q->pending, r))
+        return clr__store_fail(s, "appending an audit record: out of memory");
+    return q->pending.n == INSERT_ROWS ? flush_rows(q) : 0;
 }
 
 static int q_checkpoint_insert(clr_store *s, const clr__checkpoint_row *r)
