@@ -40,6 +40,20 @@ static void put_time(srv_buf *b, clr_time t)
         srv_buf_printf(b, "\"%s\"", buf);
 }
 
+/* A rule's ",effect,from,until" members (effect null for an exemption). */
+static void put_effect_window(srv_buf *b, const clr_rule_info *ri)
+{
+    srv_buf_puts(b, ",\"effect\":");
+    if (ri->is_exemption)
+        srv_buf_puts(b, "null");
+    else
+        put_str(b, clr_effect_name(ri->effect));
+    srv_buf_puts(b, ",\"from\":");
+    put_time(b, ri->from);
+    srv_buf_puts(b, ",\"until\":");
+    put_time(b, ri->until);
+}
+
 /* ---- GET /v1/rules/timeline ------------------------------------------------ */
 
 #define HISTORY_MAX 20 /* the latest stored versions described */
@@ -89,15 +103,7 @@ static void put_versions(srv_req *r, srv_buf *b)
             put_str(b, ri.id);
             srv_buf_puts(b, ",\"rulebook\":");
             put_str(b, ri.rulebook);
-            srv_buf_puts(b, ",\"effect\":");
-            if (ri.is_exemption)
-                srv_buf_puts(b, "null");
-            else
-                put_str(b, clr_effect_name(ri.effect));
-            srv_buf_puts(b, ",\"from\":");
-            put_time(b, ri.from);
-            srv_buf_puts(b, ",\"until\":");
-            put_time(b, ri.until);
+            put_effect_window(b, &ri);
             srv_buf_puts(b, ",\"condition\":");
             put_str(b, ri.condition);
             srv_buf_puts(b, "}");
@@ -145,15 +151,7 @@ void srv_route_rules_timeline(srv_req *r)
         put_str(b, ri.rulebook);
         srv_buf_puts(b, ",\"jurisdiction\":");
         put_str(b, ri.jurisdiction);
-        srv_buf_puts(b, ",\"effect\":");
-        if (ri.is_exemption)
-            srv_buf_puts(b, "null");
-        else
-            put_str(b, clr_effect_name(ri.effect));
-        srv_buf_puts(b, ",\"from\":");
-        put_time(b, ri.from);
-        srv_buf_puts(b, ",\"until\":");
-        put_time(b, ri.until);
+        put_effect_window(b, &ri);
         srv_buf_puts(b, ",\"citation\":");
         put_str(b, ri.citation);
         srv_buf_puts(b, ",\"message\":");
