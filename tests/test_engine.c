@@ -1,11 +1,13 @@
 /* The engine: atomic swaps while readers decide. */
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -65,18 +67,26 @@ static void test_swap_under_readers(void **state)
         rd[i] = (reader){e, &stop, 0, 0};
         assert_int_equal(pthread_create(&t[i], NULL, read_loop, &rd[i]), 0);
     }
-    /* at least 2,000 swaps, and until every reader has decided a good many
-       times across them (on a loaded machine readers may start late) */
-    for (int i = 0;; i++) {
+    /* at least 2,000 swaps, yielding now and then so that the readers decide
+       between them; then wait (not swap) until every reader has decided a good
+       many times: on a loaded machine, or under valgrind, which runs one thread
+       at a time, readers may start late. A minute without that fails. */
+    for (int i = 0; i < 2000; i++) {
         /* a fresh set each time, so freed sets would be noticed by ASan */
         clr_ruleset *fresh = compile(i % 2 ? "deny" : "review");
         clr_engine_swap(e, fresh);
         clr_ruleset_unref(fresh);
+        if (i % 16 == 0)
+            sched_yield();
+    }
+    for (int waited_ms = 0;; waited_ms++) {
         int slow = 0;
         for (int k = 0; k < 3; k++)
             slow |= __atomic_load_n(&rd[k].decisions, __ATOMIC_RELAXED) < 1000;
-        if (i >= 2000 && !slow)
+        if (!slow)
             break;
+        assert_true(waited_ms < 60000);
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
     }
     stop = 1;
     uint64_t total = 0;
