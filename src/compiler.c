@@ -1367,8 +1367,23 @@ static size_t set_refs(clr_ruleset *rs, uint32_t **refs)
             size_t n1 = an->d1 < CLR__NDIM ? rs->index[an->d1].nrows : 1;
             size_t n2 = an->d2 < CLR__NDIM ? rs->index[an->d2].nrows : 1;
             for (size_t cell = 0; cell < n1 * n2; cell++) {
+                if (!an->cells[cell].len)
+                    continue;
                 uint32_t *code = (uint32_t *)ci->code + an->cells[cell].off;
                 uint32_t *end = code + an->cells[cell].len;
+                uint32_t na = code[0], nb = code[1];
+                code += 2;
+                /* the fixed entries' checks, then the general entries' */
+                for (uint32_t k = 0; k < na + nb; k++) {
+                    uint32_t c = code[1];
+                    if (!((rs->small_dims >> (c >> CLR__CHK_DIM_SHIFT)) & 1) &&
+                        !(c & CLR__CHK_ONE)) {
+                        if (refs)
+                            refs[n] = &code[1];
+                        n++;
+                    }
+                    code += k < na ? 2 : 3;
+                }
                 while (code < end) {
                     uint32_t *next = code + 1 + (*code & CLR__CAND_NCHK_MASK);
                     for (code++; code < next; code++) {
@@ -1470,7 +1485,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
     int8_t(*anc)[3] = calloc(nbits ? nbits : 1, sizeof(*anc));
     uint32_t(*ew)[CLR__CAND_NCHK_MASK] = calloc(nbits ? nbits : 1, sizeof(*ew));
     uint64_t *bm = NULL;
-    uint32_t *count = NULL, *len = NULL;
+    uint32_t *count = NULL, *len = NULL, *na = NULL, *nb = NULL;
     size_t maxrows = 1;
     for (int d = 0; d < CLR__NDIM; d++)
         if (rs->index[d].nrows > maxrows)
@@ -1490,6 +1505,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
     for (int d = 0; d < CLR__NDIM; d++)
         if (rs->index[d].used && rs->index[d].nrows <= CLR__CHK_SMALL)
             rs->small_dims |= 1u << d;
+    rs->small_dims |= 1u << CLR__NDIM; /* for CLR__CHK_ALWAYS */
 
     /* each rule's check of each dimension it constrains */
     for (size_t i = 0; i < nbits; i++)
@@ -1554,14 +1570,34 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
         }
         /* two passes: count the words of each cell's list, then fill them */
         uint32_t *code = NULL;
+        free(na);
+        free(nb);
+        na = calloc(ncells + 1, sizeof(*na));
+        nb = calloc(ncells + 1, sizeof(*nb));
+        if (!na || !nb) {
+            rc = CLR_ENOMEM;
+            goto done;
+        }
         for (int pass = 0; pass < 2; pass++) {
             for (size_t i = 0; i < nbits; i++) {
                 int d1 = anc[i][0], d2 = anc[i][1], nchk = anc[i][2];
                 if (nchk < 0)
                     continue;
-                nchk += (int)eith[i].words;
                 uint32_t win = window_word(&rs->rules[rs->nexemptions + i]);
-                if (win && nchk < (int)CLR__CAND_NCHK_MASK)
+                /* a fixed entry (A without a window, B with one): the slot,
+                   the one check, the window */
+                uint32_t one = CLR__CHK_ALWAYS;
+                int plain = 0;
+                for (int d = 0; d < CLR__NDIM; d++)
+                    if (d != d1 && d != d2 && constrained[i][d]) {
+                        one = chk[i][d];
+                        plain++;
+                    }
+                int fixed = plain <= 1 && eith[i].words == 0;
+                nchk += (int)eith[i].words;
+                if (fixed)
+                    nchk = win ? 3 : 2; /* its words, less the head's one */
+                else if (win && nchk < (int)CLR__CAND_NCHK_MASK)
                     nchk++;
                 else
                     win = 0;
@@ -1574,7 +1610,22 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
                         size_t r2 = d2 < CLR__NDIM ? rs->index[d2].row_of[req[i][d2].v[y]] : 0;
                         size_t cell = base[a] + r1 * nrows[d2] + r2;
                         if (pass == 0) {
-                            count[cell + 1] += 1 + (uint32_t)nchk;
+                            if (fixed) {
+                                count[cell + 1] += (uint32_t)nchk;
+                                *(win ? &nb[cell] : &na[cell]) += 1;
+                            } else {
+                                count[cell + 1] += 1 + (uint32_t)nchk;
+                            }
+                            continue;
+                        }
+                        if (fixed) {
+                            uint32_t *at = win ? &nb[cell] : &na[cell];
+                            uint32_t *p = code + *at;
+                            *at += (uint32_t)nchk;
+                            p[0] = (uint32_t)i;
+                            p[1] = one;
+                            if (win)
+                                p[2] = win;
                             continue;
                         }
                         uint32_t *p = code + count[cell];
@@ -1602,7 +1653,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
             }
             size_t at = 0;
             for (size_t c = 0; c < ncells; c++) {
-                size_t n = count[c + 1];
+                size_t n = count[c + 1] ? count[c + 1] + 2 : 0; /* and nA, nB */
                 size_t line = CACHE_LINE / sizeof(uint32_t), in = at % line;
                 if (n && in && (in + n + line - 1) / line > (n + line - 1) / line)
                     at += line - in;
@@ -1648,6 +1699,18 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
             code =
                 (uint32_t *)(void *)(raw + (CACHE_LINE - (uintptr_t)raw % CACHE_LINE) % CACHE_LINE);
             ci->code = code;
+            /* each list's counts; na, nb and count become where the next
+               entry of each run goes */
+            for (size_t c = 0; c < ncells; c++) {
+                if (!len[c])
+                    continue;
+                code[count[c]] = na[c];
+                code[count[c] + 1] = nb[c];
+                uint32_t a0 = count[c] + 2, b0 = a0 + 2 * na[c];
+                count[c] = b0 + 3 * nb[c];
+                na[c] = a0;
+                nb[c] = b0;
+            }
         }
     }
     rc = place_sets(rs, &sets);
@@ -1662,6 +1725,8 @@ done:
     free(bm);
     free(count);
     free(len);
+    free(na);
+    free(nb);
     return rc;
 }
 

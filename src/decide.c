@@ -497,8 +497,6 @@ static inline int consider(clr__ctx *ctx, const clr__slot *sl, uint32_t rule, co
     return clr__eval(ctx, when);
 }
 
-#define NO_SLOT UINT32_MAX
-
 /* Considers the candidate in slot that passed the index's checks: if it is
  * live, whether what is left of its condition holds; adds it to fired when it
  * fires. Returns 1 when fired is full (nothing added), else 0. */
@@ -519,6 +517,26 @@ static inline int take(clr__ctx *ctx, const clr_ruleset *rs, const uint8_t *appl
         when = sl->rest_if_undated;
     if (consider(ctx, sl, (uint32_t)rs->nexemptions + slot, when, &fired[*nfired]))
         (*nfired)++;
+    return 0;
+}
+
+#define PASS_MAX 64
+
+/* Takes the n candidates in pass (slots that passed the index's checks),
+ * asking for all their slots first; empties pass. Returns 1 when fired is
+ * full, else 0. */
+static inline int take_all(clr__ctx *ctx, const clr_ruleset *rs, const uint8_t *applies,
+                           const uint32_t *row, const uint32_t *pass, size_t *n, int inline_model,
+                           firing *fired, size_t *nfired)
+{
+    for (size_t i = 0; i < *n; i++)
+        __builtin_prefetch(&rs->slots[pass[i]]);
+    for (size_t i = 0; i < *n; i++)
+        if (take(ctx, rs, applies, row, pass[i], inline_model, fired, nfired)) {
+            *n = 0;
+            return 1;
+        }
+    *n = 0;
     return 0;
 }
 
@@ -654,9 +672,31 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
     firing fired[MAX_FIRED];
     size_t nfired = 0;
     int overflow = 0;
-    uint32_t pending = NO_SLOT;
+    /* the slots of the entries that pass, gathered without a branch per
+       entry (whether an entry passes is data the branch predictor cannot
+       learn), then taken together, their slots asked for first */
+    uint32_t pass[PASS_MAX];
+    size_t npass = 0;
     for (size_t l = 0; l < nlists && !overflow; l++) {
         const uint32_t *p = list[l], *end = list_end[l];
+        const uint32_t *a_end = p + 2 + 2 * (size_t)p[0], *b_end = a_end + 3 * (size_t)p[1];
+        for (p += 2; p < a_end; p += 2) {
+            pass[npass] = p[0];
+            npass += (size_t)check(p[1], row, small, sets);
+            if (__builtin_expect(npass == PASS_MAX, 0))
+                overflow |= take_all(&ctx, rs, applies, row, pass, &npass, inline_model, fired,
+                                    &nfired);
+        }
+        for (; p < b_end; p += 3) {
+            uint32_t w = p[2];
+            pass[npass] = p[0];
+            npass += (size_t)(check(p[1], row, small, sets) &
+                              (day - ((w >> 14) & (CLR__WINDOW_DAYS - 1)) <=
+                               (w & (CLR__WINDOW_DAYS - 1))));
+            if (__builtin_expect(npass == PASS_MAX, 0))
+                overflow |= take_all(&ctx, rs, applies, row, pass, &npass, inline_model, fired,
+                                    &nfired);
+        }
         while (p < end) {
             uint32_t head = *p++;
             const uint32_t *next = p + (head & CLR__CAND_NCHK_MASK);
@@ -695,20 +735,14 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
                 p = next;
                 continue;
             }
-            /* the rule passes: ask for its slot, and take the one that
-               passed before, whose slot has had time to arrive */
-            uint32_t slot = head >> CLR__CAND_SLOT_SHIFT;
-            __builtin_prefetch(&rs->slots[slot]);
-            if (pending != NO_SLOT &&
-                take(&ctx, rs, applies, row, pending, inline_model, fired, &nfired)) {
-                overflow = 1;
-                break;
-            }
-            pending = slot;
+            pass[npass++] = head >> CLR__CAND_SLOT_SHIFT;
+            if (__builtin_expect(npass == PASS_MAX, 0))
+                overflow |= take_all(&ctx, rs, applies, row, pass, &npass, inline_model, fired,
+                                    &nfired);
         }
     }
-    if (pending != NO_SLOT && !overflow)
-        overflow = take(&ctx, rs, applies, row, pending, inline_model, fired, &nfired);
+    if (!overflow)
+        overflow = take_all(&ctx, rs, applies, row, pass, &npass, inline_model, fired, &nfired);
     exemption_cache cache;
     cache.n = 0;
     if (overflow) {

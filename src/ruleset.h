@@ -250,7 +250,11 @@ static inline uint32_t clr__window_day(clr_time t)
 /* A disjunction's marker: the dimension field 15, the number of sides in the
  * low bits; the sides' checks follow, and one of them must pass. */
 #define CLR__CHK_EITHER (15u << CLR__CHK_DIM_SHIFT)
-/* A candidate's head word: its slot, shifted, and its number of checks. */
+/* A check every request passes: of the dimension CLR__NDIM, whose row is
+ * always 0 and which small_dims counts as small. */
+#define CLR__CHK_ALWAYS ((uint32_t)CLR__NDIM << CLR__CHK_DIM_SHIFT | 1u)
+/* A general candidate's head word: its slot, shifted, and its number of
+ * checks. */
 #define CLR__CAND_SLOT_SHIFT 4
 #define CLR__CAND_NCHK_MASK 15u
 
@@ -267,11 +271,18 @@ typedef struct clr__cell {
  * table of lists, one per cell: cell = row[d1] * stride + row[d2], where
  * row[CLR__NDIM] is always 0 (d2 = CLR__NDIM for a one-dimension anchor, d1 =
  * d2 = CLR__NDIM for the rules constraining no dimension). A rule is in the
- * list of every cell its required values make. An entry is a head word and
- * the checks of the rule's other constrained dimensions, then of its
- * disjunctions of tests of dimensions ("destination in G or principal.hq in
- * H"), comparisons of the units and screening filters. A request reads one
- * list per anchor. */
+ * list of every cell its required values make. A request reads one list per
+ * anchor.
+ *
+ * A list is two counts, nA and nB, then three runs of entries. Most rules
+ * need at most one check besides their anchor's, and these come first, in a
+ * fixed layout a decision tests without a branch per entry: nA entries of two
+ * words, the slot and the check (CLR__CHK_ALWAYS when there is none), then nB
+ * of three, the slot, the check and the window (CLR__CHK_WINDOW). The other
+ * entries follow to the list's end: a head word, then the checks of the
+ * rule's other constrained dimensions, of its disjunctions of tests of
+ * dimensions ("destination in G or principal.hq in H"), comparisons of the
+ * units and screening filters, and last its window. */
 typedef struct clr__anchor {
     uint8_t d1, d2;
     uint32_t stride;
