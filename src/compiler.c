@@ -1371,10 +1371,9 @@ static size_t set_refs(clr_ruleset *rs, uint32_t **refs)
                     continue;
                 uint32_t *code = (uint32_t *)ci->code + an->cells[cell].off;
                 uint32_t *end = code + an->cells[cell].len;
-                uint32_t na = code[0], nb = code[1];
-                code += 2;
+                uint32_t *fixed_end = code + 1 + code[0];
                 /* the fixed entries' checks, then the general entries' */
-                for (uint32_t k = 0; k < na + nb; k++) {
+                for (code++; code < fixed_end; code += 2 + (code[0] >> CLR__CAND_WINDOWED)) {
                     uint32_t c = code[1];
                     if (!((rs->small_dims >> (c >> CLR__CHK_DIM_SHIFT)) & 1) &&
                         !(c & CLR__CHK_ONE)) {
@@ -1382,7 +1381,6 @@ static size_t set_refs(clr_ruleset *rs, uint32_t **refs)
                             refs[n] = &code[1];
                         n++;
                     }
-                    code += k < na ? 2 : 3;
                 }
                 while (code < end) {
                     uint32_t *next = code + 1 + (*code & CLR__CAND_NCHK_MASK);
@@ -1485,7 +1483,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
     int8_t(*anc)[3] = calloc(nbits ? nbits : 1, sizeof(*anc));
     uint32_t(*ew)[CLR__CAND_NCHK_MASK] = calloc(nbits ? nbits : 1, sizeof(*ew));
     uint64_t *bm = NULL;
-    uint32_t *count = NULL, *len = NULL, *na = NULL, *nb = NULL;
+    uint32_t *count = NULL, *len = NULL, *nfixed = NULL;
     size_t maxrows = 1;
     for (int d = 0; d < CLR__NDIM; d++)
         if (rs->index[d].nrows > maxrows)
@@ -1570,11 +1568,9 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
         }
         /* two passes: count the words of each cell's list, then fill them */
         uint32_t *code = NULL;
-        free(na);
-        free(nb);
-        na = calloc(ncells + 1, sizeof(*na));
-        nb = calloc(ncells + 1, sizeof(*nb));
-        if (!na || !nb) {
+        free(nfixed);
+        nfixed = calloc(ncells + 1, sizeof(*nfixed));
+        if (!nfixed) {
             rc = CLR_ENOMEM;
             goto done;
         }
@@ -1584,8 +1580,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
                 if (nchk < 0)
                     continue;
                 uint32_t win = window_word(&rs->rules[rs->nexemptions + i]);
-                /* a fixed entry (A without a window, B with one): the slot,
-                   the one check, the window */
+                /* a fixed entry: the slot, the one check, the window if any */
                 uint32_t one = CLR__CHK_ALWAYS;
                 int plain = 0;
                 for (int d = 0; d < CLR__NDIM; d++)
@@ -1610,19 +1605,14 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
                         size_t r2 = d2 < CLR__NDIM ? rs->index[d2].row_of[req[i][d2].v[y]] : 0;
                         size_t cell = base[a] + r1 * nrows[d2] + r2;
                         if (pass == 0) {
-                            if (fixed) {
-                                count[cell + 1] += (uint32_t)nchk;
-                                *(win ? &nb[cell] : &na[cell]) += 1;
-                            } else {
-                                count[cell + 1] += 1 + (uint32_t)nchk;
-                            }
+                            count[cell + 1] += (uint32_t)nchk + !fixed;
+                            nfixed[cell] += fixed ? (uint32_t)nchk : 0;
                             continue;
                         }
                         if (fixed) {
-                            uint32_t *at = win ? &nb[cell] : &na[cell];
-                            uint32_t *p = code + *at;
-                            *at += (uint32_t)nchk;
-                            p[0] = (uint32_t)i;
+                            uint32_t *p = code + nfixed[cell];
+                            nfixed[cell] += (uint32_t)nchk;
+                            p[0] = (uint32_t)i | (win ? 1u << CLR__CAND_WINDOWED : 0);
                             p[1] = one;
                             if (win)
                                 p[2] = win;
@@ -1653,7 +1643,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
             }
             size_t at = 0;
             for (size_t c = 0; c < ncells; c++) {
-                size_t n = count[c + 1] ? count[c + 1] + 2 : 0; /* and nA, nB */
+                size_t n = count[c + 1] ? count[c + 1] + 1 : 0; /* and the fixed run's length */
                 size_t line = CACHE_LINE / sizeof(uint32_t), in = at % line;
                 if (n && in && (in + n + line - 1) / line > (n + line - 1) / line)
                     at += line - in;
@@ -1699,17 +1689,17 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
             code =
                 (uint32_t *)(void *)(raw + (CACHE_LINE - (uintptr_t)raw % CACHE_LINE) % CACHE_LINE);
             ci->code = code;
-            /* each list's counts; na, nb and count become where the next
-               entry of each run goes */
+            /* zero, gaps and the word after the last list included: a
+               decision reads the word after a fixed entry without a window */
+            memset(code, 0, (count[ncells] + 1) * sizeof(*code));
+            /* each list's fixed run's length; nfixed and count become where
+               the next fixed and general entries go */
             for (size_t c = 0; c < ncells; c++) {
                 if (!len[c])
                     continue;
-                code[count[c]] = na[c];
-                code[count[c] + 1] = nb[c];
-                uint32_t a0 = count[c] + 2, b0 = a0 + 2 * na[c];
-                count[c] = b0 + 3 * nb[c];
-                na[c] = a0;
-                nb[c] = b0;
+                code[count[c]] = nfixed[c];
+                nfixed[c] = count[c] + 1;
+                count[c] += 1 + code[count[c]];
             }
         }
     }
@@ -1725,8 +1715,7 @@ done:
     free(bm);
     free(count);
     free(len);
-    free(na);
-    free(nb);
+    free(nfixed);
     return rc;
 }
 

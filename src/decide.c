@@ -679,23 +679,19 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
     size_t npass = 0;
     for (size_t l = 0; l < nlists && !overflow; l++) {
         const uint32_t *p = list[l], *end = list_end[l];
-        const uint32_t *a_end = p + 2 + 2 * (size_t)p[0], *b_end = a_end + 3 * (size_t)p[1];
-        for (p += 2; p < a_end; p += 2) {
-            pass[npass] = p[0];
-            npass += (size_t)check(p[1], row, small, sets);
+        const uint32_t *fixed_end = p + 1 + *p;
+        for (p++; p < fixed_end;) {
+            /* the window's word is read even when there is none (the code
+               has a word after its last list): it cannot fail then */
+            uint32_t h = p[0], w = p[2], windowed = h >> CLR__CAND_WINDOWED;
+            uint32_t in_window =
+                day - ((w >> 14) & (CLR__WINDOW_DAYS - 1)) <= (w & (CLR__WINDOW_DAYS - 1));
+            pass[npass] = h & ~(1u << CLR__CAND_WINDOWED);
+            npass += (size_t)check(p[1], row, small, sets) & (in_window | (windowed ^ 1));
+            p += 2 + windowed;
             if (__builtin_expect(npass == PASS_MAX, 0))
                 overflow |= take_all(&ctx, rs, applies, row, pass, &npass, inline_model, fired,
-                                    &nfired);
-        }
-        for (; p < b_end; p += 3) {
-            uint32_t w = p[2];
-            pass[npass] = p[0];
-            npass += (size_t)(check(p[1], row, small, sets) &
-                              (day - ((w >> 14) & (CLR__WINDOW_DAYS - 1)) <=
-                               (w & (CLR__WINDOW_DAYS - 1))));
-            if (__builtin_expect(npass == PASS_MAX, 0))
-                overflow |= take_all(&ctx, rs, applies, row, pass, &npass, inline_model, fired,
-                                    &nfired);
+                                     &nfired);
         }
         while (p < end) {
             uint32_t head = *p++;

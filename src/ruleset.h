@@ -257,6 +257,9 @@ static inline uint32_t clr__window_day(clr_time t)
  * checks. */
 #define CLR__CAND_SLOT_SHIFT 4
 #define CLR__CAND_NCHK_MASK 15u
+/* A fixed entry's first word: its slot, and this bit when a window follows
+ * the check. */
+#define CLR__CAND_WINDOWED 31
 
 /* Where a cell's list lies in code: offset and length, in words. Lists are
  * placed so that one of at most 16 words (64 bytes) lies on one cache line,
@@ -274,15 +277,16 @@ typedef struct clr__cell {
  * list of every cell its required values make. A request reads one list per
  * anchor.
  *
- * A list is two counts, nA and nB, then three runs of entries. Most rules
- * need at most one check besides their anchor's, and these come first, in a
- * fixed layout a decision tests without a branch per entry: nA entries of two
- * words, the slot and the check (CLR__CHK_ALWAYS when there is none), then nB
- * of three, the slot, the check and the window (CLR__CHK_WINDOW). The other
- * entries follow to the list's end: a head word, then the checks of the
- * rule's other constrained dimensions, of its disjunctions of tests of
- * dimensions ("destination in G or principal.hq in H"), comparisons of the
- * units and screening filters, and last its window. */
+ * A list is the length in words of its run of fixed entries, the run, then
+ * the general entries. Most rules need at most one check besides their
+ * anchor's, and their entries are fixed ones, in a layout a decision tests
+ * without a branch per entry: the slot (with bit CLR__CAND_WINDOWED when a
+ * window follows), the check (CLR__CHK_ALWAYS when there is none), then the
+ * window (CLR__CHK_WINDOW) if any. The general entries follow to the list's
+ * end: a head word, then the checks of the rule's other constrained
+ * dimensions, of its disjunctions of tests of dimensions ("destination in G or
+ * principal.hq in H"), comparisons of the units and screening filters, and
+ * last its window. */
 typedef struct clr__anchor {
     uint8_t d1, d2;
     uint32_t stride;
