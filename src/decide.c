@@ -690,8 +690,8 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
             npass += (size_t)check(p[1], row, small, sets) & (in_window | (windowed ^ 1));
             p += 2 + windowed;
             if (__builtin_expect(npass == PASS_MAX, 0))
-                overflow |= take_all(&ctx, rs, applies, row, pass, &npass, inline_model, fired,
-                                     &nfired);
+                overflow |=
+                    take_all(&ctx, rs, applies, row, pass, &npass, inline_model, fired, &nfired);
         }
         while (p < end) {
             uint32_t head = *p++;
@@ -733,8 +733,8 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
             }
             pass[npass++] = head >> CLR__CAND_SLOT_SHIFT;
             if (__builtin_expect(npass == PASS_MAX, 0))
-                overflow |= take_all(&ctx, rs, applies, row, pass, &npass, inline_model, fired,
-                                    &nfired);
+                overflow |=
+                    take_all(&ctx, rs, applies, row, pass, &npass, inline_model, fired, &nfired);
         }
     }
     if (!overflow)
