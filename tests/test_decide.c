@@ -380,6 +380,75 @@ static void test_many_reasons_are_counted(void **state)
     clr_ruleset_unref(rs);
 }
 
+/* More candidates pass the index than a decision gathers at once (64), and
+ * more rules fire than it keeps (64): fixed entries with and without a
+ * window, and general ones, all give the same reasons in declaration order. */
+static void test_more_candidates_than_buffers(void **state)
+{
+    (void)state;
+    size_t cap = 1 << 16;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    clr_request q = request("{\"model\":\"m1\",\"principal\":{\"id\":\"u\",\"country\":\"US\"},"
+                            "\"destination\":\"DE\",\"use\":\"research\","
+                            "\"integration\":\"api\"}");
+    clr_decision d;
+    /* 100 candidates that pass the index and do not fire (what the index
+       cannot check, the slot's rest, fails), with 10 that fire after the
+       first 60 of them (5 with a window) and 5 more (general entries) */
+    size_t n = (size_t)snprintf(text, cap, "%srulebook r { }\n", BASE);
+    for (int i = 0; i < 115; i++) {
+        int f = i - 60;
+        if (f >= 0 && f < 10)
+            n += (size_t)snprintf(text + n, cap - n,
+                                  "rule f%03d { effect review when destination == DE%s }\n", f,
+                                  f % 2 ? " from 2020-01-01" : "");
+        else if (f >= 10 && f < 15)
+            n += (size_t)snprintf(text + n, cap - n,
+                                  "rule f%03d { effect review when destination == DE and "
+                                  "(use == research or integration == weights) }\n",
+                                  f);
+        else
+            n += (size_t)snprintf(text + n, cap - n,
+                                  "rule q%03d { effect deny when destination == DE and "
+                                  "principal.country != US }\n",
+                                  i);
+    }
+    clr_ruleset *rs = compile(text);
+    clr_decide(rs, &q, &d, NULL);
+    assert_int_equal(d.outcome, CLR_REVIEW);
+    assert_int_equal(d.nreasons, 15);
+    for (int i = 0; i < 15; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "f%03d", i);
+        assert_string_equal(d.reasons[i].rule, id);
+    }
+    clr_ruleset_unref(rs);
+
+    /* 150 rules that fire, a third with a window, a third general, between
+       rules that do not */
+    n = (size_t)snprintf(text, cap, "%srulebook r { }\n", BASE);
+    for (int i = 0; i < 150; i++)
+        n += (size_t)snprintf(text + n, cap - n,
+                              "rule f%03d { effect review when destination == DE%s%s }\n"
+                              "rule n%03d { effect deny when destination == FR }\n",
+                              i,
+                              i % 3 == 2 ? " and (use == research or integration == weights)" : "",
+                              i % 3 == 1 ? " from 2020-01-01" : "", i);
+    rs = compile(text);
+    free(text);
+    clr_decide(rs, &q, &d, NULL);
+    assert_int_equal(d.outcome, CLR_REVIEW);
+    assert_int_equal(d.nreasons, CLR_MAX_REASONS);
+    assert_int_equal(d.reasons_dropped, 150 - CLR_MAX_REASONS);
+    for (int i = 0; i < CLR_MAX_REASONS; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "f%03d", i);
+        assert_string_equal(d.reasons[i].rule, id);
+    }
+    clr_ruleset_unref(rs);
+}
+
 static void test_rulebook_without_rules(void **state)
 {
     (void)state;
@@ -881,6 +950,7 @@ int main(void)
         cmocka_unit_test(test_fail_closed),
         cmocka_unit_test(test_screening_fails_closed),
         cmocka_unit_test(test_many_reasons_are_counted),
+        cmocka_unit_test(test_more_candidates_than_buffers),
         cmocka_unit_test(test_rulebook_without_rules),
         cmocka_unit_test(test_usage_condition_without_figures),
         cmocka_unit_test(test_decision_ids_are_unique_uuidv7),
