@@ -1018,6 +1018,40 @@ static int check_word(const clr_ruleset *rs, rowsets *sets, const uint64_t *bm, 
     return 0;
 }
 
+/* The words of a row set of dimension d (CLR__NDIM: the dimension of
+ * CLR__CHK_ALWAYS, one row). */
+static size_t set_words(const clr_ruleset *rs, unsigned d)
+{
+    return d < CLR__NDIM ? (rs->index[d].nrows + 63) / 64 : 1;
+}
+
+/* Check word c (CLR__CHK_ALWAYS included) as a row set interned in sets, the
+ * form of a fixed entry's check: a decision then tests every fixed entry
+ * alike, with no branch on the kind of its check. bm: scratch of the
+ * dimension's words. */
+static int fixed_word(const clr_ruleset *rs, rowsets *sets, uint64_t *bm, uint32_t c, uint32_t *out)
+{
+    unsigned d = c >> CLR__CHK_DIM_SHIFT;
+    size_t nw = set_words(rs, d);
+    memset(bm, 0, nw * sizeof(*bm));
+    if (d == CLR__NDIM) {
+        bm[0] = 1; /* row 0, every request's */
+    } else if ((rs->small_dims >> d) & 1) {
+        bm[0] = c & ((1u << CLR__CHK_SMALL) - 1);
+    } else if (c & CLR__CHK_ONE) {
+        uint32_t r = c & CLR__CHK_VAL;
+        bm[r / 64] |= 1ULL << (r % 64);
+    } else {
+        *out = c; /* a row set already */
+        return 0;
+    }
+    uint32_t at;
+    if (rowsets_intern(sets, bm, nw, &at))
+        return CLR_ENOMEM;
+    *out = (uint32_t)d << CLR__CHK_DIM_SHIFT | at;
+    return 0;
+}
+
 /* And-chains conjuncts c[0..k) but those marked in skip; NULL when none is
  * left. *oom set when a node cannot be allocated. */
 static const clr__node *chain(clr_ruleset *rs, const clr__node **c, size_t k, const uint8_t *skip,
@@ -1372,15 +1406,12 @@ static size_t set_refs(clr_ruleset *rs, uint32_t **refs)
                 uint32_t *code = (uint32_t *)ci->code + an->cells[cell].off;
                 uint32_t *end = code + an->cells[cell].len;
                 uint32_t *fixed_end = code + 1 + code[0];
-                /* the fixed entries' checks, then the general entries' */
+                /* the fixed entries' checks (row sets, all), then the
+                   general entries' */
                 for (code++; code < fixed_end; code += 2 + (code[0] >> CLR__CAND_WINDOWED)) {
-                    uint32_t c = code[1];
-                    if (!((rs->small_dims >> (c >> CLR__CHK_DIM_SHIFT)) & 1) &&
-                        !(c & CLR__CHK_ONE)) {
-                        if (refs)
-                            refs[n] = &code[1];
-                        n++;
-                    }
+                    if (refs)
+                        refs[n] = &code[1];
+                    n++;
                 }
                 while (code < end) {
                     uint32_t *next = code + 1 + (*code & CLR__CAND_NCHK_MASK);
@@ -1443,7 +1474,7 @@ static int place_sets(clr_ruleset *rs, const rowsets *sets)
         uint32_t c = *refs[i], at = c & CLR__CHK_VAL;
         if (!slot_of[at]) {
             use[nuse].at = at;
-            use[nuse].words = (uint32_t)((rs->index[c >> CLR__CHK_DIM_SHIFT].nrows + 63) / 64);
+            use[nuse].words = (uint32_t)set_words(rs, c >> CLR__CHK_DIM_SHIFT);
             slot_of[at] = (uint32_t)++nuse;
         }
         use[slot_of[at] - 1].uses++;
@@ -1589,6 +1620,10 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
                         plain++;
                     }
                 int fixed = plain <= 1 && eith[i].words == 0;
+                if (fixed && fixed_word(rs, &sets, bm, one, &one)) {
+                    rc = CLR_ENOMEM;
+                    goto done;
+                }
                 nchk += (int)eith[i].words;
                 if (fixed)
                     nchk = win ? 3 : 2; /* its words, less the head's one */

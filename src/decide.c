@@ -687,7 +687,9 @@ int clr_decide_env_run(const clr_ruleset *rs, const clr_decide_env *env, const c
             uint32_t in_window =
                 day - ((w >> 14) & (CLR__WINDOW_DAYS - 1)) <= (w & (CLR__WINDOW_DAYS - 1));
             pass[npass] = h & ~(1u << CLR__CAND_WINDOWED);
-            npass += (size_t)check(p[1], row, small, sets) & (in_window | (windowed ^ 1));
+            uint32_t c = p[1], rr = row[c >> CLR__CHK_DIM_SHIFT]; /* a row set */
+            uint32_t in_set = (uint32_t)(sets[(c & CLR__CHK_VAL) + rr / 64] >> (rr % 64)) & 1;
+            npass += in_set & (in_window | (windowed ^ 1));
             p += 2 + windowed;
             if (__builtin_expect(npass == PASS_MAX, 0))
                 overflow |=

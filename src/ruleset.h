@@ -281,8 +281,9 @@ typedef struct clr__cell {
  * the general entries. Most rules need at most one check besides their
  * anchor's, and their entries are fixed ones, in a layout a decision tests
  * without a branch per entry: the slot (with bit CLR__CAND_WINDOWED when a
- * window follows), the check (CLR__CHK_ALWAYS when there is none), then the
- * window (CLR__CHK_WINDOW) if any. The general entries follow to the list's
+ * window follows), the check, always in the form of a row set (a set holding
+ * only row 0 of dimension CLR__NDIM when there is none, CLR__CHK_ALWAYS), then
+ * the window (CLR__CHK_WINDOW) if any. The general entries follow to the list's
  * end: a head word, then the checks of the rule's other constrained
  * dimensions, of its disjunctions of tests of dimensions ("destination in G or
  * principal.hq in H"), comparisons of the units and screening filters, and
