@@ -162,9 +162,10 @@ static clr__sym lookup_str(const clr_ruleset *rs, const char *s)
 /* The row in dimension d of the symbol in slot e. */
 static inline uint32_t slot_row(const clr_ruleset *rs, const clr__sym_slot *e, int d)
 {
-    if (e->row_dim == d + 1)
-        return e->row;
-    return e->row_dim ? 0 : rs->index[d].row_of[e->sym];
+    /* selected, not branched to: which case a request's value is, is data */
+    uint32_t general = rs->index[d].row_of[e->sym]; /* read whatever the case */
+    uint32_t other = e->row_dim ? 0 : general;
+    return e->row_dim == d + 1 ? e->row : other;
 }
 
 /* Resolves the country code s of dimension d: its symbol, and its row. */
