@@ -5,8 +5,10 @@
 set -euo pipefail
 build=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
+# --fair-sched: threads take turns; without it a thread that never blocks can
+# keep the processor from the others for minutes
 vg=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
-    --track-origins=yes)
+    --track-origins=yes --fair-sched=yes)
 status=0
 for t in "$build"/tests/test_*; do
     [ -x "$t" ] || continue
