@@ -1499,6 +1499,8 @@ done:
     return rc;
 }
 
+#define FIXED_NONE UINT32_MAX /* a rule whose entries are general ones */
+
 /* Builds rs->cand[0], rs->cand[1], rs->cand_sets and the slots' residual
  * conditions from what each rule requires of each dimension (req,
  * constrained: by slot). */
@@ -1514,7 +1516,7 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
     int8_t(*anc)[3] = calloc(nbits ? nbits : 1, sizeof(*anc));
     uint32_t(*ew)[CLR__CAND_NCHK_MASK] = calloc(nbits ? nbits : 1, sizeof(*ew));
     uint64_t *bm = NULL;
-    uint32_t *count = NULL, *len = NULL, *nfixed = NULL;
+    uint32_t *count = NULL, *len = NULL, *nfixed = NULL, *fixed_chk = NULL;
     size_t maxrows = 1;
     for (int d = 0; d < CLR__NDIM; d++)
         if (rs->index[d].nrows > maxrows)
@@ -1600,10 +1602,31 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
         /* two passes: count the words of each cell's list, then fill them */
         uint32_t *code = NULL;
         free(nfixed);
+        free(fixed_chk);
         nfixed = calloc(ncells + 1, sizeof(*nfixed));
-        if (!nfixed) {
+        fixed_chk = calloc(nbits ? nbits : 1, sizeof(*fixed_chk));
+        if (!nfixed || !fixed_chk) {
             rc = CLR_ENOMEM;
             goto done;
+        }
+        /* the rules whose entries are fixed ones (the slot, the one check,
+           the window if any), and that check as a row set; FIXED_NONE for
+           the others */
+        for (size_t i = 0; i < nbits; i++) {
+            int d1 = anc[i][0], d2 = anc[i][1], plain = 0;
+            uint32_t one = CLR__CHK_ALWAYS;
+            fixed_chk[i] = FIXED_NONE;
+            if (anc[i][2] < 0 || eith[i].words)
+                continue;
+            for (int d = 0; d < CLR__NDIM; d++)
+                if (d != d1 && d != d2 && constrained[i][d]) {
+                    one = chk[i][d];
+                    plain++;
+                }
+            if (plain <= 1 && fixed_word(rs, &sets, bm, one, &fixed_chk[i])) {
+                rc = CLR_ENOMEM;
+                goto done;
+            }
         }
         for (int pass = 0; pass < 2; pass++) {
             for (size_t i = 0; i < nbits; i++) {
@@ -1611,19 +1634,8 @@ static int build_candidates(clr_ruleset *rs, symlist (*req_v[2])[CLR__NDIM],
                 if (nchk < 0)
                     continue;
                 uint32_t win = window_word(&rs->rules[rs->nexemptions + i]);
-                /* a fixed entry: the slot, the one check, the window if any */
-                uint32_t one = CLR__CHK_ALWAYS;
-                int plain = 0;
-                for (int d = 0; d < CLR__NDIM; d++)
-                    if (d != d1 && d != d2 && constrained[i][d]) {
-                        one = chk[i][d];
-                        plain++;
-                    }
-                int fixed = plain <= 1 && eith[i].words == 0;
-                if (fixed && fixed_word(rs, &sets, bm, one, &one)) {
-                    rc = CLR_ENOMEM;
-                    goto done;
-                }
+                uint32_t one = fixed_chk[i];
+                int fixed = one != FIXED_NONE;
                 nchk += (int)eith[i].words;
                 if (fixed)
                     nchk = win ? 3 : 2; /* its words, less the head's one */
@@ -1751,6 +1763,7 @@ done:
     free(count);
     free(len);
     free(nfixed);
+    free(fixed_chk);
     return rc;
 }
 
