@@ -1,5 +1,6 @@
 /* The audit log's writer: hash-chained records, a queue with one writer thread
  * that commits batches (group commit), and Ed25519-signed checkpoints. */
+#include "background.h"
 #include "store.h"
 
 #include <errno.h>
@@ -397,6 +398,8 @@ static void back_off(clr_audit *a)
 static void *writer_main(void *arg)
 {
     clr_audit *a = arg;
+    /* a sync writer's callers wait on each commit; an async one's never do */
+    clr__background_thread("clr-audit", a->mode == CLR_AUDIT_ASYNC);
     pthread_mutex_lock(&a->mu);
     for (;;) {
         while (!a->head && !a->stop && !a->error) {

@@ -1,4 +1,5 @@
 /* The store on embedded SQLite: one file, WAL, versioned schema migrations. */
+#include "background.h"
 #include "store.h"
 
 #include <pthread.h>
@@ -513,6 +514,7 @@ static void *checkpointer(void *arg)
 {
     sqlite_store *q = arg;
     sqlite3 *db = NULL;
+    clr__background_thread("clr-checkpoint", 1); /* the writer helps when it lags */
     if (sqlite3_open_v2(q->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) ==
         SQLITE_OK) {
         sqlite3_busy_timeout(db, 1000);

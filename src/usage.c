@@ -2,6 +2,7 @@
  * user, model, destination and UTC day, flushed to the store's usage_daily
  * table by a thread of its own; the trailing totals a usage condition reads;
  * and reports over what was flushed (docs/store.md, "Usage"). */
+#include "background.h"
 #include "store.h"
 
 #include <errno.h>
@@ -541,6 +542,7 @@ void clr_usage_errmsg(clr_usage *u, char *buf, size_t cap)
 static void *flusher(void *arg)
 {
     clr_usage *u = arg;
+    clr__background_thread("clr-usage", 1);
     pthread_mutex_lock(&u->stop_mu);
     while (!u->stop) {
         struct timespec ts;
