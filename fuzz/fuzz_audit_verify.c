@@ -43,10 +43,13 @@ static unsigned byte(input *in)
     return *in->p++;
 }
 
-/* Writes n genuine records and their checkpoints through the store interface. */
-static void genuine(clr_store *s, int n)
+/* Writes n genuine records, hashed under scheme, and their checkpoints through
+ * the store interface. */
+static void genuine(clr_store *s, int n, int scheme)
 {
     unsigned char chain[CLR_AUDIT_HASH_BYTES] = {0};
+    clr__audit_hasher hs;
+    clr__audit_hasher_init(&hs, scheme);
     s->ops->begin(s, 1);
     for (int i = 1; i <= n; i++) {
         char id[40], req[80];
@@ -60,8 +63,8 @@ static void genuine(clr_store *s, int n)
                             .request = {req, strlen(req)},
                             .decision = {"{\"decision\":\"deny\"}", 19}};
         unsigned char leaf[CLR_AUDIT_HASH_BYTES];
-        clr__audit_leaf(leaf, &r);
-        clr__audit_link(chain, chain, i, leaf);
+        clr__audit_leaf(&hs, leaf, &r);
+        clr__audit_link(&hs, chain, chain, i, leaf);
         r.hash = (clr__bytes){(const char *)chain, sizeof chain};
         s->ops->audit_insert(s, &r);
         if (i % 4 == 0 || i == n) {
@@ -78,7 +81,9 @@ static void genuine(clr_store *s, int n)
     char hex[2 * CLR_AUDIT_PK_BYTES + 1];
     clr__hex(hex, pk, sizeof pk);
     s->ops->meta_set(s, "audit_public_key", hex);
+    s->ops->meta_set(s, "audit_scheme", scheme == CLR__AUDIT_SCHEME_SHA256 ? "2" : "1");
     s->ops->commit(s);
+    clr__audit_hasher_free(&hs);
 }
 
 static const char *const record_cols[] = {"seq",           "decision_id", "time",     "outcome",
@@ -162,8 +167,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     clr_store *s = NULL;
     if (clr_store_open(&s, ":memory:", NULL, NULL, 0) != 0)
         return 0;
-    int n = (int)(byte(&in) % 20);
-    genuine(s, n);
+    unsigned first = byte(&in);
+    int n = (int)(first % 20);
+    genuine(s, n, (first / 20) % 2 ? CLR__AUDIT_SCHEME_SHA256 : CLR__AUDIT_SCHEME_BLAKE2B);
     sqlite3 *db = clr__store_sqlite_db(s);
     int edits = 0;
     while (edit(db, &in))

@@ -185,7 +185,7 @@ void clr_audit_stats_get(const clr_audit *a, clr_audit_stats *out);
 /* Audit log: keys, verification, proofs, export                              */
 /* ------------------------------------------------------------------------- */
 
-#define CLR_AUDIT_HASH_BYTES 32 /* BLAKE2b-256 */
+#define CLR_AUDIT_HASH_BYTES 32 /* BLAKE2b-256 or SHA-256: the log's record scheme */
 #define CLR_AUDIT_PK_BYTES 32   /* Ed25519 public key */
 #define CLR_AUDIT_SIG_BYTES 64  /* Ed25519 signature */
 

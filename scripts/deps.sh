@@ -4,7 +4,7 @@
 set -euo pipefail
 mode=${1:-build}
 pkgs=(build-essential cmake pkg-config libcjson-dev libsodium-dev libutf8proc-dev libicu-dev
-      libsqlite3-dev libmicrohttpd-dev libmaxminddb-dev libpq-dev)
+      libsqlite3-dev libmicrohttpd-dev libmaxminddb-dev libpq-dev libssl-dev)
 if [ "$mode" = test ]; then
     # chromium: the dashboard's end-to-end test (tests/ui_e2e.sh)
     pkgs+=(libcmocka-dev clang clang-format valgrind libclang-rt-14-dev python3 curl nginx wrk

@@ -19,61 +19,8 @@
 #define META_PUBLIC_KEY "audit_public_key"
 
 /* ------------------------------------------------------------------------- */
-/* Hashes                                                                     */
+/* Hex                                                                        */
 /* ------------------------------------------------------------------------- */
-
-static void put_u64(unsigned char *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (unsigned char)v;
-}
-
-static void hash_field(crypto_generichash_state *h, clr__bytes b)
-{
-    unsigned char len[8];
-    put_u64(len, b.n);
-    crypto_generichash_update(h, len, 8);
-    if (b.n)
-        crypto_generichash_update(h, (const unsigned char *)b.p, b.n);
-}
-
-void clr__audit_leaf(unsigned char out[CLR_AUDIT_HASH_BYTES], const clr__audit_row *r)
-{
-    static const char domain[] = "clearance.record.v1"; /* with its NUL */
-    crypto_generichash_state h;
-    unsigned char num[8];
-    put_u64(num, (uint64_t)r->time);
-    crypto_generichash_init(&h, NULL, 0, CLR_AUDIT_HASH_BYTES);
-    crypto_generichash_update(&h, (const unsigned char *)domain, sizeof domain);
-    crypto_generichash_update(&h, num, sizeof num);
-    hash_field(&h, r->decision_id);
-    hash_field(&h, r->outcome);
-    hash_field(&h, r->rules_version);
-    hash_field(&h, r->request);
-    hash_field(&h, r->decision);
-    crypto_generichash_final(&h, out, CLR_AUDIT_HASH_BYTES);
-}
-
-void clr__audit_link(unsigned char out[CLR_AUDIT_HASH_BYTES],
-                     const unsigned char prev[CLR_AUDIT_HASH_BYTES], int64_t seq,
-                     const unsigned char leaf[CLR_AUDIT_HASH_BYTES])
-{
-    unsigned char all[2 * CLR_AUDIT_HASH_BYTES + 8];
-    memcpy(all, prev, CLR_AUDIT_HASH_BYTES);
-    put_u64(all + CLR_AUDIT_HASH_BYTES, (uint64_t)seq);
-    memcpy(all + CLR_AUDIT_HASH_BYTES + 8, leaf, CLR_AUDIT_HASH_BYTES);
-    crypto_generichash(out, CLR_AUDIT_HASH_BYTES, all, sizeof all, NULL, 0);
-}
-
-void clr__checkpoint_message(unsigned char out[CLR__CHECKPOINT_MSG], int64_t seq,
-                             const unsigned char hash[CLR_AUDIT_HASH_BYTES], int64_t time)
-{
-    static const char domain[24] = "clearance.checkpoint.v1"; /* 23 bytes and a NUL */
-    memcpy(out, domain, 24);
-    put_u64(out + 24, (uint64_t)seq);
-    memcpy(out + 32, hash, CLR_AUDIT_HASH_BYTES);
-    put_u64(out + 32 + CLR_AUDIT_HASH_BYTES, (uint64_t)time);
-}
 
 void clr__hex(char *out, const unsigned char *p, size_t n)
 {
@@ -259,6 +206,7 @@ struct clr_audit {
     uint64_t cp_every;
     unsigned cp_seconds;
     unsigned linger_ms; /* async: how long a batch may gather */
+    int scheme;         /* the log's record scheme */
     unsigned char pk[crypto_sign_PUBLICKEYBYTES];
     unsigned char sk[crypto_sign_SECRETKEYBYTES];
 
@@ -283,6 +231,7 @@ struct clr_audit {
     pthread_t thread;
 
     /* the writer thread's own */
+    clr__audit_hasher hasher;
     int64_t last_cp_seq;
     clr_time last_cp_time;
     uint64_t signed_count; /* published to stats under mu */
@@ -339,10 +288,10 @@ static int write_batch(clr_audit *a, rec *batch, int final)
         p += r->req_n;
         row.decision = (clr__bytes){p, r->dec_n};
         if (!r->leaf_done) {
-            clr__audit_leaf(r->leaf, &row);
+            clr__audit_leaf(&a->hasher, r->leaf, &row);
             r->leaf_done = 1; /* kept for a retry */
         }
-        clr__audit_link(hash, hash, row.seq, r->leaf);
+        clr__audit_link(&a->hasher, hash, hash, row.seq, r->leaf);
         row.hash = (clr__bytes){(const char *)hash, sizeof hash};
         if ((rc = s->ops->audit_insert(s, &row)))
             goto fail;
@@ -569,6 +518,17 @@ int clr_audit_open(clr_audit **out, clr_store *store, const char *store_path,
         errf(errbuf, errcap, rc, "%s", clr_store_errmsg(store));
         goto fail_free;
     }
+    /* the log's record scheme: kept for life; an empty log takes the newest */
+    if ((rc = store->ops->begin(store, 1)) == 0) {
+        if ((rc = clr__audit_scheme_choose(store, &a->scheme)))
+            store->ops->rollback(store);
+        else
+            rc = store->ops->commit(store);
+    }
+    if (rc) {
+        errf(errbuf, errcap, rc, "%s", clr_store_errmsg(store));
+        goto fail_free;
+    }
     /* where the last checkpoint is, so that the first one comes on time */
     int64_t tail;
     unsigned char h[CLR_AUDIT_HASH_BYTES];
@@ -583,6 +543,7 @@ int clr_audit_open(clr_audit **out, clr_store *store, const char *store_path,
     }
     rc = 0;
     a->last_cp_time = clr_time_now();
+    clr__audit_hasher_init(&a->hasher, a->scheme);
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->nonempty, NULL);
     pthread_cond_init(&a->room, NULL);
@@ -602,6 +563,7 @@ fail_sync:
     pthread_cond_destroy(&a->room);
     pthread_cond_destroy(&a->nonempty);
     pthread_mutex_destroy(&a->mu);
+    clr__audit_hasher_free(&a->hasher);
 fail_free:
     sodium_memzero(a->sk, sizeof a->sk);
     free(a);
@@ -631,6 +593,7 @@ int clr_audit_close(clr_audit *a)
     pthread_cond_destroy(&a->room);
     pthread_cond_destroy(&a->nonempty);
     pthread_mutex_destroy(&a->mu);
+    clr__audit_hasher_free(&a->hasher);
     sodium_memzero(a->sk, sizeof a->sk);
     free(a);
     return rc;
@@ -718,8 +681,12 @@ static rec *make_rec(const clr_audit *a, const char *id, clr_time at, clr_outcom
      * once while the writer commits; async: on the writer's, off the path of
      * the caller, who does not wait for it */
     r->leaf_done = a->mode == CLR_AUDIT_SYNC;
-    if (r->leaf_done)
-        clr__audit_leaf(r->leaf, &row);
+    if (r->leaf_done) {
+        clr__audit_hasher h;
+        clr__audit_hasher_init(&h, a->scheme);
+        clr__audit_leaf(&h, r->leaf, &row);
+        clr__audit_hasher_free(&h);
+    }
     r->done = NULL;
     r->done_arg = NULL;
     return r;

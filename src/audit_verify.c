@@ -68,6 +68,7 @@ typedef struct verify_ctx {
     int64_t prev_seq;
     unsigned char prev_hash[CLR_AUDIT_HASH_BYTES];
     int64_t last_good_cp; /* the last checkpoint that matched */
+    clr__audit_hasher hasher;
 } verify_ctx;
 
 static int bad(verify_ctx *c, int64_t seq, clr__bytes id, const char *fmt, ...)
@@ -156,8 +157,8 @@ static int verify_row(void *arg, const clr__audit_row *r)
                    "record %lld has a hash of %zu bytes, not %d: it was changed", (long long)r->seq,
                    r->hash.n, CLR_AUDIT_HASH_BYTES);
     unsigned char leaf[CLR_AUDIT_HASH_BYTES], chain[CLR_AUDIT_HASH_BYTES];
-    clr__audit_leaf(leaf, r);
-    clr__audit_link(chain, c->prev_hash, r->seq, leaf);
+    clr__audit_leaf(&c->hasher, leaf, r);
+    clr__audit_link(&c->hasher, chain, c->prev_hash, r->seq, leaf);
     if (memcmp(chain, r->hash.p, CLR_AUDIT_HASH_BYTES) != 0)
         return bad(c, r->seq, r->decision_id,
                    "record %lld does not match its hash: its contents were changed, or it was "
@@ -193,6 +194,10 @@ int clr_audit_verify(clr_audit_report *out, clr_store *s, const unsigned char *p
         pk = rc ? NULL : stored;
     }
     c.pk = pk;
+    int scheme;
+    if ((rc = clr__audit_scheme_get(s, &scheme)))
+        goto done;
+    clr__audit_hasher_init(&c.hasher, scheme);
     if ((rc = s->ops->checkpoint_scan(s, INT64_MIN, collect_cp, &c.cps)))
         goto done;
     rc = s->ops->audit_scan(s, INT64_MIN, -1, CLR_TIME_MIN, CLR_TIME_MAX, verify_row, &c);
@@ -211,6 +216,7 @@ int clr_audit_verify(clr_audit_report *out, clr_store *s, const unsigned char *p
     out->unsigned_records = (uint64_t)(c.prev_seq - c.last_good_cp);
 done:
     s->ops->rollback(s); /* ends the read transaction */
+    clr__audit_hasher_free(&c.hasher);
     free(c.cps.v);
     return rc;
 }
@@ -385,6 +391,7 @@ typedef struct proof_ctx {
     unsigned char chain[CLR_AUDIT_HASH_BYTES];
     int64_t last;
     int ok;
+    clr__audit_hasher hasher;
 } proof_ctx;
 
 static int prev_hash(void *arg, const clr__audit_row *r)
@@ -404,8 +411,8 @@ static int proof_row(void *arg, const clr__audit_row *r)
     if (r->seq != c->last + 1)
         return CLR_EINVAL; /* a gap: the log is damaged */
     c->last = r->seq;
-    clr__audit_leaf(leaf, r);
-    clr__audit_link(c->chain, c->chain, r->seq, leaf);
+    clr__audit_leaf(&c->hasher, leaf, r);
+    clr__audit_link(&c->hasher, c->chain, c->chain, r->seq, leaf);
     if (r->seq == c->seq) {
         fputs("\"record\":", c->f);
         json_record(c->f, r);
@@ -449,6 +456,10 @@ int clr_audit_proof(clr_store *s, const char *decision_id, const unsigned char *
             goto done;
         pk = stored;
     }
+    int scheme;
+    if ((rc = clr__audit_scheme_get(s, &scheme)))
+        goto done;
+    clr__audit_hasher_init(&c.hasher, scheme);
     if ((rc = s->ops->audit_find(s, decision_id, &c.seq)))
         goto done;
     rc = s->ops->checkpoint_scan(s, c.seq, first_cp, &found);
@@ -511,13 +522,17 @@ int clr_audit_proof(clr_store *s, const char *decision_id, const unsigned char *
     json_hex(f, k->sig, sizeof k->sig);
     fputs(",\"public_key\":", f);
     json_hex(f, pk, CLR_AUDIT_PK_BYTES);
-    fputs("},\"scheme\":\"leaf=BLAKE2b-256(record canonical bytes); "
-          "chain=BLAKE2b-256(previous chain || seq || leaf); the checkpoint signs "
-          "'clearance.checkpoint.v1' NUL, seq, chain, time (big-endian) with Ed25519\"}\n",
-          f);
+    const char *hash = scheme == CLR__AUDIT_SCHEME_SHA256 ? "SHA-256" : "BLAKE2b-256";
+    fprintf(f,
+            "},\"scheme\":\"leaf=%s('clearance.record.v%d' NUL, record canonical bytes); "
+            "chain=%s(previous chain || seq || leaf); the checkpoint signs "
+            "'clearance.checkpoint.v1' NUL, seq, chain, time (big-endian) with Ed25519\","
+            "\"record_scheme\":%d}\n",
+            hash, scheme, hash, scheme);
     rc = fflush(f) ? CLR_EIO : 0;
 done:
     s->ops->rollback(s);
+    clr__audit_hasher_free(&c.hasher);
     free(found.v);
     free(mem);
     return rc;

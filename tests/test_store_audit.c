@@ -417,6 +417,8 @@ static void rewrite_chain_pg(void)
                              " decision FROM audit_log ORDER BY seq");
     assert_int_equal(PQresultStatus(rd), PGRES_TUPLES_OK);
     unsigned char chain[32] = {0};
+    clr__audit_hasher hs;
+    clr__audit_hasher_init(&hs, CLR__AUDIT_SCHEME_NEW); /* the log's, made by make_log */
     PQclear(PQexec(c, "BEGIN"));
     for (int i = 0; i < PQntuples(rd); i++) {
         clr__audit_row r;
@@ -432,8 +434,8 @@ static void rewrite_chain_pg(void)
             cols[k - 1]->n = (size_t)PQgetlength(rd, i, k);
         }
         unsigned char leaf[32];
-        clr__audit_leaf(leaf, &r);
-        clr__audit_link(chain, chain, r.seq, leaf);
+        clr__audit_leaf(&hs, leaf, &r);
+        clr__audit_link(&hs, chain, chain, r.seq, leaf);
         char seq[24];
         snprintf(seq, sizeof seq, "%lld", (long long)r.seq);
         const char *v[2] = {(const char *)chain, seq};
@@ -444,6 +446,7 @@ static void rewrite_chain_pg(void)
         PQclear(w);
     }
     PQclear(PQexec(c, "COMMIT"));
+    clr__audit_hasher_free(&hs);
     PQclear(rd);
     PQfinish(c);
 }
@@ -470,6 +473,8 @@ static void test_rewritten_chain(void **state)
         sqlite3_prepare_v2(h, "UPDATE audit_log SET hash = ? WHERE seq = ?", -1, &wr, NULL),
         SQLITE_OK);
     unsigned char chain[32] = {0};
+    clr__audit_hasher hs;
+    clr__audit_hasher_init(&hs, CLR__AUDIT_SCHEME_NEW); /* the log's, made by make_log */
     sqlite3_exec(h, "BEGIN", NULL, NULL, NULL);
     while (sqlite3_step(rd) == SQLITE_ROW) {
         clr__audit_row r;
@@ -485,14 +490,15 @@ static void test_rewritten_chain(void **state)
             cols[i - 1]->n = (size_t)sqlite3_column_bytes(rd, i);
         }
         unsigned char leaf[32];
-        clr__audit_leaf(leaf, &r);
-        clr__audit_link(chain, chain, r.seq, leaf);
+        clr__audit_leaf(&hs, leaf, &r);
+        clr__audit_link(&hs, chain, chain, r.seq, leaf);
         sqlite3_bind_blob(wr, 1, chain, 32, SQLITE_TRANSIENT);
         sqlite3_bind_int64(wr, 2, r.seq);
         assert_int_equal(sqlite3_step(wr), SQLITE_DONE);
         sqlite3_reset(wr);
     }
     sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
+    clr__audit_hasher_free(&hs);
     sqlite3_finalize(rd);
     sqlite3_finalize(wr);
     sqlite3_close(h);
@@ -595,32 +601,69 @@ static void put64(unsigned char *p, uint64_t v)
         p[i] = (unsigned char)v;
 }
 
+/* An outsider's hash for a record scheme: libsodium's BLAKE2b-256 (1) or its
+ * SHA-256 (2; the library uses OpenSSL's). */
+typedef struct outside_hash {
+    int scheme;
+    crypto_generichash_state b2;
+    crypto_hash_sha256_state s2;
+} outside_hash;
+
+static void oh_init(outside_hash *h, int scheme)
+{
+    h->scheme = scheme;
+    if (scheme == 1)
+        crypto_generichash_init(&h->b2, NULL, 0, 32);
+    else
+        crypto_hash_sha256_init(&h->s2);
+}
+
+static void oh_update(outside_hash *h, const void *p, size_t n)
+{
+    if (h->scheme == 1)
+        crypto_generichash_update(&h->b2, p, n);
+    else
+        crypto_hash_sha256_update(&h->s2, p, n);
+}
+
+static void oh_final(outside_hash *h, unsigned char out[32])
+{
+    if (h->scheme == 1)
+        crypto_generichash_final(&h->b2, out, 32);
+    else
+        crypto_hash_sha256_final(&h->s2, out);
+}
+
 /* Checks a proof as an outsider would: from its JSON alone, with libsodium,
- * following docs/store.md (not the library's hashing code). */
-static void check_proof_independently(const char *text)
+ * following docs/store.md (not the library's hashing code). Returns the
+ * proof's record scheme. */
+static int check_proof_independently(const char *text)
 {
     cJSON *p = cJSON_Parse(text);
     assert_non_null(p);
     const cJSON *canon = cJSON_GetObjectItem(p, "canonical");
     const cJSON *record = cJSON_GetObjectItem(p, "record");
     const cJSON *cp = cJSON_GetObjectItem(p, "checkpoint");
+    const cJSON *sch = cJSON_GetObjectItem(p, "record_scheme");
     assert_non_null(canon);
     assert_non_null(cp);
+    assert_true(cJSON_IsNumber(sch) && (sch->valueint == 1 || sch->valueint == 2));
+    int scheme = sch->valueint;
     /* the leaf */
-    crypto_generichash_state h;
+    outside_hash h;
     unsigned char num[8], leaf[32], chain[32], given[32];
-    crypto_generichash_init(&h, NULL, 0, 32);
-    crypto_generichash_update(&h, (const unsigned char *)"clearance.record.v1", 20);
+    oh_init(&h, scheme);
+    oh_update(&h, scheme == 1 ? "clearance.record.v1" : "clearance.record.v2", 20);
     put64(num, (uint64_t)cJSON_GetObjectItem(canon, "time")->valuedouble);
-    crypto_generichash_update(&h, num, 8);
+    oh_update(&h, num, 8);
     const char *fields[] = {"decision_id", "outcome", "rules_version", "request", "decision"};
     for (int i = 0; i < 5; i++) {
         const char *v = cJSON_GetObjectItem(canon, fields[i])->valuestring;
         put64(num, strlen(v));
-        crypto_generichash_update(&h, num, 8);
-        crypto_generichash_update(&h, (const unsigned char *)v, strlen(v));
+        oh_update(&h, num, 8);
+        oh_update(&h, v, strlen(v));
     }
-    crypto_generichash_final(&h, leaf, 32);
+    oh_final(&h, leaf);
     unhex(given, 32, cJSON_GetObjectItem(p, "leaf_hash"));
     assert_memory_equal(leaf, given, 32);
     /* the chain to the checkpoint */
@@ -634,7 +677,9 @@ static void check_proof_independently(const char *text)
         memcpy(all, chain, 32);
         put64(all + 32, (uint64_t)seq);
         memcpy(all + 40, leaf, 32);
-        crypto_generichash(chain, 32, all, 72, NULL, 0);
+        oh_init(&h, scheme);
+        oh_update(&h, all, 72);
+        oh_final(&h, chain);
     }
     int64_t cpseq = (int64_t)cJSON_GetObjectItem(cp, "seq")->valuedouble;
     assert_int_equal(seq - 1, cpseq);
@@ -650,6 +695,7 @@ static void check_proof_independently(const char *text)
     unhex(pk, 32, cJSON_GetObjectItem(cp, "public_key"));
     assert_int_equal(crypto_sign_verify_detached(sig, msg, sizeof msg, pk), 0);
     cJSON_Delete(p);
+    return scheme;
 }
 
 static void test_proof(void **state)
@@ -662,7 +708,7 @@ static void test_proof(void **state)
     assert_non_null(strstr(p, ids[15]));
     assert_non_null(strstr(p, "\"checkpoint\":{\"seq\":20,"));
     assert_non_null(strstr(p, "\"signature\":\""));
-    check_proof_independently(p);
+    assert_int_equal(check_proof_independently(p), CLR__AUDIT_SCHEME_SHA256); /* a new log */
     free(p);
     p = capture(do_proof, "no-such-decision", &rc);
     assert_int_equal(rc, CLR_ENOTFOUND);
@@ -716,20 +762,19 @@ static int count_cp(void *arg, const clr__checkpoint_row *r)
 
 /* Scans over many rows (PostgreSQL reads them in chunks of 1000), bounded,
  * stopped early, and followed by more reads in the same transaction. */
-static void test_scans(void **state)
+/* Appends records first..last in one transaction through the store's
+ * operations, as the audit writer would: hashed under scheme, continuing
+ * chain, with a checkpoint signed by sk every 1000 records and at last (none
+ * when sk is NULL). The records' ids are decision-SEQ. */
+static void write_records(clr_store *w, int64_t first, int64_t last, int scheme,
+                          unsigned char chain[CLR_AUDIT_HASH_BYTES], const unsigned char *sk)
 {
-    (void)state;
-    /* one transaction of 2100 records and checkpoints at 1000, 2000 and 2100,
-       written through the store's operations as the audit writer would */
-    unsigned char pk[CLR_AUDIT_PK_BYTES], sk[crypto_sign_SECRETKEYBYTES];
-    unsigned char chain[CLR_AUDIT_HASH_BYTES] = {0}, leaf[CLR_AUDIT_HASH_BYTES];
-    char hex[2 * CLR_AUDIT_PK_BYTES + 1], id[32];
-    crypto_sign_keypair(pk, sk);
-    clr__hex(hex, pk, sizeof pk);
-    clr_store *w = open_store();
-    assert_int_equal(w->ops->meta_set(w, "audit_public_key", hex), 0);
+    unsigned char leaf[CLR_AUDIT_HASH_BYTES];
+    char id[32];
+    clr__audit_hasher hs;
+    clr__audit_hasher_init(&hs, scheme);
     assert_int_equal(w->ops->begin(w, 1), 0);
-    for (int64_t seq = 1; seq <= 2100; seq++) {
+    for (int64_t seq = first; seq <= last; seq++) {
         snprintf(id, sizeof id, "decision-%lld", (long long)seq);
         clr__audit_row r = {.seq = seq,
                             .decision_id = {id, strlen(id)},
@@ -738,28 +783,50 @@ static void test_scans(void **state)
                             .rules_version = {"v1", 2},
                             .request = {"{}", 2},
                             .decision = {"{}", 2}};
-        clr__audit_leaf(leaf, &r);
-        clr__audit_link(chain, chain, seq, leaf);
-        r.hash = (clr__bytes){(const char *)chain, sizeof chain};
+        clr__audit_leaf(&hs, leaf, &r);
+        clr__audit_link(&hs, chain, chain, seq, leaf);
+        r.hash = (clr__bytes){(const char *)chain, CLR_AUDIT_HASH_BYTES};
         assert_int_equal(w->ops->audit_insert(w, &r), 0);
-        if (seq % 1000 == 0 || seq == 2100) {
+        if (sk && (seq % 1000 == 0 || seq == last)) {
             unsigned char msg[CLR__CHECKPOINT_MSG], sig[CLR_AUDIT_SIG_BYTES];
             clr__checkpoint_message(msg, seq, chain, 1781222400);
             crypto_sign_detached(sig, NULL, msg, sizeof msg, sk);
             clr__checkpoint_row cp = {.seq = seq,
-                                      .hash = {(const char *)chain, sizeof chain},
+                                      .hash = {(const char *)chain, CLR_AUDIT_HASH_BYTES},
                                       .time = 1781222400,
                                       .signature = {(const char *)sig, sizeof sig}};
             assert_int_equal(w->ops->checkpoint_insert(w, &cp), 0);
         }
     }
     assert_int_equal(w->ops->commit(w), 0);
+    clr__audit_hasher_free(&hs);
+}
+
+static void test_scans(void **state)
+{
+    (void)state;
+    /* 2100 records and checkpoints at 1000, 2000 and 2100, under the first
+       record scheme, as a log written before there was a choice of scheme
+       (no meta.audit_scheme) */
+    unsigned char pk[CLR_AUDIT_PK_BYTES], sk[crypto_sign_SECRETKEYBYTES];
+    unsigned char chain[CLR_AUDIT_HASH_BYTES] = {0};
+    char hex[2 * CLR_AUDIT_PK_BYTES + 1];
+    crypto_sign_keypair(pk, sk);
+    clr__hex(hex, pk, sizeof pk);
+    clr_store *w = open_store();
+    assert_int_equal(w->ops->meta_set(w, "audit_public_key", hex), 0);
+    write_records(w, 1, 2100, CLR__AUDIT_SCHEME_BLAKE2B, chain, sk);
     clr_store_close(w);
     clr_audit_report rep = verify(pk);
     if (!rep.ok)
         fail_msg("%s", rep.problem);
     assert_int_equal(rep.records, 2100);
     assert_int_equal(rep.checkpoints, 3);
+    int prc;
+    char *proof = capture(do_proof, "decision-1500", &prc);
+    assert_int_equal(prc, 0);
+    assert_int_equal(check_proof_independently(proof), CLR__AUDIT_SCHEME_BLAKE2B);
+    free(proof);
     clr_store *s = open_store();
     assert_int_equal(s->ops->begin(s, 0), 0);
     counter c = {0, 1500, 0};
@@ -779,6 +846,58 @@ static void test_scans(void **state)
     assert_int_equal(s->ops->audit_scan(s, 2050, -1, CLR_TIME_MIN, CLR_TIME_MAX, count_row, &tail),
                      0);
     assert_int_equal(tail.n, 51);
+    clr_store_close(s);
+}
+
+static void expect_scheme(const char *want)
+{
+    char v[16];
+    clr_store *s = open_store();
+    assert_int_equal(s->ops->meta_get(s, "audit_scheme", v, sizeof v), 0);
+    assert_string_equal(v, want);
+    clr_store_close(s);
+}
+
+/* A new log hashes with SHA-256 (scheme 2); a log written under the first
+ * scheme keeps it when appended to; the scheme in meta is what verification
+ * hashes with, so changing it is caught, and an unknown one is refused. */
+static void test_record_schemes(void **state)
+{
+    (void)state;
+    make_log(0, 5, 10);
+    expect_scheme("2");
+    assert_true(verify(NULL).ok);
+    sql("DELETE FROM audit_log");
+    sql("DELETE FROM audit_checkpoint");
+    sql("DELETE FROM meta WHERE key = 'audit_scheme'");
+    /* an old log: records, no scheme named */
+    unsigned char chain[CLR_AUDIT_HASH_BYTES] = {0};
+    clr_store *w = open_store();
+    write_records(w, 1, 30, CLR__AUDIT_SCHEME_BLAKE2B, chain, NULL);
+    clr_store_close(w);
+    make_log(30, 5, 10);
+    expect_scheme("1");
+    clr_audit_report r = verify(NULL);
+    if (!r.ok)
+        fail_msg("%s", r.problem);
+    assert_int_equal(r.records, 35);
+    assert_int_equal(r.unsigned_records, 0);
+    /* naming another scheme makes every record wrong, from the first */
+    sql("UPDATE meta SET value = '2' WHERE key = 'audit_scheme'");
+    expect_bad(verify(NULL), 1, "decision-1", "does not match its hash");
+    /* a scheme this build does not know: no verification, no appending */
+    sql("UPDATE meta SET value = '7' WHERE key = 'audit_scheme'");
+    clr_store *s = open_store();
+    clr_audit_report rep;
+    assert_int_equal(clr_audit_verify(&rep, s, NULL), CLR_ESTORE);
+    assert_non_null(strstr(clr_store_errmsg(s), "record scheme 7"));
+    clr_audit *a = NULL;
+    clr_audit_options o = CLR_AUDIT_OPTIONS_INIT;
+    char err[256];
+    o.key_path = key;
+    assert_int_equal(clr_audit_open(&a, s, db, &o, err, sizeof err), CLR_ESTORE);
+    assert_null(a);
+    assert_non_null(strstr(err, "record scheme 7"));
     clr_store_close(s);
 }
 
@@ -1185,6 +1304,7 @@ int main(void)
         T(test_proof),
         T(test_export),
         T(test_scans),
+        T(test_record_schemes),
         T(test_duplicate_seq_fails_the_transaction),
         T(test_duplicate_seq_in_a_many_row_statement),
         T(test_async_full_queue_blocks),
