@@ -376,7 +376,12 @@ int srv_http_start(srv_http **out, srv_state *st)
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 1;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO |
+    /* poll(), not epoll: with libmicrohttpd 0.9.75's epoll loop a worker
+     * with 128 or more connections busy at once served a few hundred requests
+     * a second instead of 130,000 (docs/http-server.md, "Many connections";
+     * bench/serve_connections.sh). poll() holds its rate from 64 to 1,000
+     * busy connections, at the price of half the rate beside 2,000 idle ones. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_TURBO |
                      MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
