@@ -185,8 +185,9 @@ int clr__audit_scheme_get(clr_store *s, int *scheme)
         *scheme = v[0] - '0';
         return 0;
     }
-    return clr__store_fail(s, "the audit log's record scheme %s (meta.%s) is unknown: it was "
-                              "changed, or written by a newer clearance",
+    return clr__store_fail(s,
+                           "the audit log's record scheme %s (meta.%s) is unknown: it was "
+                           "changed, or written by a newer clearance",
                            v, META_SCHEME);
 }
 
