@@ -391,17 +391,20 @@ int srv_http_start(srv_http **out, srv_state *st)
         return -1;
     }
     h->st = st;
-    struct MHD_OptionItem extra[] = {
-        {cfg->max_connections ? MHD_OPTION_CONNECTION_LIMIT : MHD_OPTION_END,
-         (intptr_t)cfg->max_connections, NULL},
-        {MHD_OPTION_END, 0, NULL},
-    };
+    /* a pool of one is no pool: libmicrohttpd would warn that it ignores it */
+    struct MHD_OptionItem extra[3], *x = extra;
+    if (cfg->max_connections)
+        *x++ = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections,
+                                       NULL};
+    if (threads > 1)
+        *x++ = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL};
+    *x = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     h->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, st, MHD_OPTION_EXTERNAL_LOGGER, log_mhd,
-        NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-        st, MHD_OPTION_NOTIFY_CONNECTION, on_connection, st, MHD_OPTION_STRICT_FOR_CLIENT, 1,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
+        NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, st, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+        st, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!h->daemon) {
         fprintf(stderr, "clearance serve: cannot listen on %s:%u\n", cfg->host, cfg->port);
