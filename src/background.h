@@ -10,9 +10,9 @@
  * scheduling priority to nice 19, so that on a busy machine the threads that
  * answer requests run first and this one takes the processor time they leave.
  * Only give that to a thread whose callers never wait on it one by one (the
- * async audit writer, a checkpointer, a flusher): it drains a bounded queue,
- * and when the queue fills its producers block, so it cannot fall behind for
- * good. Best effort: failures are ignored, and nothing else changes. */
+ * async audit writer, the usage flusher): it drains a bounded queue, and when
+ * the queue fills its producers block, so it cannot fall behind for good.
+ * Best effort: failures are ignored, and nothing else changes. */
 void clr__background_thread(const char *name, int yield_to_requests);
 
 #endif

@@ -514,7 +514,9 @@ static void *checkpointer(void *arg)
 {
     sqlite_store *q = arg;
     sqlite3 *db = NULL;
-    clr__background_thread("clr-checkpoint", 1); /* the writer helps when it lags */
+    /* named only: at nice 19 it gained the async writer nothing, and it would
+       fall behind a sync writer on a busy machine */
+    clr__background_thread("clr-checkpoint", 0);
     if (sqlite3_open_v2(q->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) ==
         SQLITE_OK) {
         sqlite3_busy_timeout(db, 1000);
