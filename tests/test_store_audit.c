@@ -18,11 +18,13 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <libpq-fe.h>
 
 #include "clearance.h"
@@ -1011,6 +1013,73 @@ static void test_async_full_queue_blocks(void **state)
     assert_int_equal(r.unsigned_records, 0);
 }
 
+/* The nice value of this process's thread named name, or -100 while there is
+ * none: /proc/self/task/TID/comm, and field 19 of .../stat. */
+static int thread_nice(const char *name)
+{
+    int nice = -100;
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return nice;
+    struct dirent *e;
+    while (nice == -100 && (e = readdir(d))) {
+        char path[300], comm[32] = "", stat[1024];
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        if (!fgets(comm, sizeof comm, f))
+            comm[0] = '\0';
+        fclose(f);
+        comm[strcspn(comm, "\n")] = '\0';
+        if (strcmp(comm, name) != 0)
+            continue;
+        snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+        if (!(f = fopen(path, "r")))
+            continue;
+        size_t n = fread(stat, 1, sizeof stat - 1, f);
+        fclose(f);
+        stat[n] = '\0';
+        char *p = strrchr(stat, ')'); /* then " " before each field from the 3rd */
+        for (int field = 3; p && field <= 19; field++)
+            p = strchr(p + 1, ' ');
+        if (p)
+            nice = atoi(p + 1);
+    }
+    closedir(d);
+    return nice;
+}
+
+/* Waits (up to 10 s) for the thread named name to appear; its nice value. */
+static int wait_thread_nice(const char *name)
+{
+    int nice = -100;
+    for (int i = 0; i < 1000 && (nice = thread_nice(name)) == -100; i++)
+        usleep(10000);
+    return nice;
+}
+
+/* An async writer yields the processor to the threads that answer requests
+ * (nice 19); a sync one, whose callers wait on each commit, does not. */
+static void test_writer_priority(void **state)
+{
+    (void)state;
+    int base = getpriority(PRIO_PROCESS, 0);
+    for (int mode = 0; mode < 2; mode++) {
+        clr_store *s = open_store();
+        clr_audit *a = NULL;
+        clr_audit_options o = CLR_AUDIT_OPTIONS_INIT;
+        o.mode = mode ? CLR_AUDIT_ASYNC : CLR_AUDIT_SYNC;
+        o.key_path = key;
+        assert_int_equal(clr_audit_open(&a, s, db, &o, NULL, 0), 0);
+        assert_int_equal(wait_thread_nice("clr-audit"), mode ? 19 : base);
+        assert_int_equal(clr_audit_close(a), 0);
+        clr_store_close(s);
+    }
+}
+
 typedef struct notified {
     int n, failures;
 } notified;
@@ -1308,6 +1377,7 @@ int main(void)
         T(test_duplicate_seq_fails_the_transaction),
         T(test_duplicate_seq_in_a_many_row_statement),
         T(test_async_full_queue_blocks),
+        T(test_writer_priority),
         T(test_notify_reports_durability_in_order),
         T(test_crash_keeps_every_acknowledged_record),
     };
