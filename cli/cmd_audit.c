@@ -134,8 +134,9 @@ static int verify(clr_store *s, const unsigned char *pk)
            (unsigned long long)r.checkpoints);
     if (r.checkpoints)
         printf(" (the last covers record %lld)", (long long)r.last_checkpoint);
-    printf("; %llu records not yet covered by a checkpoint%s\n",
+    printf("; %llu records not yet covered by a checkpoint; hashed with %s (record scheme %d)%s\n",
            (unsigned long long)r.unsigned_records,
+           r.record_scheme == CLR_AUDIT_SCHEME_SHA256 ? "SHA-256" : "BLAKE2b-256", r.record_scheme,
            pk ? ""
               : "\nnote: checked with the key recorded in the store; pass --key for a check "
                 "independent of it");

@@ -186,8 +186,13 @@ void clr_audit_stats_get(const clr_audit *a, clr_audit_stats *out);
 /* ------------------------------------------------------------------------- */
 
 #define CLR_AUDIT_HASH_BYTES 32 /* BLAKE2b-256 or SHA-256: the log's record scheme */
-#define CLR_AUDIT_PK_BYTES 32   /* Ed25519 public key */
-#define CLR_AUDIT_SIG_BYTES 64  /* Ed25519 signature */
+
+/* Record schemes: how a log hashes its records (docs/store.md). A log keeps
+ * its scheme for life; new logs take the last. */
+#define CLR_AUDIT_SCHEME_BLAKE2B 1 /* BLAKE2b-256, logs written before schemes */
+#define CLR_AUDIT_SCHEME_SHA256 2  /* SHA-256 */
+#define CLR_AUDIT_PK_BYTES 32      /* Ed25519 public key */
+#define CLR_AUDIT_SIG_BYTES 64     /* Ed25519 signature */
 
 /* The public key recorded in the store (by the first clr_audit_open). Returns
  * 0, CLR_ENOTFOUND when the store has none, or CLR_ESTORE. */
@@ -204,6 +209,7 @@ typedef struct clr_audit_report {
     uint64_t checkpoints;      /* checkpoints whose signature verified */
     int64_t last_checkpoint;   /* sequence number the last checkpoint covers; 0 if none */
     uint64_t unsigned_records; /* records after the last checkpoint */
+    int record_scheme;         /* how records are hashed: CLR_AUDIT_SCHEME_* */
     int64_t bad_seq;           /* when !ok: the first bad record's sequence number */
     char bad_decision_id[64];  /* ... its decision id, "" when unknown */
     char problem[512];         /* ... what is wrong, one sentence */

@@ -198,6 +198,7 @@ int clr_audit_verify(clr_audit_report *out, clr_store *s, const unsigned char *p
     if ((rc = clr__audit_scheme_get(s, &scheme)))
         goto done;
     clr__audit_hasher_init(&c.hasher, scheme);
+    out->record_scheme = scheme;
     if ((rc = s->ops->checkpoint_scan(s, INT64_MIN, collect_cp, &c.cps)))
         goto done;
     rc = s->ops->audit_scan(s, INT64_MIN, -1, CLR_TIME_MIN, CLR_TIME_MAX, verify_row, &c);

@@ -199,9 +199,9 @@ struct sqlite3 *clr__store_sqlite_db(clr_store *s);
  *   1: BLAKE2b-256 (libsodium), leaves under "clearance.record.v1";
  *   2: SHA-256, leaves under "clearance.record.v2". New logs take 2: with the
  *      processor's SHA extensions it costs a third of BLAKE2b here. */
-#define CLR__AUDIT_SCHEME_BLAKE2B 1
-#define CLR__AUDIT_SCHEME_SHA256 2
-#define CLR__AUDIT_SCHEME_NEW CLR__AUDIT_SCHEME_SHA256
+#define CLR__AUDIT_SCHEME_BLAKE2B CLR_AUDIT_SCHEME_BLAKE2B
+#define CLR__AUDIT_SCHEME_SHA256 CLR_AUDIT_SCHEME_SHA256
+#define CLR__AUDIT_SCHEME_NEW CLR_AUDIT_SCHEME_SHA256
 
 /* Hashes records under one scheme. Not thread-safe: one per thread. */
 typedef struct clr__audit_hasher {

@@ -20,6 +20,7 @@ check "the signing key is created with mode 0600" 0 $?
 
 "$bin" audit verify --db "$db" >"$tmp/out" 2>&1
 check "verify a fresh log" 0 $? "^ok: $n records, 1 signed checkpoints" "$tmp/out"
+check "a new log hashes with SHA-256" 0 $? "hashed with SHA-256 \(record scheme 2\)" "$tmp/out"
 
 "$bin" audit pubkey --db "$db" >"$tmp/pub" 2>&1
 check "pubkey prints the key" 0 $? '^[0-9a-f]{64}$' "$tmp/pub"
