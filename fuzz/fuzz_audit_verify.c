@@ -81,7 +81,7 @@ static void genuine(clr_store *s, int n, int scheme)
     char hex[2 * CLR_AUDIT_PK_BYTES + 1];
     clr__hex(hex, pk, sizeof pk);
     s->ops->meta_set(s, "audit_public_key", hex);
-    s->ops->meta_set(s, "audit_scheme", scheme == CLR__AUDIT_SCHEME_SHA256 ? "2" : "1");
+    s->ops->meta_set(s, "audit_scheme", scheme == CLR_AUDIT_SCHEME_SHA256 ? "2" : "1");
     s->ops->commit(s);
     clr__audit_hasher_free(&hs);
 }
@@ -169,7 +169,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     unsigned first = byte(&in);
     int n = (int)(first % 20);
-    genuine(s, n, (first / 20) % 2 ? CLR__AUDIT_SCHEME_SHA256 : CLR__AUDIT_SCHEME_BLAKE2B);
+    genuine(s, n, (first / 20) % 2 ? CLR_AUDIT_SCHEME_SHA256 : CLR_AUDIT_SCHEME_BLAKE2B);
     sqlite3 *db = clr__store_sqlite_db(s);
     int edits = 0;
     while (edit(db, &in))

@@ -41,7 +41,7 @@ static void d_init(digest *d, clr__audit_hasher *h)
 {
     d->h = h;
     d->evp = 0;
-    if (h->scheme == CLR__AUDIT_SCHEME_BLAKE2B) {
+    if (h->scheme == CLR_AUDIT_SCHEME_BLAKE2B) {
         crypto_generichash_init(&d->b2, NULL, 0, CLR_AUDIT_HASH_BYTES);
         return;
     }
@@ -52,7 +52,7 @@ static void d_init(digest *d, clr__audit_hasher *h)
 
 static void d_update(digest *d, const void *p, size_t n)
 {
-    if (d->h->scheme == CLR__AUDIT_SCHEME_BLAKE2B)
+    if (d->h->scheme == CLR_AUDIT_SCHEME_BLAKE2B)
         crypto_generichash_update(&d->b2, p, n);
     else if (!d->evp)
         crypto_hash_sha256_update(&d->s2, p, n);
@@ -63,7 +63,7 @@ static void d_update(digest *d, const void *p, size_t n)
 /* Returns 0, or CLR_ENOMEM when OpenSSL failed midway (never seen). */
 static int d_final(digest *d, unsigned char out[CLR_AUDIT_HASH_BYTES])
 {
-    if (d->h->scheme == CLR__AUDIT_SCHEME_BLAKE2B) {
+    if (d->h->scheme == CLR_AUDIT_SCHEME_BLAKE2B) {
         crypto_generichash_final(&d->b2, out, CLR_AUDIT_HASH_BYTES);
         return 0;
     }
@@ -81,7 +81,7 @@ void clr__audit_hasher_init(clr__audit_hasher *h, int scheme)
 {
     h->scheme = scheme;
     h->ctx = NULL;
-    if (scheme != CLR__AUDIT_SCHEME_SHA256)
+    if (scheme != CLR_AUDIT_SCHEME_SHA256)
         return;
     pthread_once(&sha256_once, sha256_fetch);
     if (sha256_md)
@@ -114,7 +114,7 @@ static int leaf_once(clr__audit_hasher *h, unsigned char out[CLR_AUDIT_HASH_BYTE
     unsigned char num[8];
     put_u64(num, (uint64_t)r->time);
     d_init(&d, h);
-    if (h->scheme == CLR__AUDIT_SCHEME_BLAKE2B)
+    if (h->scheme == CLR_AUDIT_SCHEME_BLAKE2B)
         d_update(&d, v1, sizeof v1);
     else
         d_update(&d, v2, sizeof v2);
@@ -171,14 +171,12 @@ void clr__checkpoint_message(unsigned char out[CLR__CHECKPOINT_MSG], int64_t seq
 
 /* ---- the log's scheme ---------------------------------------------------- */
 
-int clr__audit_scheme_get(clr_store *s, int *scheme)
+/* The scheme meta.audit_scheme names: 0, CLR_ENOTFOUND when it names none,
+ * or CLR_ESTORE (unreadable, or a scheme this build does not know). */
+static int named_scheme(clr_store *s, int *scheme)
 {
     char v[16];
     int rc = s->ops->meta_get(s, META_SCHEME, v, sizeof v);
-    if (rc == CLR_ENOTFOUND) {
-        *scheme = CLR__AUDIT_SCHEME_BLAKE2B; /* written before there was a choice */
-        return 0;
-    }
     if (rc)
         return rc;
     if (!strcmp(v, "1") || !strcmp(v, "2")) {
@@ -191,18 +189,28 @@ int clr__audit_scheme_get(clr_store *s, int *scheme)
                            v, META_SCHEME);
 }
 
+int clr__audit_scheme_get(clr_store *s, int *scheme)
+{
+    int rc = named_scheme(s, scheme);
+    if (rc == CLR_ENOTFOUND) {
+        *scheme = CLR_AUDIT_SCHEME_BLAKE2B; /* written before there was a choice */
+        return 0;
+    }
+    return rc;
+}
+
 int clr__audit_scheme_choose(clr_store *s, int *scheme)
 {
-    char v[16];
-    int rc = s->ops->meta_get(s, META_SCHEME, v, sizeof v);
+    int rc = named_scheme(s, scheme);
     if (rc != CLR_ENOTFOUND)
-        return rc ? rc : clr__audit_scheme_get(s, scheme);
+        return rc;
     int64_t tail;
     unsigned char h[CLR_AUDIT_HASH_BYTES];
     if ((rc = s->ops->audit_tail(s, &tail, h)))
         return rc;
     /* records written before there was a choice keep the first scheme, now named */
-    *scheme = tail > 0 ? CLR__AUDIT_SCHEME_BLAKE2B : CLR__AUDIT_SCHEME_NEW;
+    *scheme = tail > 0 ? CLR_AUDIT_SCHEME_BLAKE2B : CLR__AUDIT_SCHEME_NEW;
+    char v[16];
     snprintf(v, sizeof v, "%d", *scheme);
     return s->ops->meta_set(s, META_SCHEME, v);
 }

@@ -523,7 +523,7 @@ int clr_audit_proof(clr_store *s, const char *decision_id, const unsigned char *
     json_hex(f, k->sig, sizeof k->sig);
     fputs(",\"public_key\":", f);
     json_hex(f, pk, CLR_AUDIT_PK_BYTES);
-    const char *hash = scheme == CLR__AUDIT_SCHEME_SHA256 ? "SHA-256" : "BLAKE2b-256";
+    const char *hash = scheme == CLR_AUDIT_SCHEME_SHA256 ? "SHA-256" : "BLAKE2b-256";
     fprintf(f,
             "},\"scheme\":\"leaf=%s('clearance.record.v%d' NUL, record canonical bytes); "
             "chain=%s(previous chain || seq || leaf); the checkpoint signs "

@@ -194,13 +194,11 @@ struct sqlite3;
  * with the file); NULL for another backend. */
 struct sqlite3 *clr__store_sqlite_db(clr_store *s);
 
-/* Record schemes: how a log hashes its records. A log keeps one scheme for
- * life, named in meta.audit_scheme; a log without that key is scheme 1.
- *   1: BLAKE2b-256 (libsodium), leaves under "clearance.record.v1";
- *   2: SHA-256, leaves under "clearance.record.v2". New logs take 2: with the
- *      processor's SHA extensions it costs a third of BLAKE2b here. */
-#define CLR__AUDIT_SCHEME_BLAKE2B CLR_AUDIT_SCHEME_BLAKE2B
-#define CLR__AUDIT_SCHEME_SHA256 CLR_AUDIT_SCHEME_SHA256
+/* The record scheme a new log takes (CLR_AUDIT_SCHEME_*, clearance_store.h).
+ * A log keeps one scheme for life, named in meta.audit_scheme; a log without
+ * that key is scheme 1 (BLAKE2b-256, leaves under "clearance.record.v1").
+ * Scheme 2 is SHA-256, leaves under "clearance.record.v2": with the
+ * processor's SHA extensions it costs a third of BLAKE2b here. */
 #define CLR__AUDIT_SCHEME_NEW CLR_AUDIT_SCHEME_SHA256
 
 /* Hashes records under one scheme. Not thread-safe: one per thread. */

@@ -710,7 +710,7 @@ static void test_proof(void **state)
     assert_non_null(strstr(p, ids[15]));
     assert_non_null(strstr(p, "\"checkpoint\":{\"seq\":20,"));
     assert_non_null(strstr(p, "\"signature\":\""));
-    assert_int_equal(check_proof_independently(p), CLR__AUDIT_SCHEME_SHA256); /* a new log */
+    assert_int_equal(check_proof_independently(p), CLR_AUDIT_SCHEME_SHA256); /* a new log */
     free(p);
     p = capture(do_proof, "no-such-decision", &rc);
     assert_int_equal(rc, CLR_ENOTFOUND);
@@ -817,7 +817,7 @@ static void test_scans(void **state)
     clr__hex(hex, pk, sizeof pk);
     clr_store *w = open_store();
     assert_int_equal(w->ops->meta_set(w, "audit_public_key", hex), 0);
-    write_records(w, 1, 2100, CLR__AUDIT_SCHEME_BLAKE2B, chain, sk);
+    write_records(w, 1, 2100, CLR_AUDIT_SCHEME_BLAKE2B, chain, sk);
     clr_store_close(w);
     clr_audit_report rep = verify(pk);
     if (!rep.ok)
@@ -827,7 +827,7 @@ static void test_scans(void **state)
     int prc;
     char *proof = capture(do_proof, "decision-1500", &prc);
     assert_int_equal(prc, 0);
-    assert_int_equal(check_proof_independently(proof), CLR__AUDIT_SCHEME_BLAKE2B);
+    assert_int_equal(check_proof_independently(proof), CLR_AUDIT_SCHEME_BLAKE2B);
     free(proof);
     clr_store *s = open_store();
     assert_int_equal(s->ops->begin(s, 0), 0);
@@ -875,7 +875,7 @@ static void test_record_schemes(void **state)
     /* an old log: records, no scheme named */
     unsigned char chain[CLR_AUDIT_HASH_BYTES] = {0};
     clr_store *w = open_store();
-    write_records(w, 1, 30, CLR__AUDIT_SCHEME_BLAKE2B, chain, NULL);
+    write_records(w, 1, 30, CLR_AUDIT_SCHEME_BLAKE2B, chain, NULL);
     clr_store_close(w);
     make_log(30, 5, 10);
     expect_scheme("1");
