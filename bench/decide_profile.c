@@ -1,0 +1,219 @@
+/* decide_profile: what each request's decision costs, cold and warm, and how
+ * the cost grows with the rules a request fires.
+ *
+ * usage: decide_profile [--rules PATH] --requests FILE.jsonl [--passes N]
+ *
+ * Loads the rulebooks (the defaults when --rules is not given) and parses
+ * every request of FILE beforehand. Then, one thread:
+ *   - cold: N passes (default 15) over the requests in file order, each
+ *     decision timed on its own, each request's median kept; a request's
+ *     data and the index it reads have been pushed out of the caches by the
+ *     others since its last turn, as in `clearance bench`;
+ *   - warm: each request decided 30 times in a row, its fastest kept.
+ * Prints the mean of each, then a table by rules fired (reasons, obligations
+ * and exemptions together): how many requests, their mean cold cost, and
+ * their share of the total time. The clock's own cost (the median of an
+ * empty timed interval) is subtracted from every figure. The machine is
+ * shared: compare runs made together, not with figures from another day. */
+#include "clearance.h"
+
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define WARM_RUNS 30
+#define FIRED_ROWS 7 /* 0 .. 5, then "6 or more" */
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: decide_profile [--rules PATH] --requests FILE.jsonl [--passes N]\n");
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The median of n values (sorted in place). */
+static uint64_t median(uint64_t *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_u64);
+    return v[n / 2];
+}
+
+/* Reads and parses every request of path into *out (n of them). */
+static int load_requests(const char *path, clr_request **out, size_t *n)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        perror(path);
+        return -1;
+    }
+    char *line = NULL;
+    size_t linecap = 0, cap = 0, lineno = 0;
+    ssize_t len;
+    int rc = 0;
+    *out = NULL;
+    *n = 0;
+    while ((len = getline(&line, &linecap, f)) > 0) {
+        lineno++;
+        if (len <= 1)
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            clr_request *r = realloc(*out, cap * sizeof(**out));
+            if (!r) {
+                rc = -1;
+                break;
+            }
+            *out = r;
+        }
+        clr_request_error err;
+        if (clr_request_parse(&(*out)[*n], line, (size_t)len, clr_time_now(), &err)) {
+            fprintf(stderr, "decide_profile: %s:%zu: %s: %s\n", path, lineno, err.path,
+                    err.message);
+            rc = -1;
+            break;
+        }
+        (*n)++;
+    }
+    free(line);
+    fclose(f);
+    if (rc == 0 && *n == 0) {
+        fprintf(stderr, "decide_profile: %s holds no request\n", path);
+        rc = -1;
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"rules", required_argument, NULL, 'r'},
+                                         {"requests", required_argument, NULL, 'q'},
+                                         {"passes", required_argument, NULL, 'p'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *rules = NULL, *requests = NULL;
+    long passes = 15;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "r:q:p:h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'r': rules = optarg; break;
+        case 'q': requests = optarg; break;
+        case 'p': passes = strtol(optarg, NULL, 10); break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (!requests || passes < 1 || passes > 1000 || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    int rc = 1;
+    clr_ruleset *rs = NULL;
+    clr_request *reqs = NULL;
+    clr_decision *d = NULL;
+    uint64_t *cold = NULL, *warm = NULL, *fired = NULL, *sample = NULL;
+    size_t n = 0;
+    clr_diags *diags = NULL;
+    if (clr_diags_new(&diags))
+        goto done;
+    int lrc =
+        rules ? clr_ruleset_load(&rs, &rules, 1, diags) : clr_ruleset_load_defaults(&rs, diags);
+    if (lrc) {
+        clr_diags_print(diags, stderr);
+        fprintf(stderr, "decide_profile: %s\n", clr_strerror(lrc));
+        goto done;
+    }
+    if (load_requests(requests, &reqs, &n))
+        goto done;
+    size_t np = (size_t)passes;
+    d = malloc(sizeof *d);
+    cold = malloc(n * np * sizeof *cold);
+    warm = malloc(n * sizeof *warm);
+    fired = malloc(n * sizeof *fired);
+    sample = malloc((np > WARM_RUNS ? np : WARM_RUNS) * sizeof *sample);
+    if (!d || !cold || !warm || !fired || !sample) {
+        fprintf(stderr, "decide_profile: out of memory\n");
+        goto done;
+    }
+
+    /* the clock's own cost */
+    for (size_t k = 0; k < WARM_RUNS; k++) {
+        uint64_t t0 = now_ns();
+        sample[k] = now_ns() - t0;
+    }
+    uint64_t clock_ns = median(sample, WARM_RUNS);
+
+    for (size_t p = 0; p < np; p++)
+        for (size_t i = 0; i < n; i++) {
+            uint64_t t0 = now_ns();
+            clr_decide(rs, &reqs[i], d, NULL);
+            cold[i * np + p] = now_ns() - t0;
+        }
+    double cold_sum = 0, warm_sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t c = median(&cold[i * np], np);
+        cold[i] = c > clock_ns ? c - clock_ns : 0; /* the first n entries now hold the medians */
+        cold_sum += (double)cold[i];
+        uint64_t best = UINT64_MAX;
+        for (size_t k = 0; k < WARM_RUNS; k++) {
+            uint64_t t0 = now_ns();
+            clr_decide(rs, &reqs[i], d, NULL);
+            uint64_t t = now_ns() - t0;
+            if (t < best)
+                best = t;
+        }
+        warm[i] = best > clock_ns ? best - clock_ns : 0;
+        warm_sum += (double)warm[i];
+        fired[i] = d->nreasons + d->reasons_dropped + d->nobligations + d->obligations_dropped +
+                   d->nexempted;
+    }
+
+    printf("decide_profile: %zu requests, %zu passes, one thread; the clock's own %llu ns "
+           "subtracted\n",
+           n, np, (unsigned long long)clock_ns);
+    printf("cold (median over the passes, each request): mean %.0f ns a decision\n",
+           cold_sum / (double)n);
+    printf("warm (fastest of %d in a row, each request): mean %.0f ns a decision\n\n", WARM_RUNS,
+           warm_sum / (double)n);
+    printf("%-12s %9s %8s %13s %14s\n", "rules fired", "requests", "share", "mean cold ns",
+           "share of time");
+    size_t count[FIRED_ROWS] = {0};
+    double time[FIRED_ROWS] = {0};
+    for (size_t i = 0; i < n; i++) {
+        size_t row = fired[i] < FIRED_ROWS - 1 ? (size_t)fired[i] : FIRED_ROWS - 1;
+        count[row]++;
+        time[row] += (double)cold[i];
+    }
+    for (size_t row = 0; row < FIRED_ROWS; row++) {
+        char label[16];
+        snprintf(label, sizeof label, row < FIRED_ROWS - 1 ? "%zu" : "%zu or more", row);
+        printf("%-12s %9zu %7.1f%% %13.0f %13.1f%%\n", label, count[row],
+               100.0 * (double)count[row] / (double)n,
+               count[row] ? time[row] / (double)count[row] : 0.0,
+               cold_sum > 0 ? 100.0 * time[row] / cold_sum : 0.0);
+    }
+    rc = 0;
+done:
+    free(sample);
+    free(fired);
+    free(warm);
+    free(cold);
+    free(d);
+    free(reqs);
+    clr_ruleset_unref(rs);
+    clr_diags_free(diags);
+    return rc;
+}
