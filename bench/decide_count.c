@@ -14,6 +14,7 @@
  *   valgrind --tool=cachegrind --cache-sim=yes build/decide_count ... --decisions 120000
  *
  * bench/decide_cost.sh does exactly that. */
+#include "bench_common.h"
 #include "clearance.h"
 
 #include <getopt.h>
@@ -52,9 +53,7 @@ int main(int argc, char **argv)
     int rc = 1;
     clr_ruleset *rs = NULL;
     clr_request *reqs = NULL;
-    char *line = NULL;
-    size_t cap = 0, n = 0, linecap = 0;
-    FILE *f = NULL;
+    size_t n = 0;
     clr_diags *diags = NULL;
     if (clr_diags_new(&diags))
         goto done;
@@ -65,33 +64,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "decide_count: %s\n", clr_strerror(lrc));
         goto done;
     }
-    f = fopen(requests, "r");
-    if (!f) {
-        perror(requests);
+    if (bench_load_requests("decide_count", requests, &reqs, &n))
         goto done;
-    }
-    ssize_t len;
-    while ((len = getline(&line, &linecap, f)) > 0) {
-        if (len <= 1)
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            clr_request *r = realloc(reqs, cap * sizeof(*r));
-            if (!r)
-                goto done;
-            reqs = r;
-        }
-        clr_request_error err;
-        if (clr_request_parse(&reqs[n], line, (size_t)len, clr_time_now(), &err)) {
-            fprintf(stderr, "decide_count: %s: %s\n", err.path, err.message);
-            goto done;
-        }
-        n++;
-    }
-    if (n == 0) {
-        fprintf(stderr, "decide_count: %s holds no request\n", requests);
-        goto done;
-    }
     clr_decision d;
     unsigned long outcomes[4] = {0};
     for (long k = 0; k < decisions; k++) {
@@ -104,9 +78,6 @@ int main(int argc, char **argv)
            outcomes[CLR_DENY]);
     rc = 0;
 done:
-    if (f)
-        fclose(f);
-    free(line);
     free(reqs);
     clr_ruleset_unref(rs);
     clr_diags_free(diags);

@@ -15,6 +15,7 @@
  * their share of the total time. The clock's own cost (the median of an
  * empty timed interval) is subtracted from every figure. The machine is
  * shared: compare runs made together, not with figures from another day. */
+#include "bench_common.h"
 #include "clearance.h"
 
 #include <getopt.h>
@@ -32,69 +33,11 @@ static void usage(FILE *f)
     fprintf(f, "usage: decide_profile [--rules PATH] --requests FILE.jsonl [--passes N]\n");
 }
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* The median of n values (sorted in place). */
 static uint64_t median(uint64_t *v, size_t n)
 {
-    qsort(v, n, sizeof *v, cmp_u64);
+    qsort(v, n, sizeof *v, bench_cmp_u64);
     return v[n / 2];
-}
-
-/* Reads and parses every request of path into *out (n of them). */
-static int load_requests(const char *path, clr_request **out, size_t *n)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        perror(path);
-        return -1;
-    }
-    char *line = NULL;
-    size_t linecap = 0, cap = 0, lineno = 0;
-    ssize_t len;
-    int rc = 0;
-    *out = NULL;
-    *n = 0;
-    while ((len = getline(&line, &linecap, f)) > 0) {
-        lineno++;
-        if (len <= 1)
-            continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            clr_request *r = realloc(*out, cap * sizeof(**out));
-            if (!r) {
-                rc = -1;
-                break;
-            }
-            *out = r;
-        }
-        clr_request_error err;
-        if (clr_request_parse(&(*out)[*n], line, (size_t)len, clr_time_now(), &err)) {
-            fprintf(stderr, "decide_profile: %s:%zu: %s: %s\n", path, lineno, err.path,
-                    err.message);
-            rc = -1;
-            break;
-        }
-        (*n)++;
-    }
-    free(line);
-    fclose(f);
-    if (rc == 0 && *n == 0) {
-        fprintf(stderr, "decide_profile: %s holds no request\n", path);
-        rc = -1;
-    }
-    return rc;
 }
 
 int main(int argc, char **argv)
@@ -124,7 +67,7 @@ int main(int argc, char **argv)
     clr_ruleset *rs = NULL;
     clr_request *reqs = NULL;
     clr_decision *d = NULL;
-    uint64_t *cold = NULL, *warm = NULL, *fired = NULL, *sample = NULL;
+    uint64_t *samples = NULL, *cold = NULL, *warm = NULL, *fired = NULL, *sample = NULL;
     size_t n = 0;
     clr_diags *diags = NULL;
     if (clr_diags_new(&diags))
@@ -136,42 +79,43 @@ int main(int argc, char **argv)
         fprintf(stderr, "decide_profile: %s\n", clr_strerror(lrc));
         goto done;
     }
-    if (load_requests(requests, &reqs, &n))
+    if (bench_load_requests("decide_profile", requests, &reqs, &n))
         goto done;
     size_t np = (size_t)passes;
     d = malloc(sizeof *d);
-    cold = malloc(n * np * sizeof *cold);
+    samples = malloc(n * np * sizeof *samples);
+    cold = malloc(n * sizeof *cold);
     warm = malloc(n * sizeof *warm);
     fired = malloc(n * sizeof *fired);
     sample = malloc((np > WARM_RUNS ? np : WARM_RUNS) * sizeof *sample);
-    if (!d || !cold || !warm || !fired || !sample) {
+    if (!d || !samples || !cold || !warm || !fired || !sample) {
         fprintf(stderr, "decide_profile: out of memory\n");
         goto done;
     }
 
     /* the clock's own cost */
     for (size_t k = 0; k < WARM_RUNS; k++) {
-        uint64_t t0 = now_ns();
-        sample[k] = now_ns() - t0;
+        uint64_t t0 = bench_now_ns();
+        sample[k] = bench_now_ns() - t0;
     }
     uint64_t clock_ns = median(sample, WARM_RUNS);
 
     for (size_t p = 0; p < np; p++)
         for (size_t i = 0; i < n; i++) {
-            uint64_t t0 = now_ns();
+            uint64_t t0 = bench_now_ns();
             clr_decide(rs, &reqs[i], d, NULL);
-            cold[i * np + p] = now_ns() - t0;
+            samples[i * np + p] = bench_now_ns() - t0;
         }
     double cold_sum = 0, warm_sum = 0;
     for (size_t i = 0; i < n; i++) {
-        uint64_t c = median(&cold[i * np], np);
-        cold[i] = c > clock_ns ? c - clock_ns : 0; /* the first n entries now hold the medians */
+        uint64_t c = median(&samples[i * np], np);
+        cold[i] = c > clock_ns ? c - clock_ns : 0;
         cold_sum += (double)cold[i];
         uint64_t best = UINT64_MAX;
         for (size_t k = 0; k < WARM_RUNS; k++) {
-            uint64_t t0 = now_ns();
+            uint64_t t0 = bench_now_ns();
             clr_decide(rs, &reqs[i], d, NULL);
-            uint64_t t = now_ns() - t0;
+            uint64_t t = bench_now_ns() - t0;
             if (t < best)
                 best = t;
         }
@@ -211,6 +155,7 @@ done:
     free(fired);
     free(warm);
     free(cold);
+    free(samples);
     free(d);
     free(reqs);
     clr_ruleset_unref(rs);

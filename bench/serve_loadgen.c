@@ -15,6 +15,8 @@
  * (wrk2 is not in Debian); its per-connection delay() fires in 1 ms ticks, in
  * bursts that inflate every server's tail latency alike. */
 #define _GNU_SOURCE
+#include "bench_common.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -47,19 +49,6 @@ typedef struct bodies {
     char **req; /* full HTTP requests */
     size_t *len;
 } bodies;
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 static int connect_to(const char *host, int port)
 {
@@ -177,14 +166,14 @@ int main(int argc, char **argv)
     epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &tev);
 
     const uint64_t interval = (uint64_t)(1e9 / rate);
-    const uint64_t t0 = now_ns() + 1000000;
+    const uint64_t t0 = bench_now_ns() + 1000000;
     size_t sent = 0, done = 0, nlat = 0, errors = 0, late = 0, next_body = 0;
     int *freelist = malloc(sizeof(int) * (size_t)nconns), nfree = nconns;
     for (int i = 0; i < nconns; i++)
         freelist[i] = nconns - 1 - i;
 
     while (done < total) {
-        uint64_t now = now_ns();
+        uint64_t now = bench_now_ns();
         /* send every request that is due, on free connections */
         while (sent < total && t0 + sent * interval <= now && nfree > 0) {
             conn *c = &conns[freelist[--nfree]];
@@ -230,7 +219,7 @@ int main(int argc, char **argv)
             c->rlen += (size_t)r;
             int status;
             while (c->busy && (status = take_response(c)) != 0) {
-                uint64_t t = now_ns();
+                uint64_t t = bench_now_ns();
                 if (status != 200)
                     errors++;
                 lat[nlat++] = t - c->due_ns;
@@ -240,8 +229,8 @@ int main(int argc, char **argv)
             }
         }
     }
-    double elapsed = (double)(now_ns() - t0) / 1e9;
-    qsort(lat, nlat, sizeof *lat, cmp_u64);
+    double elapsed = (double)(bench_now_ns() - t0) / 1e9;
+    qsort(lat, nlat, sizeof *lat, bench_cmp_u64);
 #define PCT(p) (nlat ? lat[(size_t)((double)(nlat - 1) * (p))] / 1000 : 0)
     printf("RESULT rps=%.0f p50_us=%llu p99_us=%llu p999_us=%llu max_us=%llu errors=%zu "
            "late=%zu\n",
