@@ -1,6 +1,6 @@
-/* What the timing benchmarks share: a monotonic clock in nanoseconds, an
- * ordering of 64-bit counts for qsort, and reading a file of requests into
- * parsed clr_requests. */
+/* What the decision benchmarks share: loading the rulebooks, a monotonic
+ * clock in nanoseconds, an ordering of 64-bit counts for qsort, and reading
+ * a file of requests into parsed clr_requests. */
 #ifndef CLR_BENCH_COMMON_H
 #define CLR_BENCH_COMMON_H
 
@@ -11,6 +11,25 @@
 #include <stdlib.h>
 #include <sys/types.h>
 #include <time.h>
+
+/* Loads the rulebooks at path (the defaults when path is NULL) into *rs.
+ * Returns 0; or, having printed the rulebooks' errors to stderr, -1. */
+static inline int bench_load_rules(const char *tool, const char *path, clr_ruleset **rs)
+{
+    clr_diags *diags = NULL;
+    *rs = NULL;
+    if (clr_diags_new(&diags)) {
+        fprintf(stderr, "%s: out of memory\n", tool);
+        return -1;
+    }
+    int rc = path ? clr_ruleset_load(rs, &path, 1, diags) : clr_ruleset_load_defaults(rs, diags);
+    if (rc) {
+        clr_diags_print(diags, stderr);
+        fprintf(stderr, "%s: %s\n", tool, clr_strerror(rc));
+    }
+    clr_diags_free(diags);
+    return rc ? -1 : 0;
+}
 
 /* CLOCK_MONOTONIC, in nanoseconds. */
 static inline uint64_t bench_now_ns(void)

@@ -54,16 +54,8 @@ int main(int argc, char **argv)
     clr_ruleset *rs = NULL;
     clr_request *reqs = NULL;
     size_t n = 0;
-    clr_diags *diags = NULL;
-    if (clr_diags_new(&diags))
+    if (bench_load_rules("decide_count", rules, &rs))
         goto done;
-    int lrc =
-        rules ? clr_ruleset_load(&rs, &rules, 1, diags) : clr_ruleset_load_defaults(&rs, diags);
-    if (lrc) {
-        clr_diags_print(diags, stderr);
-        fprintf(stderr, "decide_count: %s\n", clr_strerror(lrc));
-        goto done;
-    }
     if (bench_load_requests("decide_count", requests, &reqs, &n))
         goto done;
     clr_decision d;
@@ -80,6 +72,5 @@ int main(int argc, char **argv)
 done:
     free(reqs);
     clr_ruleset_unref(rs);
-    clr_diags_free(diags);
     return rc;
 }

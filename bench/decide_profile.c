@@ -69,16 +69,8 @@ int main(int argc, char **argv)
     clr_decision *d = NULL;
     uint64_t *samples = NULL, *cold = NULL, *warm = NULL, *fired = NULL, *sample = NULL;
     size_t n = 0;
-    clr_diags *diags = NULL;
-    if (clr_diags_new(&diags))
+    if (bench_load_rules("decide_profile", rules, &rs))
         goto done;
-    int lrc =
-        rules ? clr_ruleset_load(&rs, &rules, 1, diags) : clr_ruleset_load_defaults(&rs, diags);
-    if (lrc) {
-        clr_diags_print(diags, stderr);
-        fprintf(stderr, "decide_profile: %s\n", clr_strerror(lrc));
-        goto done;
-    }
     if (bench_load_requests("decide_profile", requests, &reqs, &n))
         goto done;
     size_t np = (size_t)passes;
@@ -159,6 +151,5 @@ done:
     free(d);
     free(reqs);
     clr_ruleset_unref(rs);
-    clr_diags_free(diags);
     return rc;
 }
