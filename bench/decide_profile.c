@@ -67,7 +67,7 @@ int main(int argc, char **argv)
     clr_ruleset *rs = NULL;
     clr_request *reqs = NULL;
     clr_decision *d = NULL;
-    uint64_t *samples = NULL, *cold = NULL, *warm = NULL, *fired = NULL, *sample = NULL;
+    uint64_t *samples = NULL, *cold = NULL, *fired = NULL;
     size_t n = 0;
     if (bench_load_rules("decide_profile", rules, &rs))
         goto done;
@@ -77,15 +77,14 @@ int main(int argc, char **argv)
     d = malloc(sizeof *d);
     samples = malloc(n * np * sizeof *samples);
     cold = malloc(n * sizeof *cold);
-    warm = malloc(n * sizeof *warm);
     fired = malloc(n * sizeof *fired);
-    sample = malloc((np > WARM_RUNS ? np : WARM_RUNS) * sizeof *sample);
-    if (!d || !samples || !cold || !warm || !fired || !sample) {
+    if (!d || !samples || !cold || !fired) {
         fprintf(stderr, "decide_profile: out of memory\n");
         goto done;
     }
 
     /* the clock's own cost */
+    uint64_t sample[WARM_RUNS];
     for (size_t k = 0; k < WARM_RUNS; k++) {
         uint64_t t0 = bench_now_ns();
         sample[k] = bench_now_ns() - t0;
@@ -111,8 +110,7 @@ int main(int argc, char **argv)
             if (t < best)
                 best = t;
         }
-        warm[i] = best > clock_ns ? best - clock_ns : 0;
-        warm_sum += (double)warm[i];
+        warm_sum += (double)(best > clock_ns ? best - clock_ns : 0);
         fired[i] = d->nreasons + d->reasons_dropped + d->nobligations + d->obligations_dropped +
                    d->nexempted;
     }
@@ -127,25 +125,23 @@ int main(int argc, char **argv)
     printf("%-12s %9s %8s %13s %14s\n", "rules fired", "requests", "share", "mean cold ns",
            "share of time");
     size_t count[FIRED_ROWS] = {0};
-    double time[FIRED_ROWS] = {0};
+    double spent[FIRED_ROWS] = {0};
     for (size_t i = 0; i < n; i++) {
         size_t row = fired[i] < FIRED_ROWS - 1 ? (size_t)fired[i] : FIRED_ROWS - 1;
         count[row]++;
-        time[row] += (double)cold[i];
+        spent[row] += (double)cold[i];
     }
     for (size_t row = 0; row < FIRED_ROWS; row++) {
         char label[16];
         snprintf(label, sizeof label, row < FIRED_ROWS - 1 ? "%zu" : "%zu or more", row);
         printf("%-12s %9zu %7.1f%% %13.0f %13.1f%%\n", label, count[row],
                100.0 * (double)count[row] / (double)n,
-               count[row] ? time[row] / (double)count[row] : 0.0,
-               cold_sum > 0 ? 100.0 * time[row] / cold_sum : 0.0);
+               count[row] ? spent[row] / (double)count[row] : 0.0,
+               cold_sum > 0 ? 100.0 * spent[row] / cold_sum : 0.0);
     }
     rc = 0;
 done:
-    free(sample);
     free(fired);
-    free(warm);
     free(cold);
     free(samples);
     free(d);
