@@ -378,8 +378,15 @@ static void *writer_main(void *arg)
             break;
         rec *batch = a->head, *last = NULL;
         size_t k = 0;
-        for (rec *r = batch; r && k < a->batch_max; r = r->next, k++)
-            last = r;
+        if (a->queued <= a->batch_max) {
+            /* the whole queue: taken as it is, without walking its records
+               (cold, and the appenders wait on mu meanwhile) */
+            last = a->tail;
+            k = a->queued;
+        } else {
+            for (rec *r = batch; r && k < a->batch_max; r = r->next, k++)
+                last = r;
+        }
         if (last) {
             a->head = last->next;
             if (!a->head)
