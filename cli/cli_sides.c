@@ -2,6 +2,7 @@
 #include "cli_sides.h"
 #include "commands.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,4 +34,17 @@ int cli_stored_rules(clr_store *s, clr_time at, int64_t version, const char *lab
     }
     clr_diags_free(diags);
     return rc;
+}
+
+int cli_parse_version(int64_t *out, const char *flag, const char *s)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || *end || errno || v < 1) {
+        fprintf(stderr, "clearance: %s wants a version number\n", flag);
+        return -1;
+    }
+    *out = v;
+    return 0;
 }

@@ -14,4 +14,8 @@
 int cli_stored_rules(clr_store *s, clr_time at, int64_t version, const char *label,
                      clr_ruleset **out);
 
+/* Parses the value s of option flag ("--version") as a stored rules version
+ * number (1 or more) into *out. Returns 0, or -1 after printing why. */
+int cli_parse_version(int64_t *out, const char *flag, const char *s);
+
 #endif

@@ -147,17 +147,13 @@ int clr_cmd_impact(int argc, char **argv)
         case 'j': as_json = 1; break;
         case 'S': db = optarg; break;
         case 'V':
-        case 'W': {
-            char *end;
-            long long v = strtoll(optarg, &end, 10);
-            if (*end || v < 1) {
-                fprintf(stderr, "clearance: --%s wants a version number\n",
-                        opt == 'V' ? "version" : "then-version");
+            if (cli_parse_version(&version, "--version", optarg))
                 goto done;
-            }
-            *(opt == 'V' ? &version : &then_version) = v;
             break;
-        }
+        case 'W':
+            if (cli_parse_version(&then_version, "--then-version", optarg))
+                goto done;
+            break;
         case 'F':
             if (cli_parse_time(&since, "--audit-since", optarg))
                 goto done;

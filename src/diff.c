@@ -1195,17 +1195,6 @@ static void region_json(FILE *f, const clr_diff_region *r)
     fputs("]}", f);
 }
 
-static void side_json(FILE *f, const char *name, const clr_side *s)
-{
-    char at[32] = "";
-    clr_time_format(at, sizeof at, s->at);
-    fprintf(f, "\"%s\":{\"rules_version\":", name);
-    clr__json_str(f, clr_ruleset_version(s->rs));
-    fputs(",\"at\":", f);
-    clr__json_str(f, at);
-    fputc('}', f);
-}
-
 int clr_diff_to_json(char **out, const clr_diff *d)
 {
     char *buf = NULL;
@@ -1215,9 +1204,9 @@ int clr_diff_to_json(char **out, const clr_diff *d)
     if (!f)
         return CLR_ENOMEM;
     fputc('{', f);
-    side_json(f, "a", &d->a);
+    clr__side_json(f, "a", &d->a);
     fputc(',', f);
-    side_json(f, "b", &d->b);
+    clr__side_json(f, "b", &d->b);
     fputs(",\"changes\":[", f);
     for (size_t i = 0; i < d->nchanges; i++) {
         const clr_diff_change *c = &d->changes[i];

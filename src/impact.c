@@ -177,6 +177,17 @@ void clr__json_str(FILE *f, const char *s)
     free(big);
 }
 
+void clr__side_json(FILE *f, const char *name, const clr_side *s)
+{
+    char at[32] = "";
+    clr_time_format(at, sizeof at, s->at);
+    fprintf(f, "\"%s\":{\"rules_version\":", name);
+    clr__json_str(f, clr_ruleset_version(s->rs));
+    fputs(",\"at\":", f);
+    clr__json_str(f, at);
+    fputc('}', f);
+}
+
 void clr__cause_json(FILE *f, const clr_cause *c)
 {
     fputs("{\"change\":", f);
@@ -600,17 +611,6 @@ const clr_impact_group *clr_impact_group_get(const clr_impact *im, size_t i)
 
 /* ---- output ------------------------------------------------------------------------ */
 
-static void side_json(FILE *f, const char *name, const clr_side *s)
-{
-    char at[32] = "";
-    clr_time_format(at, sizeof at, s->at);
-    fprintf(f, "\"%s\":{\"rules_version\":", name);
-    clr__json_str(f, clr_ruleset_version(s->rs));
-    fputs(",\"at\":", f);
-    clr__json_str(f, at);
-    fputc('}', f);
-}
-
 int clr_impact_to_json(char **out, const clr_impact *im)
 {
     char *buf = NULL;
@@ -622,9 +622,9 @@ int clr_impact_to_json(char **out, const clr_impact *im)
     size_t reqcap = 8192;
     char *reqbuf = malloc(reqcap);
     fputc('{', f);
-    side_json(f, "before", &im->before);
+    clr__side_json(f, "before", &im->before);
     fputc(',', f);
-    side_json(f, "after", &im->after);
+    clr__side_json(f, "after", &im->after);
     fprintf(f, ",\"combinations\":%zu,\"changed\":%zu,\"unchanged\":%zu,\"transitions\":[",
             im->total, im->changed, im->total - im->changed);
     int first = 1;

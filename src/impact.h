@@ -40,6 +40,9 @@ void clr__cause_json(FILE *f, const clr_cause *c);
 /* s as a JSON string. */
 void clr__json_str(FILE *f, const char *s);
 
+/* One side of a comparison as a JSON member: "name":{"rules_version":..,"at":..}. */
+void clr__side_json(FILE *f, const char *name, const clr_side *s);
+
 /* ORs into reads[attr] (clr__attr) 1 when some condition of rs (rules,
  * exemptions, rulebook scopes) reads the attribute; 2 when one compares it
  * with another request attribute (then its string matters, not just its
