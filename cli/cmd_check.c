@@ -292,10 +292,8 @@ int clr_cmd_check(int argc, char **argv)
                 goto done;
             break;
         case 'a':
-            if (clr_time_parse(&c->at, optarg, strlen(optarg))) {
-                fprintf(stderr, "clearance: --at '%s' is not an RFC 3339 time or a date\n", optarg);
+            if (cli_parse_time(&c->at, "--at", optarg))
                 goto done;
-            }
             c->has_at = 1;
             break;
         case 'e': c->explain = 1; break;

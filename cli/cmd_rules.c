@@ -101,11 +101,8 @@ static int versions_cmd(int argc, char **argv, int of_lists)
             break;
         case 'a':
         case 'f':
-            if (clr_time_parse(&at, optarg, strlen(optarg))) {
-                fprintf(stderr, "clearance: --%s '%s' is not an RFC 3339 time or a date\n",
-                        opt == 'a' ? "at" : "from", optarg);
+            if (cli_parse_time(&at, opt == 'a' ? "--at" : "--from", optarg))
                 return CLR_EXIT_BADINPUT;
-            }
             has_at = 1;
             break;
         case 'h': usage_fn(stdout); return CLR_EXIT_OK;
